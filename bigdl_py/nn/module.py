@@ -1,0 +1,206 @@
+"""``Module``: BigDL's layer contract (Torch7 style).
+
+A layer writes ``update_output``, ``update_grad_input`` and, when it has weights,
+``acc_grad_parameters`` (which *adds* into the gradients); ``forward`` and
+``backward`` here convert the input, call the phases and mirror the input's type.
+Layers work on C-contiguous ndarrays; ``_buffer`` gives them reusable storage.
+"""
+import secrets
+
+import numpy as np
+
+from ..tensor import Tensor
+from ._validate import check_same_shape, to_array
+
+__all__ = ["Module"]
+
+
+class Module:
+    """Base of every layer and container.
+
+    Parameter layers set ``self.weight``/``self.bias`` and ``self.grad_weight``/
+    ``self.grad_bias`` (ndarrays, bias may be None) and ``self._dtype``; parameterless
+    layers keep the input's float dtype.
+    """
+
+    _dtype = None
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        self._init_args = (args, kwargs)  # for save_model: the constructor call
+        return self
+
+    def __init__(self):
+        self.output = None
+        self.grad_input = None
+        self._training = True
+        self._name = None
+        self._hex = "%08x" % secrets.randbits(32)
+        self._forwarded = False
+        self._reuse = False
+        self._buffers = {}
+        self._tensors = {}
+        self._scale_w = 1.0
+        self._scale_b = 1.0
+
+    # ---- the three phases --------------------------------------------------------
+    def update_output(self, input):
+        raise NotImplementedError(f"{type(self).__name__}.update_output")
+
+    def update_grad_input(self, input, grad_output):
+        raise NotImplementedError(f"{type(self).__name__}.update_grad_input")
+
+    def acc_grad_parameters(self, input, grad_output):
+        """Add this call's parameter gradients (scaled by scale_w/scale_b); no-op here."""
+
+    # ---- forward / backward --------------------------------------------------------
+    def _input(self, value, what="input"):
+        return to_array(value, type(self).__name__, self._dtype, what)
+
+    def forward(self, input):
+        """Compute the output; a Tensor in gives this module's reused output Tensor."""
+        x, kind = self._input(input)
+        self._reuse = kind == "tensor"
+        out = self.update_output(x)
+        self._forwarded = True
+        self.output = self._mirror(out, kind, "output")
+        return self.output
+
+    def backward(self, input, grad_output):
+        """Gradient w.r.t. the input; parameter gradients are accumulated (added)."""
+        if self._training and not self._forwarded:
+            raise RuntimeError(f"{type(self).__name__}: expected forward before backward in "
+                               "training mode, got backward first")
+        x, kind = self._input(input)
+        g, _ = to_array(grad_output, type(self).__name__, x.dtype, "grad_output")
+        self._reuse = kind == "tensor"
+        grad_input = self.update_grad_input(x, g)
+        self.acc_grad_parameters(x, g)
+        self.grad_input = self._mirror(grad_input, kind, "grad_input")
+        return self.grad_input
+
+    def _buffer(self, name, shape, dtype):
+        """Storage for a result: reused across calls when the caller passes Tensors
+        (BigDL/Torch semantics), fresh otherwise (the caller owns the array)."""
+        if not self._reuse:
+            return np.empty(shape, dtype=dtype)
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape != tuple(shape) or buf.dtype != dtype:
+            buf = self._buffers[name] = np.empty(shape, dtype=dtype)
+        return buf
+
+    def _mirror(self, arr, kind, name):
+        if kind != "tensor":
+            return arr
+        t = self._tensors.get(name)
+        if t is None:
+            t = self._tensors[name] = Tensor.from_numpy(arr)
+        else:
+            t._a = arr
+        return t
+
+    def _check_grad(self, grad_output, like):
+        check_same_shape(grad_output, like, type(self).__name__)
+
+    # ---- mode --------------------------------------------------------------------
+    def training(self):
+        self._training = True
+        return self
+
+    def evaluate(self):
+        self._training = False
+        return self
+
+    def is_training(self):
+        return self._training
+
+    # ---- parameters ----------------------------------------------------------------
+    def _param_pairs(self):
+        """[(array, grad array)] of this leaf's parameters, weight first."""
+        pairs = []
+        for p, g in (("weight", "grad_weight"), ("bias", "grad_bias")):
+            w = getattr(self, p, None)
+            if w is not None:
+                pairs.append((w, getattr(self, g)))
+        return pairs
+
+    def parameters(self):
+        """``{name: {"weight", "bias", "gradWeight", "gradBias"}}`` ({} without weights)."""
+        if getattr(self, "weight", None) is None:
+            return {}
+        entry = {"weight": self.weight, "gradWeight": self.grad_weight}
+        if getattr(self, "bias", None) is not None:
+            entry.update(bias=self.bias, gradBias=self.grad_bias)
+        return {self.name(): entry}
+
+    def get_weights(self):
+        """``[weight, bias]`` (copies are not made), or None without parameters."""
+        pairs = self._param_pairs()
+        return [w for w, _ in pairs] if pairs else None
+
+    def set_weights(self, weights):
+        """Copy ``weights`` (a list like ``get_weights()``) into the parameters."""
+        owner = type(self).__name__
+        pairs = self._param_pairs()
+        if not isinstance(weights, (list, tuple)) or len(weights) != len(pairs):
+            got = len(weights) if isinstance(weights, (list, tuple)) else type(weights).__name__
+            raise ValueError(f"{owner}: expected a list of {len(pairs)} arrays, got {got}")
+        new = []
+        for (w, _), v in zip(pairs, weights):
+            arr, _ = to_array(v, owner, w.dtype, "weights")
+            if arr.shape != w.shape:
+                raise ValueError(f"{owner}: expected weights of shape {w.shape}, got {arr.shape}")
+            new.append(arr)
+        for (w, _), arr in zip(pairs, new):
+            w[...] = arr
+        return self
+
+    def zero_grad_parameters(self):
+        for _, g in self._param_pairs():
+            g.fill(0)
+        return self
+
+    def update_parameters(self, learning_rate):
+        for w, g in self._param_pairs():
+            w -= w.dtype.type(learning_rate) * g
+        return self
+
+    def set_scale_w(self, scale):
+        self._scale_w = float(scale)
+        return self
+
+    def set_scale_b(self, scale):
+        self._scale_b = float(scale)
+        return self
+
+    def reset(self):
+        """Re-draw the initial parameters (no-op without parameters)."""
+        return self
+
+    def clear_state(self):
+        """Drop cached outputs, gradients, buffers and masks."""
+        self.output = None
+        self.grad_input = None
+        self._buffers.clear()
+        self._tensors.clear()
+        return self
+
+    # ---- naming and printing ----------------------------------------------------------
+    def set_name(self, name):
+        if not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: expected a str name, got {name!r}")
+        self._name = name
+        return self
+
+    def name(self):
+        return self._name if self._name is not None else f"{type(self).__name__}{self._hex}"
+
+    def _extra_str(self):
+        """What BigDL prints after ``Class[name]``, e.g. ``(0.5)``."""
+        return ""
+
+    def __str__(self):
+        tag = self._name if self._name is not None else self._hex
+        return f"{type(self).__name__}[{tag}]{self._extra_str()}"
+
+    __repr__ = __str__

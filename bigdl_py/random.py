@@ -1,0 +1,124 @@
+"""The global random generator ``RNG``: stateless Philox4x32-10 (default, parallel) or
+BigDL's MT19937 (serial, bit-for-bit BigDL's numbers)."""
+import secrets
+
+import numpy as np
+
+from . import _random
+from ._random import philox4x32_10
+from .parallel import get_num_threads
+
+__all__ = ["RNG", "RandomGenerator", "philox4x32_10"]
+
+ALGORITHMS = ("philox", "mt19937")
+
+
+class RandomGenerator:
+    """One generator behind two algorithms (SPEC §2).
+
+    In ``"philox"`` mode each fill takes a fresh call offset: the numbers depend only
+    on the seed and the sequence of calls, never on the thread count.  In
+    ``"mt19937"`` mode the draws are BigDL's: MT19937 seeded with ``seed & 0xffffffff``,
+    uniforms ``raw * 2**-32``, Bernoulli ``u <= p``, Box-Muller normals with a cached
+    pair, consumed in row-major order.
+    """
+
+    def __init__(self):
+        self._algorithm = "philox"
+        self.set_seed(secrets.randbits(32))
+
+    def __repr__(self):
+        return f"RNG(algorithm={self._algorithm!r}, seed={self._seed})"
+
+    # ---- public API -------------------------------------------------------------
+    def set_seed(self, seed):
+        """Reseed both algorithms; clears the Box-Muller cache and the call counter."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"RNG.set_seed: expected a non-negative int < 2**64, got {seed!r}")
+        seed = int(seed)
+        if not 0 <= seed < 2 ** 64:
+            raise ValueError(f"RNG.set_seed: expected a non-negative int < 2**64, got {seed}")
+        self._seed = seed
+        self._offset = 0
+        self._mt = np.random.RandomState(seed & 0xFFFFFFFF)._bit_generator
+        self._cached_normal = None
+
+    def get_seed(self):
+        return self._seed
+
+    def set_algorithm(self, name):
+        """``"philox"`` (default) or ``"mt19937"`` (BigDL's exact numbers)."""
+        if name not in ALGORITHMS:
+            raise ValueError(f"RNG.set_algorithm: expected one of {ALGORITHMS}, got {name!r}")
+        self._algorithm = name
+
+    def algorithm(self):
+        return self._algorithm
+
+    # ---- for kernels ------------------------------------------------------------
+    def philox_stream(self, count=1):
+        """Reserve ``count`` fresh call offsets: returns (key, first offset)."""
+        offset = self._offset
+        self._offset += count
+        return self._seed, offset
+
+    def mt_raw(self, n):
+        """n raw 32-bit MT19937 draws (uint64 array), in BigDL's order."""
+        return self._mt.random_raw(n)
+
+    def mt_standard_normal(self, n):
+        """n standard normals in BigDL's Box-Muller order, honouring the cached pair."""
+        z = np.empty(n, dtype=np.float64)
+        start = 0
+        if n and self._cached_normal is not None:
+            z[0] = self._cached_normal
+            self._cached_normal = None
+            start = 1
+        rest = n - start
+        pairs = (rest + 1) // 2
+        if pairs:
+            buf = np.empty(2 * pairs, dtype=np.float64)
+            _random.mt_box_muller(buf, self.mt_raw(2 * pairs))
+            z[start:] = buf[:rest]
+            if rest % 2:
+                self._cached_normal = buf[-1]
+        return z
+
+    # ---- fills of a contiguous float32/float64 array, in place ----------------------
+    def uniform_(self, out, a=0.0, b=1.0):
+        flat = _flat(out)
+        if self._algorithm == "mt19937":
+            _random.mt_uniform(flat, self.mt_raw(flat.size), a, b)
+        else:
+            key, off = self.philox_stream()
+            _random.uniform(flat, a, b, key, off, get_num_threads())
+        return out
+
+    def normal_(self, out, mean=0.0, std=1.0):
+        flat = _flat(out)
+        if self._algorithm == "mt19937":
+            _random.mt_affine(flat, self.mt_standard_normal(flat.size), mean, std)
+        else:
+            key, off = self.philox_stream()
+            _random.normal(flat, mean, std, key, off, get_num_threads())
+        return out
+
+    def bernoulli_(self, out, p=0.5):
+        flat = _flat(out)
+        if self._algorithm == "mt19937":
+            _random.mt_bernoulli(flat, self.mt_raw(flat.size), p)
+        else:
+            key, off = self.philox_stream()
+            _random.bernoulli(flat, p, key, off, get_num_threads())
+        return out
+
+
+def _flat(out):
+    if not isinstance(out, np.ndarray) or out.dtype not in (np.float32, np.float64) \
+            or not out.flags.c_contiguous or not out.flags.writeable:
+        raise TypeError("RNG: expected a writable C-contiguous float32/float64 ndarray, got "
+                        f"{type(out).__name__} {getattr(out, 'dtype', '')}")
+    return out.reshape(-1)
+
+
+RNG = RandomGenerator()
