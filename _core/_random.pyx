@@ -125,3 +125,19 @@ def mt_affine(floating[::1] out, const double[::1] z, double mean, double std):
     with nogil:
         for i in range(n):
             out[i] = <floating>(z[i] * std + mean)
+
+
+def normal_chunked(floating[::1] out, Py_ssize_t chunk, double mean, double std,
+                   uint64_t key, uint64_t offset):
+    """Test helper: ``normal`` generated in chunks of ``chunk`` elements (must equal it)."""
+    cdef int64_t s, n = out.shape[0]
+    if chunk < 1:
+        raise ValueError(f"normal_chunked: expected chunk >= 1, got {chunk}")
+    with nogil:
+        s = 0
+        while s < n:
+            if floating is float:
+                bigdl_normal_chunk_f32(&out[s], s, min(chunk, n - s), offset, key, mean, std)
+            else:
+                bigdl_normal_chunk_f64(&out[s], s, min(chunk, n - s), offset, key, mean, std)
+            s += chunk

@@ -120,4 +120,25 @@ static inline void NAME(T *out, int64_t n, int64_t blk, uint64_t offset, uint64_
 BIGDL_BERNOULLI_BLOCK(bigdl_bernoulli_block_f32, float)
 BIGDL_BERNOULLI_BLOCK(bigdl_bernoulli_block_f64, double)
 
+
+/* ---- chunk fills by element index: out[j] is element (start + j) of the stream ----
+ * Any split of [0, n) into chunks gives the same numbers, so callers can generate into
+ * a small thread-private buffer inside a parallel loop. */
+#define BIGDL_CHUNK(NAME, T, PER, BLOCKFN, ...)                                          \
+static inline void NAME(T *out, int64_t start, int64_t count, uint64_t offset,           \
+                        uint64_t key, __VA_ARGS__)                                       \
+{                                                                                        \
+    T tmp[PER];                                                                          \
+    int64_t i = start, end = start + count;                                              \
+    while (i < end) {                                                                    \
+        int64_t blk = i / PER, base = blk * PER;                                         \
+        BLOCKFN(tmp - base, base + PER, blk, offset, key, a0, a1);                       \
+        for (; i < end && i < base + PER; ++i) out[i - start] = tmp[i - base];           \
+    }                                                                                    \
+}
+BIGDL_CHUNK(bigdl_uniform_chunk_f32, float, 4, bigdl_uniform_block_f32, float a0, float a1)
+BIGDL_CHUNK(bigdl_uniform_chunk_f64, double, 2, bigdl_uniform_block_f64, double a0, double a1)
+BIGDL_CHUNK(bigdl_normal_chunk_f32, float, 4, bigdl_normal_block_f32, float a0, float a1)
+BIGDL_CHUNK(bigdl_normal_chunk_f64, double, 2, bigdl_normal_block_f64, double a0, double a1)
+
 #endif

@@ -24,3 +24,12 @@ cdef extern from "bigdl_philox.h" nogil:
                                    uint64_t key, uint64_t thr)
     void bigdl_bernoulli_block_f64(double *out, int64_t n, int64_t blk, uint64_t offset,
                                    uint64_t key, uint64_t thr)
+    # element-indexed chunks: out[j] = element start + j; (lo, width) or (mean, std)
+    void bigdl_uniform_chunk_f32(float *out, int64_t start, int64_t count, uint64_t offset,
+                                 uint64_t key, float lo, float width)
+    void bigdl_uniform_chunk_f64(double *out, int64_t start, int64_t count, uint64_t offset,
+                                 uint64_t key, double lo, double width)
+    void bigdl_normal_chunk_f32(float *out, int64_t start, int64_t count, uint64_t offset,
+                                uint64_t key, float mean, float std)
+    void bigdl_normal_chunk_f64(double *out, int64_t start, int64_t count, uint64_t offset,
+                                uint64_t key, double mean, double std)

@@ -160,3 +160,13 @@ def test_thread_setting():
         bigdl_py.set_num_threads(1.5)
     bigdl_py.set_num_threads(3)
     assert bigdl_py.get_num_threads() == 3
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 5, 1000])
+def test_chunked_normal_equals_whole_fill(chunk, dtype):
+    from bigdl_py import _random
+    whole = np.empty(2003, dtype)
+    _random.normal(whole, 0.5, 2.0, 11, 4, 2)
+    parts = np.empty(2003, dtype)
+    _random.normal_chunked(parts, chunk, 0.5, 2.0, 11, 4)
+    assert np.array_equal(whole, parts)
