@@ -1,6 +1,6 @@
 """Row-major GEMM over scipy's BLAS (sgemm/dgemm), by swapping operands."""
 from cython cimport floating
-from scipy.linalg.cython_blas cimport sgemm, dgemm
+from rowgemm cimport rowmajor_gemm
 
 import numpy as np
 
@@ -10,19 +10,6 @@ cdef inline int _ld(Py_ssize_t stride, Py_ssize_t itemsize, Py_ssize_t cols) noe
     if ld < cols:
         ld = cols
     return <int>(ld if ld > 1 else 1)
-
-
-cdef void _gemm(bint ta, bint tb, int m, int n, int k, floating alpha,
-                floating *a, int lda, floating *b, int ldb, floating beta,
-                floating *c, int ldc) noexcept nogil:
-    # C (m x n, row-major) = alpha op(A) op(B) + beta C
-    # == column-major C^T = alpha op(B)^T op(A)^T + beta C^T
-    cdef char opa = b'T' if tb else b'N'
-    cdef char opb = b'T' if ta else b'N'
-    if floating is float:
-        sgemm(&opa, &opb, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &ldc)
-    else:
-        dgemm(&opa, &opb, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &ldc)
 
 
 cdef void _scale_rows(floating[:, ::1] c, floating beta) noexcept nogil:
@@ -59,5 +46,5 @@ def gemm(bint trans_a, bint trans_b, floating alpha, const floating[:, ::1] a,
         if k == 0:
             _scale_rows(c, beta)
         else:
-            _gemm(trans_a, trans_b, <int>m, <int>n, <int>k, alpha, <floating *>&a[0, 0], lda,
-                  <floating *>&b[0, 0], ldb, beta, &c[0, 0], ldc)
+            rowmajor_gemm(trans_a, trans_b, <int>m, <int>n, <int>k, alpha, &a[0, 0], lda,
+                          &b[0, 0], ldb, beta, &c[0, 0], ldc)
