@@ -28,11 +28,11 @@ class _Dense(Module):
         self.output_size = check_int(output_size, owner, "output_size", 1)
         if not isinstance(with_bias, bool):
             raise TypeError(f"{owner}: expected with_bias to be a bool, got {with_bias!r}")
-        try:
-            self._dtype = np.dtype(dtype)
+        try:  # np.dtype(None) would be float64: None is not a dtype here
+            self._dtype = np.dtype(dtype) if dtype is not None else None
         except TypeError:
             self._dtype = None
-        if self._dtype not in FLOATS:
+        if self._dtype is None or self._dtype not in FLOATS:
             raise ValueError(f"{owner}: expected dtype 'float32' or 'float64', got {dtype!r}")
         for name, reg in (("wRegularizer", wRegularizer), ("bRegularizer", bRegularizer)):
             if reg is not None and not isinstance(reg, Regularizer):
