@@ -1,5 +1,5 @@
-"""Kernels of Linear and NIN: GEMMs through BLAS, bias add and bias-gradient sums in
-OpenMP loops.
+"""Kernels of Linear and NIN: GEMMs through BLAS (``rowgemm.pxd``), bias add, bias-gradient
+sums and regularizer gradients in C loops, OpenMP where they run alone.
 
 Layouts (all C-contiguous):
 - rows: ``x`` (R, I) @ ``weight`` (O, I)^T -> ``out`` (R, O); Linear and NHWC NIN, with
@@ -10,94 +10,22 @@ Layouts (all C-contiguous):
   bias add / bias sums done right after its GEMM while it is still in cache.
 
 Every ``def`` validates with the GIL held, then makes one ``nogil`` call into work that
-cannot fail.  Loops below PAR_MIN elements run on one thread.
+cannot fail.  Loops below PAR_MIN elements run on one thread.  Results do not depend on the
+thread count: column sums run down the rows in the same order whatever the blocking.
 """
 from cython cimport floating
 from cython.parallel cimport prange
 from rowgemm cimport rowmajor_gemm
+from dense cimport add_vec, add_const, add_untied_row, sum8, colsum_block, sign, COL_BLOCK
 
 import numpy as np
 
 cdef enum:
     PAR_MIN = 32768   # elements below which a loop runs serially
-    COL_BLOCK = 256   # columns per column-sum task (its accumulators live on the stack)
-    ROW_CHUNK = 64    # rows summed in the data type before adding into double
 
 
 cdef inline int _nt(Py_ssize_t work, int n_threads) noexcept nogil:
     return 1 if work < PAR_MIN or n_threads < 1 else n_threads
-
-
-# ---- small inline helpers (thread-private scratch lives here, never in a prange function) ----
-cdef inline void _add_vec(floating *out, const floating *b, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(n):
-        out[j] += b[j]
-
-
-cdef inline void _add_const(floating *out, floating v, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(n):
-        out[j] += v
-
-
-cdef inline void _add_untied_row(floating *out, const floating *b, Py_ssize_t S,
-                                 Py_ssize_t O) noexcept nogil:
-    # out is one sample (S, O); b is (O, S): out[s, o] += b[o, s]
-    cdef Py_ssize_t s, o
-    for s in range(S):
-        for o in range(O):
-            out[s * O + o] += b[o * S + s]
-
-
-cdef inline double _sum(const floating *p, Py_ssize_t n) noexcept nogil:
-    # eight independent double accumulators: no latency chain, exact enough for float32
-    cdef double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0
-    cdef Py_ssize_t i = 0
-    while i + 8 <= n:
-        a0 += p[i]
-        a1 += p[i + 1]
-        a2 += p[i + 2]
-        a3 += p[i + 3]
-        a4 += p[i + 4]
-        a5 += p[i + 5]
-        a6 += p[i + 6]
-        a7 += p[i + 7]
-        i += 8
-    while i < n:
-        a0 += p[i]
-        i += 1
-    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
-
-
-cdef inline void _colsum_block(const floating *g, Py_ssize_t R, Py_ssize_t C, Py_ssize_t j0,
-                               Py_ssize_t j1, floating *acc, double scale,
-                               Py_ssize_t S) noexcept nogil:
-    # acc[col(j)] += scale * sum_r g[r, j] for j in [j0, j1); col(s*O + o) = o*S + s.
-    # Runs of ROW_CHUNK rows are summed in the data type (vectorised), runs into doubles.
-    cdef floating t[COL_BLOCK]
-    cdef double s[COL_BLOCK]
-    cdef Py_ssize_t r, r0, j, w = j1 - j0, O = C // S
-    cdef const floating *row
-    for j in range(w):
-        s[j] = 0
-    r0 = 0
-    while r0 < R:
-        for j in range(w):
-            t[j] = 0
-        for r in range(r0, min(r0 + ROW_CHUNK, R)):
-            row = g + r * C + j0
-            for j in range(w):
-                t[j] += row[j]
-        for j in range(w):
-            s[j] += t[j]
-        r0 += ROW_CHUNK
-    if S == 1:
-        for j in range(w):
-            acc[j0 + j] += <floating>(scale * s[j])
-    else:
-        for j in range(w):
-            acc[((j0 + j) % O) * S + (j0 + j) // O] += <floating>(scale * s[j])
 
 
 # ---- nogil workers ---------------------------------------------------------------------
@@ -106,10 +34,10 @@ cdef void _bias_rows(floating *out, Py_ssize_t R, Py_ssize_t C, const floating *
     cdef Py_ssize_t r
     if S == 1:
         for r in prange(R, schedule='static', num_threads=nt):
-            _add_vec(out + r * C, b, C)
+            add_vec(out + r * C, b, C)
     else:
         for r in prange(R, schedule='static', num_threads=nt):
-            _add_untied_row(out + r * C, b, S, C // S)
+            add_untied_row(out + r * C, b, S, C // S)
 
 
 cdef void _colsums(const floating *g, Py_ssize_t R, Py_ssize_t C, floating *acc,
@@ -122,7 +50,7 @@ cdef void _colsums(const floating *g, Py_ssize_t R, Py_ssize_t C, floating *acc,
         w = COL_BLOCK
     nblk = (C + w - 1) // w
     for blk in prange(nblk, schedule='static', num_threads=nt):
-        _colsum_block(g, R, C, blk * w, min(blk * w + w, C), acc, scale, S)
+        colsum_block(g, R, C, blk * w, min(blk * w + w, C), acc, scale, S)
 
 
 cdef void _linear_fwd(const floating *x, const floating *w, const floating *b,
@@ -145,23 +73,24 @@ cdef void _linear_acc(const floating *x, const floating *g, floating *gw, floati
 
 
 cdef void _nchw_fwd(const floating *x, const floating *w, const floating *b, bint untied,
-                    floating *out, Py_ssize_t N, Py_ssize_t C, Py_ssize_t O, Py_ssize_t S,
-                    int n_threads) noexcept nogil:
+                    floating *out, Py_ssize_t N, Py_ssize_t C, Py_ssize_t O,
+                    Py_ssize_t S) noexcept nogil:
+    # One GEMM per sample, then that sample's bias add while it is still in cache.  Serial
+    # on purpose: an OpenMP region between consecutive BLAS calls leaves its workers
+    # spinning while BLAS runs (measured 8x slower on 2 cores); serial adds cost ~3%.
     cdef Py_ssize_t n, o
     cdef floating *y
-    cdef int nt = _nt(O * S, n_threads)
-    for n in range(N):  # serial: BLAS is never called inside a prange
+    for n in range(N):
         y = out + n * O * S
         rowmajor_gemm(False, False, <int>O, <int>S, <int>C, <floating>1, w, <int>C,
                       x + n * C * S, <int>S, <floating>0, y, <int>S)
         if b == NULL:
             continue
         if untied:
-            for o in prange(O, schedule='static', num_threads=nt):
-                _add_vec(y + o * S, b + o * S, S)
+            add_vec(y, b, O * S)
         else:
-            for o in prange(O, schedule='static', num_threads=nt):
-                _add_const(y + o * S, b[o], S)
+            for o in range(O):
+                add_const(y + o * S, b[o], S)
 
 
 cdef void _nchw_grad_input(const floating *g, const floating *w, floating *gi, Py_ssize_t N,
@@ -174,12 +103,13 @@ cdef void _nchw_grad_input(const floating *g, const floating *w, floating *gi, P
 
 cdef void _nchw_acc(const floating *x, const floating *g, floating *gw, floating *gb,
                     bint untied, double *part, Py_ssize_t N, Py_ssize_t C, Py_ssize_t O,
-                    Py_ssize_t S, double scale_w, double scale_b, int n_threads) noexcept nogil:
-    # part: double partial sums (O) tied or (O*S) untied, zeroed by the caller
+                    Py_ssize_t S, double scale_w, double scale_b) noexcept nogil:
+    # Per sample: accumulate its GEMM into gw, then its bias sums into the double partials
+    # ``part`` ((O) tied, (O*S) untied; zeroed by the caller) while it is in cache; serial
+    # for the reason given in _nchw_fwd.
     cdef Py_ssize_t n, o, nb = O * S if untied else O
     cdef const floating *gn
     cdef bint do_b = gb != NULL and scale_b != 0
-    cdef int nt = _nt(O * S, n_threads)
     for n in range(N):
         gn = g + n * O * S
         if scale_w != 0:
@@ -188,14 +118,26 @@ cdef void _nchw_acc(const floating *x, const floating *g, floating *gw, floating
         if not do_b:
             continue
         if untied:
-            for o in prange(nb, schedule='static', num_threads=nt):
+            for o in range(nb):
                 part[o] += gn[o]
         else:
-            for o in prange(O, schedule='static', num_threads=nt):
-                part[o] += _sum(gn + o * S, S)
+            for o in range(O):
+                part[o] += sum8(gn + o * S, S)
     if do_b:
         for o in range(nb):
             gb[o] += <floating>(scale_b * part[o])
+
+
+cdef void _regularize(const floating *w, floating *g, Py_ssize_t n, floating a1, floating a2,
+                      int nt) noexcept nogil:
+    # BigDL's order: g += a1 * sign(w), then g += a2 * w (a zero rate skips its term)
+    cdef Py_ssize_t i
+    if a1 != 0:
+        for i in prange(n, schedule='static', num_threads=nt):
+            g[i] = g[i] + a1 * sign(w[i])
+    if a2 != 0:
+        for i in prange(n, schedule='static', num_threads=nt):
+            g[i] = g[i] + a2 * w[i]
 
 
 # ---- Python entry points -----------------------------------------------------------------
@@ -271,7 +213,7 @@ def linear_acc_grad(const floating[:, ::1] x, const floating[:, ::1] grad_output
 
 
 def nchw_forward(const floating[:, :, ::1] x, const floating[:, ::1] weight,
-                 const floating[::1] bias, floating[:, :, ::1] out, int n_threads):
+                 const floating[::1] bias, floating[:, :, ::1] out):
     """``out[n] = weight @ x[n] + bias`` for x (N, C, S), weight (O, C), out (N, O, S);
     bias (O,) tied, (O*S,) untied, or None."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], S = x.shape[2], O = weight.shape[0]
@@ -286,7 +228,7 @@ def nchw_forward(const floating[:, :, ::1] x, const floating[:, ::1] weight,
     cdef bint untied = bias is not None and bias.shape[0] != O
     with nogil:
         _nchw_fwd(&x[0, 0, 0], &weight[0, 0], &bias[0] if bias is not None else NULL, untied,
-                  &out[0, 0, 0], N, C, O, S, n_threads)
+                  &out[0, 0, 0], N, C, O, S)
 
 
 def nchw_grad_input(const floating[:, :, ::1] grad_output, const floating[:, ::1] weight,
@@ -307,12 +249,12 @@ def nchw_grad_input(const floating[:, :, ::1] grad_output, const floating[:, ::1
 
 def nchw_acc_grad(const floating[:, :, ::1] x, const floating[:, :, ::1] grad_output,
                   floating[:, ::1] grad_weight, floating[::1] grad_bias, double scale_w,
-                  double scale_b, int n_threads):
+                  double scale_b):
     """``grad_weight += scale_w * sum_n grad_output[n] @ x[n].T``; ``grad_bias +=
     scale_b * sums`` over (n, position) tied (O,) or over n untied (O*S,)."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], S = x.shape[2], O = grad_output.shape[1]
-    if not (grad_output.shape[0] == N and grad_output.shape[2] == S and grad_weight.shape[0] == O
-            and grad_weight.shape[1] == C):
+    if not (grad_output.shape[0] == N and grad_output.shape[2] == S
+            and grad_weight.shape[0] == O and grad_weight.shape[1] == C):
         _fail("nchw_acc_grad", "x (N, C, S), grad_output (N, O, S), grad_weight (O, C)",
               f"{_dims(x)}, {_dims(grad_output)}, {_dims(grad_weight)}")
     if not (grad_bias is None or grad_bias.shape[0] in (O, O * S)):
@@ -324,23 +266,7 @@ def nchw_acc_grad(const floating[:, :, ::1] x, const floating[:, :, ::1] grad_ou
     with nogil:
         _nchw_acc(&x[0, 0, 0], &grad_output[0, 0, 0], &grad_weight[0, 0],
                   &grad_bias[0] if grad_bias is not None else NULL, untied, &part[0], N, C,
-                  O, S, scale_w, scale_b, n_threads)
-
-
-cdef inline floating _sign(floating v) noexcept nogil:
-    return <floating>((v > 0) - (v < 0))
-
-
-cdef void _regularize(const floating *w, floating *g, Py_ssize_t n, floating a1, floating a2,
-                      int nt) noexcept nogil:
-    # BigDL's order: g += a1 * sign(w), then g += a2 * w (a zero rate skips its term)
-    cdef Py_ssize_t i
-    if a1 != 0:
-        for i in prange(n, schedule='static', num_threads=nt):
-            g[i] = g[i] + a1 * _sign(w[i])
-    if a2 != 0:
-        for i in prange(n, schedule='static', num_threads=nt):
-            g[i] = g[i] + a2 * w[i]
+                  O, S, scale_w, scale_b)
 
 
 def regularize(const floating[::1] weight, floating[::1] grad, double l1, double l2,

@@ -124,8 +124,7 @@ class NIN(_Dense):
         out = self._buffer("output", out_shape, self._dtype)
         c, o, b = self.input_size, self.output_size, self._flat_bias(self.bias)
         if self.data_format == "NCHW" and s > 1:
-            _linear.nchw_forward(input.reshape(n, c, s), self.weight, b, out.reshape(n, o, s),
-                                 get_num_threads())
+            _linear.nchw_forward(input.reshape(n, c, s), self.weight, b, out.reshape(n, o, s))
         else:  # NHWC, or no spatial extent: rows of channels
             _linear.linear_forward(input.reshape(n * s, c), self.weight, b,
                                    out.reshape(n * s, o), s if self.untie_biases else 1,
@@ -151,8 +150,7 @@ class NIN(_Dense):
         c, o, gb = self.input_size, self.output_size, self._flat_bias(self.grad_bias)
         if self.data_format == "NCHW" and s > 1:
             _linear.nchw_acc_grad(input.reshape(n, c, s), grad_output.reshape(n, o, s),
-                                  self.grad_weight, gb, self._scale_w, self._scale_b,
-                                  get_num_threads())
+                                  self.grad_weight, gb, self._scale_w, self._scale_b)
         else:
             _linear.linear_acc_grad(input.reshape(n * s, c), grad_output.reshape(n * s, o),
                                     self.grad_weight, gb, self._scale_w, self._scale_b,
