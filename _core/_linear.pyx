@@ -10,8 +10,8 @@ Layouts (all C-contiguous):
   bias add / bias sums done right after its GEMM while it is still in cache.
 
 Every ``def`` validates with the GIL held, then makes one ``nogil`` call into work that
-cannot fail.  Loops below PAR_MIN elements run on one thread.  Results do not depend on the
-thread count: column sums run down the rows in the same order whatever the blocking.
+cannot fail.  Results do not depend on the thread count: column sums run down the rows in
+the same order whatever the blocking.
 """
 from cython cimport floating
 from cython.parallel cimport prange
@@ -20,12 +20,24 @@ from dense cimport add_vec, add_const, add_untied_row, sum8, colsum_block, sign,
 
 import numpy as np
 
-cdef enum:
-    PAR_MIN = 32768   # elements below which a loop runs serially
+# Elements below which a pass runs on one thread.  Every pass here runs next to a BLAS call,
+# and OpenBLAS's idle workers keep spinning for ~0.1 s after each call, so a fresh OpenMP
+# team waits milliseconds for a core: on 2 cores a 2-thread Linear step measured 1.1-2x
+# slower than a 1-thread one up to 12.8M-element passes (benchmarks/bench_linear.py), while
+# a serial pass costs ~1 ms per million elements.  Hence a high threshold (tests lower it).
+cdef Py_ssize_t _par_min = 1 << 25
+
+
+def _set_parallel_threshold(Py_ssize_t elements):
+    """Set the pass size from which the OpenMP loops use ``n_threads``; returns the old
+    one (for tests, which exercise the parallel paths on small arrays)."""
+    global _par_min
+    old, _par_min = _par_min, elements
+    return old
 
 
 cdef inline int _nt(Py_ssize_t work, int n_threads) noexcept nogil:
-    return 1 if work < PAR_MIN or n_threads < 1 else n_threads
+    return 1 if work < _par_min or n_threads < 1 else n_threads
 
 
 # ---- nogil workers ---------------------------------------------------------------------

@@ -9,20 +9,20 @@ Rows and their bars (ratio = our time / anchor time, same run):
 - ``linear f64 fwd+bwd 256x1024->1024``    <= 1.10x ``numpy``
 plus ``nin NCHW via transposed view`` (the alternative NCHW strategy, for the record).
 
-Timings interleave ours and the anchors round by round (median per function), so load
-changes on a shared machine hit every column alike.  BLAS (numpy's and scipy's OpenBLAS)
-is limited to ``ctx.threads`` through threadpoolctl when it is installed.
+Each function is timed in its own block (median), the sequence of blocks twice, keeping
+the better median, so a load change on a shared machine does not decide a ratio.  BLAS
+(numpy's and scipy's OpenBLAS) is limited to ``ctx.threads`` through threadpoolctl when it
+is installed.
 """
 import contextlib
-import statistics
 import time
 
 import numpy as np
 
 try:
-    from ._harness import row
+    from ._harness import measure, row
 except ImportError:  # run as a script or imported from the benchmarks directory
-    from _harness import row
+    from _harness import measure, row
 
 import bigdl_py
 from bigdl_py import Tensor, _linear
@@ -37,18 +37,18 @@ def _blas_threads(n):
     return threadpool_limits(limits=n, user_api="blas")
 
 
-def _paired(fns, rounds, warmup=1):
-    """Median seconds of each fn, calling them round-robin ``rounds`` times."""
-    for f in fns.values():
-        for _ in range(warmup):
-            f()
-    times = {k: [] for k in fns}
-    for _ in range(rounds):
+def _paired(fns, rounds, passes=2):
+    """Seconds of each fn: the median of ``rounds`` calls measured in a block per fn (after
+    a pause, so the previous block's BLAS threads are asleep: numpy and scipy each own an
+    OpenBLAS pool whose idle workers spin ~0.1 s after a call and would slow the next
+    block), the block sequence repeated ``passes`` times, keeping each fn's best median."""
+    best = {}
+    for _ in range(passes):
         for k, f in fns.items():
-            t0 = time.perf_counter()
-            f()
-            times[k].append(time.perf_counter() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
+            time.sleep(0.2)
+            t = measure(f, repeats=rounds, warmup=1)
+            best[k] = min(best.get(k, t), t)
+    return best
 
 
 def _loop(fn, n):

@@ -5,13 +5,22 @@ import pytest
 from gradcheck import check_module_grads
 
 import bigdl_py
-from bigdl_py import RNG, Tensor
+from bigdl_py import RNG, Tensor, _linear
 from bigdl_py.nn import Linear, RandomNormal, Zeros
 from bigdl_py.optim import L1L2Regularizer, L1Regularizer, L2Regularizer
 
 
 def tol(dtype):
     return dict(rtol=2e-5, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+
+
+@pytest.fixture
+def parallel_passes():
+    """Run the bias/regularizer passes on the OpenMP path even for small arrays (the
+    library keeps passes next to BLAS serial below 2**25 elements)."""
+    old = _linear._set_parallel_threshold(0)
+    yield
+    _linear._set_parallel_threshold(old)
 
 
 def data(shape, dtype, seed=0):
@@ -92,7 +101,7 @@ def test_set_init_method_reinitialises_at_once():
 # ---- forward / backward against numpy ------------------------------------------------------
 @pytest.mark.parametrize("with_bias", [True, False])
 @pytest.mark.parametrize("batch", [None, 1, 7, 0])
-def test_forward_backward_oracle(dtype, threads, with_bias, batch):
+def test_forward_backward_oracle(dtype, threads, parallel_passes, with_bias, batch):
     m = Linear(6, 5, with_bias=with_bias, dtype=dtype)
     shape = (6,) if batch is None else (batch, 6)
     x = data(shape, dtype, 1)
@@ -110,7 +119,7 @@ def test_forward_backward_oracle(dtype, threads, with_bias, batch):
         assert m.bias is None and m.grad_bias is None
 
 
-def test_large_batch_uses_parallel_paths(dtype, threads):
+def test_large_batch_uses_parallel_paths(dtype, threads, parallel_passes):
     m = Linear(33, 70, dtype=dtype)
     x, g = data((1500, 33), dtype, 3), data((1500, 70), dtype, 4)
     out = m.forward(x)
@@ -121,7 +130,7 @@ def test_large_batch_uses_parallel_paths(dtype, threads):
     np.testing.assert_allclose(m.grad_bias, gb, rtol=1e-4, atol=1e-3)
 
 
-def test_one_thread_equals_two_threads_bitwise(dtype):
+def test_one_thread_equals_two_threads_bitwise(dtype, parallel_passes):
     x, g = data((2000, 40), dtype, 5), data((2000, 30), dtype, 6)
     res = []
     for t in (1, 2):

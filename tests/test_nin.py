@@ -5,13 +5,22 @@ import pytest
 from gradcheck import check_module_grads
 
 import bigdl_py
-from bigdl_py import RNG
+from bigdl_py import RNG, _linear
 from bigdl_py.nn import NIN
 from bigdl_py.optim import L2Regularizer
 
 
 def tol(dtype):
     return dict(rtol=3e-5, atol=3e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+
+
+@pytest.fixture
+def parallel_passes():
+    """Run the bias/regularizer passes on the OpenMP path even for small arrays (the
+    library keeps passes next to BLAS serial below 2**25 elements)."""
+    old = _linear._set_parallel_threshold(0)
+    yield
+    _linear._set_parallel_threshold(old)
 
 
 def data(shape, dtype, seed=0):
@@ -45,7 +54,7 @@ CASES = [(), (5,), (3, 4), (2, 3, 2)]
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
 @pytest.mark.parametrize("spatial", CASES, ids=["rank2", "rank3", "rank4", "rank5"])
 @pytest.mark.parametrize("bias", ["tied", "untied", "none"])
-def test_forward_backward_oracle(dtype, threads, fmt, spatial, bias):
+def test_forward_backward_oracle(dtype, threads, parallel_passes, fmt, spatial, bias):
     m = NIN(6, 4, with_bias=bias != "none", untie_biases=bias == "untied",
             spatial_shape=spatial if bias == "untied" else None, data_format=fmt, dtype=dtype)
     x = data(in_shape(fmt, 3, 6, spatial), dtype, 1)
@@ -66,7 +75,7 @@ def test_forward_backward_oracle(dtype, threads, fmt, spatial, bias):
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
 @pytest.mark.parametrize("untied", [False, True])
-def test_large_input_parallel_paths(dtype, threads, fmt, untied):
+def test_large_input_parallel_paths(dtype, threads, parallel_passes, fmt, untied):
     m = NIN(8, 16, untie_biases=untied, spatial_shape=(40, 50), data_format=fmt, dtype=dtype)
     x, g = data(in_shape(fmt, 3, 8, (40, 50)), dtype, 3), data(in_shape(fmt, 3, 16, (40, 50)),
                                                               dtype, 4)
@@ -78,7 +87,7 @@ def test_large_input_parallel_paths(dtype, threads, fmt, untied):
     np.testing.assert_allclose(m.grad_bias, gb, rtol=1e-4, atol=1e-3)
 
 
-def test_one_thread_equals_two_threads_bitwise():
+def test_one_thread_equals_two_threads_bitwise(parallel_passes):
     res = []
     for t in (1, 2):
         bigdl_py.set_num_threads(t)

@@ -199,7 +199,10 @@ class Linear(_Dense):
 
     def _rows(self, x):
         """(rows, output shape) of input ``x``; raises before any work."""
-        rows, lead = leading_axes_shape(x.shape, self.num_leading_axes, self.input_size)
+        shape = x.shape
+        if len(shape) == 2 and shape[1] == self.input_size and self.num_leading_axes is None:
+            return shape[0], (shape[0], self.output_size)  # the common case, kept lean
+        rows, lead = leading_axes_shape(shape, self.num_leading_axes, self.input_size)
         return rows, lead + (self.output_size,)
 
     def update_output(self, input):
