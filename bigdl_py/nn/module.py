@@ -74,10 +74,16 @@ class Module:
         x, kind = self._input(input)
         g, _ = to_array(grad_output, type(self).__name__, x.dtype, "grad_output")
         self._reuse = kind == "tensor"
-        grad_input = self.update_grad_input(x, g)
-        self.acc_grad_parameters(x, g)
+        grad_input = self._backward(x, g)
         self.grad_input = self._mirror(grad_input, kind, "grad_input")
         return self.grad_input
+
+    def _backward(self, input, grad_output):
+        """``update_grad_input`` then ``acc_grad_parameters`` on converted arrays; a layer
+        may override this to fuse the two phases (same results)."""
+        grad_input = self.update_grad_input(input, grad_output)
+        self.acc_grad_parameters(input, grad_output)
+        return grad_input
 
     def _buffer(self, name, shape, dtype):
         """Storage for a result: reused across calls when the caller passes Tensors
