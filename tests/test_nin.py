@@ -5,7 +5,8 @@ import pytest
 from gradcheck import check_module_grads
 
 import bigdl_py
-from bigdl_py import RNG, _linear
+import bigdl_py.nn.nin as nin_module
+from bigdl_py import RNG, _linear, _nin
 from bigdl_py.nn import NIN
 from bigdl_py.optim import L2Regularizer
 
@@ -21,6 +22,13 @@ def parallel_passes():
     old = _linear._set_parallel_threshold(0)
     yield
     _linear._set_parallel_threshold(old)
+
+
+@pytest.fixture(params=[True, False], ids=["swap", "per_sample"])
+def nchw_strategy(request, monkeypatch):
+    """Both NCHW strategies of bigdl_py._nin (NIN uses "swap")."""
+    monkeypatch.setattr(nin_module, "NCHW_SWAP", request.param)
+    return request.param
 
 
 def data(shape, dtype, seed=0):
@@ -54,7 +62,8 @@ CASES = [(), (5,), (3, 4), (2, 3, 2)]
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
 @pytest.mark.parametrize("spatial", CASES, ids=["rank2", "rank3", "rank4", "rank5"])
 @pytest.mark.parametrize("bias", ["tied", "untied", "none"])
-def test_forward_backward_oracle(dtype, threads, parallel_passes, fmt, spatial, bias):
+def test_forward_backward_oracle(dtype, threads, parallel_passes, nchw_strategy, fmt, spatial,
+                                 bias):
     m = NIN(6, 4, with_bias=bias != "none", untie_biases=bias == "untied",
             spatial_shape=spatial if bias == "untied" else None, data_format=fmt, dtype=dtype)
     x = data(in_shape(fmt, 3, 6, spatial), dtype, 1)
@@ -75,7 +84,8 @@ def test_forward_backward_oracle(dtype, threads, parallel_passes, fmt, spatial, 
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
 @pytest.mark.parametrize("untied", [False, True])
-def test_large_input_parallel_paths(dtype, threads, parallel_passes, fmt, untied):
+def test_large_input_parallel_paths(dtype, threads, parallel_passes, nchw_strategy, fmt,
+                                    untied):
     m = NIN(8, 16, untie_biases=untied, spatial_shape=(40, 50), data_format=fmt, dtype=dtype)
     x, g = data(in_shape(fmt, 3, 8, (40, 50)), dtype, 3), data(in_shape(fmt, 3, 16, (40, 50)),
                                                               dtype, 4)
@@ -106,13 +116,28 @@ def test_one_thread_equals_two_threads_bitwise(parallel_passes):
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
 @pytest.mark.parametrize("spatial, untied", [((), False), ((3,), False), ((2, 3), True),
                                              ((2, 1, 2), False)])
-def test_gradcheck(fmt, spatial, untied):
+def test_gradcheck(nchw_strategy, fmt, spatial, untied):
     m = NIN(3, 2, untie_biases=untied, spatial_shape=spatial if untied else None,
             data_format=fmt, dtype="float64")
     check_module_grads(m, data(in_shape(fmt, 2, 3, spatial), np.float64, 7))
 
 
-def test_accumulation_scales_and_regularizer():
+def test_phases_separately_equal_fused_backward(nchw_strategy):
+    x, g = data((3, 4, 5, 6), np.float64, 12), data((3, 2, 5, 6), np.float64, 13)
+    a = NIN(4, 2, untie_biases=True, spatial_shape=(5, 6), dtype="float64")
+    b = NIN(4, 2, untie_biases=True, spatial_shape=(5, 6), dtype="float64")
+    b.set_weights(a.get_weights())
+    a.forward(x)
+    gi = a.backward(x, g)
+    gi2 = b.update_grad_input(x, g)
+    assert np.all(b.grad_weight == 0) and np.all(b.grad_bias == 0)
+    b.acc_grad_parameters(x, g)
+    assert np.array_equal(gi, gi2)
+    assert np.array_equal(a.grad_weight, b.grad_weight)
+    assert np.array_equal(a.grad_bias, b.grad_bias)
+
+
+def test_accumulation_scales_and_regularizer(nchw_strategy):
     m = NIN(3, 2, wRegularizer=L2Regularizer(0.5), dtype="float64")
     x, g = data((2, 3, 4, 5), np.float64, 8), data((2, 2, 4, 5), np.float64, 9)
     m.forward(x)
@@ -213,3 +238,35 @@ def test_constructor_errors(kwargs, err, msg):
     args.update(kwargs)
     with pytest.raises(err, match=msg):
         NIN(**args)
+
+
+def test_kernel_argument_errors():
+    x, w = np.zeros((2, 3, 4), np.float32), np.zeros((5, 3), np.float32)
+    out = np.zeros((2, 5, 4), np.float32)
+    with pytest.raises(ValueError, match="nin.forward: expected scratch of 24 and 40 values, "
+                                         "got None, None"):
+        _nin.forward(x, w, None, out, None, None, True)
+    with pytest.raises(ValueError, match=r"nin.forward: expected \(N, 3, S\) and \(N, 5, S\) "
+                                         r"arrays, got \(2, 3, 4\), \(2, 5, 3\)"):
+        _nin.forward(x, w, None, out[:, :, :3].copy(), None, None, False)
+    with pytest.raises(ValueError, match="nin.forward: expected bias of 5 or 20 values, got 4"):
+        _nin.forward(x, w, np.zeros(4, np.float32), out, None, None, False)
+    with pytest.raises(ValueError, match=r"nin.backward: expected grad_input like x "
+                                         r"\(2, 3, 4\), got \(2, 3, 5\)"):
+        _nin.backward(x, out, w, np.zeros((2, 3, 5), np.float32), np.zeros_like(w), None,
+                      1.0, 1.0, None, None, False)
+    with pytest.raises(ValueError, match=r"nin.backward: expected grad_weight like weight "
+                                         r"\(5, 3\), got \(3, 5\)"):
+        _nin.backward(x, out, w, None, np.zeros((3, 5), np.float32), None, 1.0, 1.0, None,
+                      None, False)
+    with pytest.raises(ValueError, match=r"linear_forward: expected x \(R, I\), weight "
+                                         r"\(O, I\), out \(R, O\)"):
+        _linear.linear_forward(np.zeros((2, 3)), np.zeros((4, 2)), None, np.zeros((2, 4)), 1,
+                               1)
+    with pytest.raises(ValueError, match="linear_acc_grad: expected grad_bias of O\\*spatial "
+                                         "values and R a multiple of spatial"):
+        _linear.linear_acc_grad(np.zeros((3, 2)), np.zeros((3, 4)), np.zeros((4, 2)),
+                                np.zeros(8), 1.0, 1.0, 2, 1)
+    with pytest.raises(ValueError, match="regularize: expected grad of 3 values like weight, "
+                                         "got 2"):
+        _linear.regularize(np.zeros(3), np.zeros(2), 0.1, 0.1, 1)

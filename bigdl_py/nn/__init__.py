@@ -1,5 +1,4 @@
 """bigdl_py.nn: BigDL's layers (also importable as ``bigdl_py.nn.layer``)."""
-from . import init
 from .init import (ConstInitMethod, InitializationMethod, MsraFiller, Ones, RandomNormal,
                    RandomUniform, Xavier, Zeros)
 from .linear import Linear

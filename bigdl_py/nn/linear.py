@@ -8,8 +8,8 @@ import math
 import numpy as np
 
 from .. import _linear
-from ..parallel import get_num_threads
 from ..optim.regularizer import Regularizer
+from ..parallel import get_num_threads
 from . import init as _init
 from ._validate import FLOATS, check_int, to_array
 from .module import Module

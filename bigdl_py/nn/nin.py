@@ -7,13 +7,16 @@ measured faster than transposing to NHWC for one GEMM (see benchmarks/bench_line
 import math
 import numbers
 
-from .. import _linear
+import numpy as np
+
+from .. import _linear, _nin
 from ..parallel import get_num_threads
 from .linear import _Dense
 
 __all__ = ["NIN"]
 
 FORMATS = ("NCHW", "NHWC")
+NCHW_SWAP = True  # NCHW strategy: one GEMM over (C, N*S) copies (True) or one per sample
 
 
 def nin_layout(shape, input_size, data_format, spatial_shape, owner="NIN"):
@@ -116,6 +119,18 @@ class NIN(_Dense):
             else (n,) + spatial + (self.output_size,)
         return n, math.prod(spatial), out
 
+    def _scratch(self, positions):
+        """Two private scratch vectors for NCHW, (input_size * positions,) and
+        (output_size * positions,), kept across calls (grown when needed)."""
+        if not NCHW_SWAP:
+            return None, None
+        sc = self._buffers.get("_nchw_scratch")
+        need = (self.input_size * positions, self.output_size * positions)
+        if sc is None or sc[0].size < need[0]:
+            sc = self._buffers["_nchw_scratch"] = tuple(np.empty(k, self._dtype)
+                                                         for k in need)
+        return sc
+
     def _flat_bias(self, b):
         return None if b is None else b.reshape(-1)
 
@@ -124,7 +139,8 @@ class NIN(_Dense):
         out = self._buffer("output", out_shape, self._dtype)
         c, o, b = self.input_size, self.output_size, self._flat_bias(self.bias)
         if self.data_format == "NCHW" and s > 1:
-            _linear.nchw_forward(input.reshape(n, c, s), self.weight, b, out.reshape(n, o, s))
+            _nin.forward(input.reshape(n, c, s), self.weight, b, out.reshape(n, o, s),
+                         *self._scratch(n * s), NCHW_SWAP)
         else:  # NHWC, or no spatial extent: rows of channels
             _linear.linear_forward(input.reshape(n * s, c), self.weight, b,
                                    out.reshape(n * s, o), s if self.untie_biases else 1,
@@ -132,30 +148,37 @@ class NIN(_Dense):
         return out
 
     def update_grad_input(self, input, grad_output):
-        n, s, out_shape = self._layout(input)
-        self._check_grad_shape(grad_output, out_shape)
-        gi = self._buffer("grad_input", input.shape, self._dtype)
-        c, o = self.input_size, self.output_size
-        if self.data_format == "NCHW" and s > 1:
-            _linear.nchw_grad_input(grad_output.reshape(n, o, s), self.weight,
-                                    gi.reshape(n, c, s))
-        else:
-            _linear.linear_grad_input(grad_output.reshape(n * s, o), self.weight,
-                                      gi.reshape(n * s, c))
-        return gi
+        return self._grads(input, grad_output, True, False)
 
     def acc_grad_parameters(self, input, grad_output):
+        self._grads(input, grad_output, False, True)
+
+    def _backward(self, input, grad_output):
+        return self._grads(input, grad_output, True, True)  # one pass over grad_output
+
+    def _grads(self, input, grad_output, want_input, want_params):
+        """grad_input (when ``want_input``) and the parameter gradients (when
+        ``want_params``, then the regularizers); shapes checked before any work."""
         n, s, out_shape = self._layout(input)
         self._check_grad_shape(grad_output, out_shape)
-        c, o, gb = self.input_size, self.output_size, self._flat_bias(self.grad_bias)
+        gi = self._buffer("grad_input", input.shape, self._dtype) if want_input else None
+        c, o = self.input_size, self.output_size
+        gb = self._flat_bias(self.grad_bias) if want_params else None
+        sw, sb = (self._scale_w, self._scale_b) if want_params else (0.0, 0.0)
         if self.data_format == "NCHW" and s > 1:
-            _linear.nchw_acc_grad(input.reshape(n, c, s), grad_output.reshape(n, o, s),
-                                  self.grad_weight, gb, self._scale_w, self._scale_b)
-        else:
-            _linear.linear_acc_grad(input.reshape(n * s, c), grad_output.reshape(n * s, o),
-                                    self.grad_weight, gb, self._scale_w, self._scale_b,
-                                    s if self.untie_biases else 1, get_num_threads())
-        self._regularize()
+            _nin.backward(input.reshape(n, c, s), grad_output.reshape(n, o, s), self.weight,
+                          None if gi is None else gi.reshape(n, c, s), self.grad_weight, gb,
+                          sw, sb, *self._scratch(n * s), NCHW_SWAP)
+        else:  # NHWC, or no spatial extent: rows of channels
+            x2, g2 = input.reshape(n * s, c), grad_output.reshape(n * s, o)
+            if want_input:
+                _linear.linear_grad_input(g2, self.weight, gi.reshape(n * s, c))
+            if want_params:
+                _linear.linear_acc_grad(x2, g2, self.grad_weight, gb, sw, sb,
+                                        s if self.untie_biases else 1, get_num_threads())
+        if want_params:
+            self._regularize()
+        return gi
 
     def _extra_str(self):
         extra = ", NHWC" if self.data_format == "NHWC" else ""

@@ -1,0 +1,18 @@
+"""Type stubs for the compiled NCHW NIN kernels (``_core/_nin.pyx``).
+
+Arrays are C-contiguous, all float32 or all float64; shapes are checked (ValueError).
+"""
+from typing import Optional
+
+import numpy as np
+import numpy.typing as npt
+
+_F = npt.NDArray[np.floating]
+
+def forward(x: _F, weight: _F, bias: Optional[_F], out: _F, scratch_x: Optional[_F],
+            scratch_y: Optional[_F], swap: bool) -> None: ...
+def grad_input(grad_output: _F, weight: _F, grad_input: _F, scratch_g: Optional[_F],
+               scratch_gi: Optional[_F], swap: bool) -> None: ...
+def acc_grad(x: _F, grad_output: _F, grad_weight: _F, grad_bias: Optional[_F], scale_w: float,
+             scale_b: float, scratch_x: Optional[_F], scratch_g: Optional[_F],
+             swap: bool) -> None: ...
