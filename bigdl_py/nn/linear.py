@@ -208,8 +208,12 @@ class Linear(_Dense):
     def update_output(self, input):
         rows, out_shape = self._rows(input)
         out = self._buffer("output", out_shape, self._dtype)
-        _linear.linear_forward(input.reshape(rows, self.input_size), self.weight, self.bias,
-                               out.reshape(rows, self.output_size), 1, get_num_threads())
+        if input.ndim == 2 and out.ndim == 2:  # no reshapes on the common path
+            _linear.linear_forward(input, self.weight, self.bias, out, 1, get_num_threads())
+        else:
+            _linear.linear_forward(input.reshape(rows, self.input_size), self.weight,
+                                   self.bias, out.reshape(rows, self.output_size), 1,
+                                   get_num_threads())
         return out
 
     def update_grad_input(self, input, grad_output):

@@ -1,8 +1,11 @@
 """``NIN``: Lasagne's NINLayer as a module, a 1x1 convolution over any trailing dims.
 
-NHWC (channels last) is one GEMM over all positions.  NCHW runs one GEMM per sample from
-a serial C loop in ``bigdl_py._linear`` (no Python per-sample loop, no transposed copies):
-measured faster than transposing to NHWC for one GEMM (see benchmarks/bench_linear.py).
+NHWC (channels last) is one GEMM over all positions (``bigdl_py._linear``).  NCHW copies
+(N, C, S) to (C, N*S) in runs of S values and runs one GEMM per product over all samples
+(``bigdl_py._nin``, strategy "swap"), the copies fusing the bias add and the bias sums.  One
+GEMM per sample from a C loop (no copies) is ~10% faster on an idle machine, but each BLAS
+call waits for its threads, which made it ~3x slower whenever another process held a core
+(benchmarks/bench_linear.py, row "nin NCHW one GEMM per sample").
 """
 import math
 import numbers
@@ -16,7 +19,7 @@ from .linear import _Dense
 __all__ = ["NIN"]
 
 FORMATS = ("NCHW", "NHWC")
-NCHW_SWAP = True  # NCHW strategy: one GEMM over (C, N*S) copies (True) or one per sample
+NCHW_SWAP = True  # NCHW strategy: one GEMM over (C, N*S) copies, or (False) one per sample
 
 
 def nin_layout(shape, input_size, data_format, spatial_shape, owner="NIN"):
@@ -75,6 +78,9 @@ class NIN(_Dense):
 
     Shape: NCHW ``(N, C, *S) -> (N, O, *S)``; NHWC ``(N, *S, C) -> (N, *S, O)``;
     ``(N, C) -> (N, O)`` in both.
+
+    Memory: with NCHW input the layer keeps two scratch arrays the size of the input and the
+    output (reused across calls, freed by ``clear_state()``); NHWC needs none.
 
     Examples
     --------
