@@ -1,5 +1,5 @@
-"""Kernels of Linear and NIN: GEMMs through BLAS (``rowgemm.pxd``), bias add, bias-gradient
-sums and regularizer gradients in C loops, OpenMP where they run alone.
+"""Kernels of Linear and NHWC NIN: GEMMs through BLAS (``rowgemm.pxd``); bias add,
+bias-gradient sums and regularizer gradients in OpenMP loops (one thread below _par_min).
 
 Layouts (all C-contiguous):
 - rows: ``x`` (R, I) @ ``weight`` (O, I)^T -> ``out`` (R, O); Linear and NHWC NIN, with
