@@ -21,7 +21,7 @@ from bigdl_py.nn import Dropout, Linear, LogSoftMax, Model, ReLU, Sequential  # 
 from bigdl_py.nn.criterion import ClassNLLCriterion, MSECriterion  # noqa: E402
 from bigdl_py.optim import (SGD, Adam, EveryEpoch, Loss, MaxEpoch, MaxIteration,  # noqa: E402
                             OptimMethod, Optimizer, SeveralIteration, Top1Accuracy)
-from bigdl_py.optim import _spark_tasks as tasks  # noqa: E402
+from bigdl_py.optim import _spark_data as data  # noqa: E402
 from bigdl_py.optim.distri import DistriOptimizer  # noqa: E402
 from bigdl_py.optim.optimizer import LocalOptimizer  # noqa: E402
 from bigdl_py.utils import Sample, get_spark_context  # noqa: E402
@@ -114,15 +114,15 @@ def test_get_spark_context_returns_the_running_context(sc):
 
 def test_batch_indices_walk_each_partition_in_philox_permutations():
     n, share = 7, 3
-    walk = np.concatenate([tasks.batch_indices(5, 1, n, share, t) for t in range(1, 8)])
+    walk = np.concatenate([data.batch_indices(5, 1, n, share, t) for t in range(1, 8)])
     assert len(walk) == 21
     for e in range(3):  # every local epoch visits each record exactly once
         assert sorted(walk[e * n:(e + 1) * n]) == list(range(n))
     assert walk[:n].tolist() != walk[n:2 * n].tolist()  # a fresh permutation per epoch
-    np.testing.assert_array_equal(tasks.batch_indices(5, 1, n, share, 4), walk[9:12])
-    assert tasks.batch_indices(5, 0, n, share, 1).tolist() != walk[:3].tolist()  # partition
-    assert tasks.batch_indices(6, 1, n, share, 1).tolist() != walk[:3].tolist()  # seed
-    big = tasks.batch_indices(5, 1, 4, 10, 1)  # a share larger than the partition
+    np.testing.assert_array_equal(data.batch_indices(5, 1, n, share, 4), walk[9:12])
+    assert data.batch_indices(5, 0, n, share, 1).tolist() != walk[:3].tolist()  # partition
+    assert data.batch_indices(6, 1, n, share, 1).tolist() != walk[:3].tolist()  # seed
+    big = data.batch_indices(5, 1, 4, 10, 1)  # a share larger than the partition
     assert len(big) == 10 and sorted(big[:4]) == [0, 1, 2, 3] and sorted(big[4:8]) == [0, 1, 2, 3]
 
 
@@ -343,3 +343,16 @@ def test_an_interrupted_checkpoint_write_leaves_the_previous_one_readable(sc, tm
     restored = Model.load_model(tmp_path / "model.2")
     assert OptimMethod.load(tmp_path / "optim.2").state["neval"] == 2
     assert str(restored) == str(model)
+
+
+def test_train_digits_spark_example(sc, capsys):
+    pytest.importorskip("sklearn")
+    import runpy
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "examples" / "train_digits_spark.py"
+    main = runpy.run_path(str(path), run_name="example")["main"]
+    assert main(["--epochs", "1", "--min-accuracy", "0.5"], sc=sc) == 0
+    out = capsys.readouterr()
+    assert "epoch 1/1  iterations 23" in out.err  # ceil(1437 / 64)
+    assert "held-out accuracy" in out.out
+    assert not sc._jsc.sc().isStopped()  # a context it was given stays running

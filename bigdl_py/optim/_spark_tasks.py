@@ -5,110 +5,12 @@ here, in the library.  Each is a pure function of (broadcast values, partition d
 counters): a task Spark retries gives the same result.  Each consumes its whole input
 iterator (a Python worker is only reused when its input was drained).
 """
-import functools
 import os
 
 import numpy as np
 
-from .. import _random
-from ..random import RNG, philox4x32_10
-from ..utils.sample import Sample
-
-# philox counter word 3: which stream a derived key is for
-_SHUFFLE, _MODEL = 1, 2
-
-
-def derived_key(seed, a, b, stream):
-    """A 64-bit philox key from (seed, a, b, stream): one Philox4x32-10 block with
-    counter (a lo, a hi, b, stream) and key (seed lo, seed hi)."""
-    r = philox4x32_10((a & 0xFFFFFFFF, a >> 32, b & 0xFFFFFFFF, stream),
-                      (seed & 0xFFFFFFFF, seed >> 32))
-    return r[0] | (r[1] << 32)
-
-
-@functools.lru_cache(maxsize=8)
-def _permutation(seed, epoch, partition, n):
-    u = np.empty(n, np.float64)
-    _random.uniform(u, 0.0, 1.0, derived_key(seed, epoch, partition, _SHUFFLE), 0, 1)
-    perm = np.argsort(u, kind="stable")
-    perm.flags.writeable = False
-    return perm
-
-
-def batch_indices(seed, partition, n, share, iteration):
-    """Indices into a partition's ``n`` records for its ``share`` of global iteration
-    ``iteration`` (1-based).  The partition walks through its records in a fresh philox
-    permutation per local epoch, keyed by (seed, local epoch, partition); iteration t
-    takes positions (t-1)*share ... t*share-1 of that endless walk."""
-    cursor, parts = (iteration - 1) * share, []
-    while share:
-        epoch, offset = divmod(cursor, n)
-        take = min(share, n - offset)
-        parts.append(_permutation(seed, epoch, partition, n)[offset:offset + take])
-        cursor += take
-        share -= take
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-
-# ---- caching the training set as one stacked block per partition ----------------------
-
-class Block:
-    """One partition's records stacked: ``X`` (n, *features shape), ``y`` (n, *label
-    shape), or the reason they could not be (``error``)."""
-
-    __slots__ = ("index", "X", "y", "error")
-
-    def __init__(self, index, X, y, error):
-        self.index, self.X, self.y, self.error = index, X, y, error
-
-    def __reduce__(self):
-        return (Block, (self.index, self.X, self.y, self.error))
-
-    def summary(self):
-        """Small description for the driver's checks (no arrays)."""
-        if self.error is not None:
-            return {"index": self.index, "error": self.error}
-        return {"index": self.index, "error": None, "n": len(self.X),
-                "features": (self.X.shape[1:], self.X.dtype.str),
-                "label": (self.y.shape[1:], self.y.dtype.str),
-                "first": (self.X[:1].copy(), self.y[:1].copy())}
-
-
-def stack_partition(index, records):
-    """mapPartitionsWithIndex: the partition's Samples -> one ``Block``."""
-    feats, labels, error = [], [], None
-    for i, r in enumerate(records):
-        if error is not None:
-            continue  # keep draining the input
-        if not isinstance(r, Sample):
-            error = (f"record {i} of partition {index} is a {type(r).__module__}."
-                     f"{type(r).__qualname__}, expected bigdl_py.utils.Sample")
-        elif feats and (r.features.shape != feats[0].shape or r.label.shape != labels[0].shape):
-            error = (f"record {i} of partition {index} has features {r.features.shape} and "
-                     f"label {r.label.shape}, but record 0 has features {feats[0].shape} and "
-                     f"label {labels[0].shape}")
-        else:
-            feats.append(r.features)
-            labels.append(r.label)
-    if error is None and not feats:
-        error = f"partition {index} is empty"
-    if error is not None:
-        yield Block(index, None, None, error)
-    else:
-        yield Block(index, np.stack(feats), np.stack(labels), None)
-
-
-def block_summary(block):
-    return block.summary()
-
-
-def _the_block(blocks):
-    """The single Block of a partition (the whole iterator is consumed)."""
-    found = [b for b in blocks]
-    if len(found) != 1:
-        raise RuntimeError(f"bigdl_py: expected one cached block per partition, got {len(found)}")
-    return found[0]
-
+from ..random import RNG
+from ._spark_data import _MODEL, batch_indices, derived_key, the_block
 
 # ---- fault injection (test hook) ---------------------------------------------------------
 
@@ -139,13 +41,12 @@ def add_results(a, b):
 
 # ---- the model on a worker ------------------------------------------------------------------
 
-def set_flat(model, flat, which=0):
-    """Copy the flat vector ``flat`` into the model's parameters (which=0) or gradients
-    (which=1)."""
+def set_flat(model, flat, which=0, divisor=1):
+    """Copy ``flat / divisor`` into the model's parameters (which=0) or gradients (1)."""
     o = 0
     for pair in model._param_pairs():
         a = pair[which]
-        a.reshape(-1)[...] = flat[o:o + a.size]
+        np.divide(flat[o:o + a.size], divisor, out=a.reshape(-1), casting="unsafe")
         o += a.size
 
 
@@ -153,6 +54,60 @@ def get_flat(model, which=0):
     """The model's parameters (which=0) or gradients (which=1) as one flat vector."""
     pairs = model._param_pairs()
     return np.concatenate([p[which].reshape(-1) for p in pairs]) if pairs else np.empty(0)
+
+
+def _modules(module):
+    yield module
+    for child in getattr(module, "modules", ()):
+        yield from _modules(child)
+
+
+def worker_model(job):
+    """The job's model on this worker, its parameters and gradients made views of two
+    flat vectors once per process and job (BigDL's ``getParameters``): loading the
+    broadcast weights is one copy and the gradient needs no concatenation.  Returns
+    (model, flat weights, flat gradients)."""
+    flat = job.get("_flat")
+    if flat is None:
+        model = job["model"]
+        pairs = model._param_pairs()
+        dtypes = {w.dtype for w, _ in pairs}
+        if len(dtypes) != 1:  # mixed dtypes (or none): keep the arrays as they are
+            flat = job["_flat"] = (model, None, None)
+            return flat
+        n = sum(w.size for w, _ in pairs)
+        W, G = np.empty(n, dtypes.pop()), np.zeros(n, pairs[0][0].dtype)
+        o = 0
+        for m in _modules(model):
+            for p, g in (("weight", "grad_weight"), ("bias", "grad_bias")):
+                w = getattr(m, p, None)
+                if isinstance(w, np.ndarray) and not hasattr(m, "modules"):
+                    W[o:o + w.size] = w.reshape(-1)
+                    setattr(m, p, W[o:o + w.size].reshape(w.shape))
+                    setattr(m, g, G[o:o + w.size].reshape(w.shape))
+                    o += w.size
+        starts = np.cumsum([0] + [w.size for w, _ in pairs])[:-1] * W.itemsize
+        got = [(w.ctypes.data - W.ctypes.data, g.ctypes.data - G.ctypes.data)
+               for w, g in model._param_pairs()]
+        if o != n or got != [(int(i), int(i)) for i in starts]:  # a layer not as Module's
+            raise RuntimeError("bigdl_py: could not flatten the model's parameters")
+        flat = job["_flat"] = (model, W, G)
+    return flat
+
+
+def load_weights(job, weights):
+    """The worker's model with ``weights`` (the flat broadcast vector) loaded."""
+    model, W, _ = worker_model(job)
+    if W is None:
+        set_flat(model, weights)
+    else:
+        W[...] = weights
+    return model
+
+
+def flat_grad(job):
+    model, _, G = worker_model(job)
+    return get_flat(model, 1) if G is None else G
 
 
 def _seed_task(job, iteration, partition):
@@ -163,8 +118,9 @@ def _seed_task(job, iteration, partition):
 
 
 def averages(criterion):
-    """True when the criterion divides by the batch (BigDL's ``size_average``, the default):
-    partitions then return n * (their mean) and the driver divides by the global count."""
+    """True when the criterion divides by the batch (BigDL's ``size_average``, the
+    default): the driver then divides the partitions' summed gradients and losses by the
+    number of partitions."""
     return bool(getattr(criterion, "size_average", True))
 
 
@@ -183,29 +139,25 @@ def _forward_backward(job, model, X, y, iteration, partition):
 
 def train_partition(job_b, weights_b, iteration, partition, blocks):
     """mapPartitionsWithIndex for one synchronous iteration: this partition's share of the
-    global mini-batch -> one (gradient sum, loss sum, record count) tuple."""
-    block = _the_block(blocks)
+    global mini-batch -> one (gradient, loss, records, 1) tuple, gradient and loss as the
+    criterion gives them for the share.  Every partition's share has the same size, so
+    the global mini-batch's mean is the sum over partitions / partitions (``averages``)."""
+    block = the_block(blocks)
     job = job_b.value
     _maybe_fail(job["fault"], iteration, partition)
-    model = job["model"]
-    set_flat(model, weights_b.value)
+    model = load_weights(job, weights_b.value)
     idx = batch_indices(job["seed"], partition, len(block.X), job["share"], iteration)
     loss = _forward_backward(job, model, block.X[idx], block.y[idx], iteration, partition)
-    grad = get_flat(model, 1)
-    n = len(idx) if job["averages"] else 1  # a mean over n records -> a sum
-    if n != 1:
-        grad *= grad.dtype.type(n)
-    yield grad, loss * n, len(idx)
+    yield flat_grad(job), loss, len(idx), 1
 
 
 def local_sgd_partition(job_b, eval_counter, weights_b, iteration, partition, blocks):
     """mapPartitionsWithIndex for one local-SGD round (``job["steps"]`` iterations from
     ``iteration``): SGD steps on this partition's shares -> (weights, loss sum, 1)."""
-    block = _the_block(blocks)
+    block = the_block(blocks)
     job = job_b.value
     _maybe_fail(job["fault"], iteration, partition)
-    model = job["model"]
-    set_flat(model, weights_b.value)
+    model = load_weights(job, weights_b.value)
     sgd = job["optim"]
     sgd.clear_history()
     sgd.state["evalCounter"] = eval_counter
@@ -214,15 +166,15 @@ def local_sgd_partition(job_b, eval_counter, weights_b, iteration, partition, bl
         idx = batch_indices(job["seed"], partition, len(block.X), job["share"], t)
         loss_sum += _forward_backward(job, model, block.X[idx], block.y[idx], t, partition)
         sgd.optimize(pairs)
-    yield get_flat(model), loss_sum / job["steps"], 1
+    _, W, _ = worker_model(job)
+    yield get_flat(model) if W is None else W, loss_sum / job["steps"], 1
 
 
 def eval_partition(job_b, methods, batch_size, weights_b, _iteration, partition, blocks):
     """mapPartitionsWithIndex for validation: this partition's records in evaluation mode,
     in chunks of ``batch_size`` -> a tuple with one summed result per method."""
-    block = _the_block(blocks)
-    model = job_b.value["model"]
-    set_flat(model, weights_b.value)
+    block = the_block(blocks)
+    model = load_weights(job_b.value, weights_b.value)
     model.evaluate()
     results = None
     for i in range(0, len(block.X), batch_size):

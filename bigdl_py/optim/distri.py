@@ -31,9 +31,8 @@ import copy
 import functools
 import numbers
 
-import numpy as np
-
 from ..utils.spark import is_rdd
+from . import _spark_data as data
 from . import _spark_tasks as tasks
 from .optim_method import SGD
 from .optimizer import LocalOptimizer
@@ -153,10 +152,10 @@ class DistriOptimizer(LocalOptimizer):
         from ..random import RNG
         for blocks in (self._blocks, self._validation and self._validation[1]):
             if blocks is not None and not blocks.is_cached:
-                blocks.persist(_LEVEL())  # again, after a previous optimize()
+                blocks.persist(_storage_level())  # again, after a previous optimize()
         model = copy.deepcopy(self.model).clear_state()
+        self._averages = tasks.averages(self.criterion)
         job = {"model": model, "criterion": self.criterion,
-               "averages": tasks.averages(self.criterion),
                "share": self.batch_size // self._parts, "seed": RNG.get_seed(),
                "algorithm": RNG.algorithm(), "fault": self._fault, "steps": self._local_sgd,
                "optim": None}
@@ -182,17 +181,14 @@ class DistriOptimizer(LocalOptimizer):
         steps = self._local_sgd
         if steps is None:
             fn = functools.partial(tasks.train_partition, self._job_b)
-            grad, loss, count = self._run(fn, state["neval"])
-            div = count if self._job_b.value["averages"] else 1
-            if div != 1:
-                grad /= grad.dtype.type(div)
-            tasks.set_flat(self.model, grad, which=1)
+            grad, loss, _, parts = self._run(fn, state["neval"])
+            div = parts if self._averages else 1
+            tasks.set_flat(self.model, grad, which=1, divisor=div)
             om.optimize(pairs)
             return loss / div, self.batch_size, 1
         fn = functools.partial(tasks.local_sgd_partition, self._job_b, om.state["evalCounter"])
         weights, loss, parts = self._run(fn, state["neval"])
-        weights /= weights.dtype.type(parts)
-        tasks.set_flat(self.model, weights)
+        tasks.set_flat(self.model, weights, divisor=parts)
         om.state["evalCounter"] += steps
         return loss / parts, steps * self.batch_size, steps
 
@@ -224,7 +220,7 @@ class DistriOptimizer(LocalOptimizer):
             model.training() if was_training else model.evaluate()
 
 
-def _LEVEL():
+def _storage_level():
     from pyspark import StorageLevel
     return StorageLevel.MEMORY_AND_DISK
 
@@ -232,9 +228,9 @@ def _LEVEL():
 def _cache(rdd, what):
     """(blocks RDD persisted, [summary per partition]) after checking every record; a
     ValueError (nothing left cached) when the records cannot be a training set."""
-    blocks = rdd.mapPartitionsWithIndex(tasks.stack_partition)
-    blocks.persist(_LEVEL())
-    summary = blocks.map(tasks.block_summary).collect()
+    blocks = rdd.mapPartitionsWithIndex(data.stack_partition)
+    blocks.persist(_storage_level())
+    summary = blocks.map(data.block_summary).collect()
     errors = [s["error"] for s in summary if s["error"] is not None]
     if not errors:
         for s in summary[1:]:
