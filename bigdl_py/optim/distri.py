@@ -62,10 +62,12 @@ class DistriOptimizer(LocalOptimizer):
 
     Examples
     --------
-    >>> from bigdl_py.utils import Sample, get_spark_context       # doctest: +SKIP
-    >>> sc = get_spark_context("local[2]")                           # doctest: +SKIP
-    >>> rdd = sc.parallelize([Sample.from_ndarray(x, t) for x, t in zip(X, y)], 2)  # +SKIP
-    >>> Optimizer.create(model, rdd, ClassNLLCriterion(), MaxEpoch(5), 64).optimize()  # +SKIP
+    >>> from bigdl_py.utils import Sample, get_spark_context
+    >>> sc = get_spark_context("local[2]")  # doctest: +SKIP
+    >>> samples = [Sample.from_ndarray(x, t) for x, t in zip(X, y)]  # doctest: +SKIP
+    >>> rdd = sc.parallelize(samples, 2)  # doctest: +SKIP
+    >>> opt = Optimizer.create(model, rdd, ClassNLLCriterion(), MaxEpoch(5), 64)  # doctest: +SKIP
+    >>> opt.optimize()  # doctest: +SKIP
     """
 
     def __init__(self, model, training_set, criterion, end_trigger=None, batch_size=32,
