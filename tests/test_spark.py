@@ -63,6 +63,16 @@ def _jobs(sc):
     return set(sc.statusTracker().getJobIdsForGroup())
 
 
+def _python(code, timeout):
+    """Run ``code`` in a fresh interpreter that imports the bigdl_py under test (not a
+    source tree in the current directory: PYTHONSAFEPATH)."""
+    home = os.path.dirname(os.path.dirname(os.path.abspath(bigdl_py.__file__)))
+    env = dict(os.environ, PYTHONSAFEPATH="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")])))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
 def _train(sc, fault=None, seed=11, iterations=6):
     """The run the task-retry test repeats in a subprocess: dropout, 2 partitions,
     mini-batches of 8 (4 per partition) over 40 records, SGD with momentum."""
@@ -81,8 +91,8 @@ def _train(sc, fault=None, seed=11, iterations=6):
 def test_importing_bigdl_py_never_imports_pyspark():
     code = ("import sys, bigdl_py, bigdl_py.nn, bigdl_py.optim, bigdl_py.utils, "
             "bigdl_py.optim.distri; print(sorted(m for m in sys.modules if 'pyspark' in m))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60, check=True)
+    out = _python(code, timeout=60)
+    assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "[]"
 
 
@@ -110,6 +120,17 @@ def test_get_spark_context_returns_the_running_context(sc):
     assert conf["spark.ui.showConsoleProgress"] == "false"
     assert os.environ["PYSPARK_PYTHON"] and os.environ["SPARK_LOCAL_IP"]
     assert sc.pythonExec == os.environ["PYSPARK_PYTHON"]
+
+
+def test_workers_import_the_bigdl_py_of_the_driver(tmp_path, monkeypatch):
+    from bigdl_py.utils.spark import worker_env
+    home = os.path.dirname(os.path.dirname(os.path.abspath(bigdl_py.__file__)))
+    monkeypatch.chdir(tmp_path)
+    assert worker_env() == {"spark.executorEnv.PYTHONPATH": home}
+    (tmp_path / "bigdl_py").mkdir()
+    (tmp_path / "bigdl_py" / "__init__.py").write_text("")  # e.g. an unbuilt source tree
+    assert worker_env() == {"spark.executorEnv.PYTHONPATH": home,
+                            "spark.executorEnv.PYTHONSAFEPATH": "1"}
 
 
 def test_batch_indices_walk_each_partition_in_philox_permutations():
@@ -255,8 +276,7 @@ def test_a_task_killed_during_an_iteration_is_retried_to_the_same_weights(sc, tm
             "failed = sum(st.getStageInfo(s).numFailedTasks for j in st.getJobIdsForGroup() "
             "for s in st.getJobInfo(j).stageIds if st.getStageInfo(s)); "
             "print(json.dumps({'failed': failed})); sc.stop()")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=100)
+    run = _python(code, timeout=100)
     assert run.returncode == 0, run.stderr[-3000:]
     assert json.loads(run.stdout.strip().splitlines()[-1]) == {"failed": 1}
     undisturbed = _train(sc)

@@ -11,7 +11,11 @@ def get_spark_context(master="local[*]", app_name="bigdl_py", conf=None):
     Before creating a context this sets, when unset, ``PYSPARK_PYTHON`` and
     ``PYSPARK_DRIVER_PYTHON`` to this interpreter (so workers can import bigdl_py) and
     ``SPARK_LOCAL_IP=127.0.0.1``; the new context has the web UI and the console progress
-    bar off.  bigdl_py never starts a context unless this function is called.
+    bar off, and its Python workers import the bigdl_py this process imported: its folder
+    goes on their ``PYTHONPATH``, and when the current directory holds another
+    ``bigdl_py`` (a source tree), ``PYTHONSAFEPATH=1`` keeps the workers from putting the
+    current directory first on ``sys.path`` (Python >= 3.11).  bigdl_py never starts a
+    context unless this function is called.
 
     Parameters
     ----------
@@ -32,11 +36,23 @@ def get_spark_context(master="local[*]", app_name="bigdl_py", conf=None):
     if active is not None:
         return active
     settings = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
+    settings.update(worker_env())
     settings.update(conf or {})
     spark_conf = SparkConf().setMaster(master).setAppName(app_name)
     for key, value in settings.items():
         spark_conf.set(key, str(value))
     return SparkContext.getOrCreate(spark_conf)
+
+
+def worker_env():
+    """``spark.executorEnv`` settings that make Spark's Python workers import the bigdl_py
+    this process imported (see ``get_spark_context``)."""
+    home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {"spark.executorEnv.PYTHONPATH": home}
+    cwd = os.path.abspath(os.getcwd())
+    if cwd != home and os.path.exists(os.path.join(cwd, "bigdl_py", "__init__.py")):
+        env["spark.executorEnv.PYTHONSAFEPATH"] = "1"
+    return env
 
 
 def is_rdd(obj):
