@@ -214,8 +214,10 @@ def test_full_batch_gradient_descent_equals_local_mode(sc, caplog):
     distri = _mlp()
     opt = Optimizer.create(distri, _rdd(sc, X, y), ClassNLLCriterion(), MaxIteration(5), 40,
                            SGD(0.5))
+    before = _jobs(sc)
     with caplog.at_level(logging.INFO, logger="bigdl_py.optim"):
         assert opt.optimize() is distri
+    assert len(_jobs(sc) - before) == 5  # one Spark job per iteration
     for a, b in zip(_weights(local), _weights(distri)):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-7)
     assert [h["iteration"] for h in opt.history] == [1, 2, 3, 4, 5]  # one epoch each
@@ -243,6 +245,11 @@ def test_dropout_runs_with_the_same_seed_are_bit_identical(sc):
         np.testing.assert_array_equal(a, b)
     other = _train(sc, seed=12)  # the seed drives the masks and the batch choice
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+    bigdl_py.RNG.set_algorithm("mt19937")  # BigDL's generator on the workers: also fixed
+    mt = _train(sc)
+    assert not all(np.array_equal(a, b) for a, b in zip(first, mt))
+    for a, b in zip(mt, _train(sc)):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_validation_runs_on_the_cluster(sc):
