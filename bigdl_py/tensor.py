@@ -137,7 +137,7 @@ class Tensor(TensorMath, metaclass=_TensorMeta):
                 raise TypeError(f"Tensor: expected numbers, got an array of dtype {arr.dtype}")
             if dt is None:
                 dt = arr.dtype if keep and arr.dtype in (np.float32, np.float64) else np.float32
-            self._a = np.ascontiguousarray(arr, dtype=dt)  # np.array already copied
+            self._a = np.asarray(arr, dtype=dt, order="C")  # np.array already copied
             return
         shape = _sizes(args, "Tensor") if args else (0,)
         self._a = np.zeros(shape, dtype=dt if dt is not None else np.float32)
