@@ -32,4 +32,5 @@ def test_stub_matches_the_module(name):
               if not k.startswith("_") and callable(v) and not isinstance(v, type)
               and getattr(v, "__module__", module.__name__) == module.__name__}
     assert public <= declared, f"undeclared in {name}.pyi: {sorted(public - declared)}"
-    assert declared <= set(vars(module)), f"not in bigdl_py.{name}: {sorted(declared - set(vars(module)))}"
+    missing = declared - set(vars(module))
+    assert not missing, f"declared in {name}.pyi but not in the module: {sorted(missing)}"

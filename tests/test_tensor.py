@@ -249,7 +249,8 @@ def test_resize_as_and_errors():
     t = Tensor(3)
     assert t.resize_as(Tensor(2, 2)).size() == (2, 2)
     assert t.resize_as(np.zeros((1, 4))).size() == (1, 4)
-    with pytest.raises(ValueError, match=r"Tensor.resize: expected non-negative sizes, got \(2, -1\)"):
+    with pytest.raises(ValueError,
+                       match=r"Tensor.resize: expected non-negative sizes, got \(2, -1\)"):
         t.resize(2, -1)
     with pytest.raises(TypeError, match="Tensor.resize: expected int sizes"):
         t.resize(2.0)
@@ -306,7 +307,8 @@ def test_copy_errors():
     t = Tensor.range(1, 6, 1)
     with pytest.raises(ValueError, match="Tensor.copy: expected a source with 6 elements, got 5"):
         t.copy(Tensor(5))
-    with pytest.raises(TypeError, match="Tensor.copy: expected a float32 source like self, got float64"):
+    with pytest.raises(TypeError,
+                       match="Tensor.copy: expected a float32 source like self, got float64"):
         t.copy(Tensor(6, dtype="float64"))
     with pytest.raises(TypeError, match="Tensor.copy: expected a Tensor as source, got list"):
         t.copy([1.0] * 6)
@@ -342,7 +344,8 @@ def test_select_of_1d_is_0d_and_shares():
     (lambda t: t.select(1, 1.0), TypeError, "Tensor.select: expected an int index"),
     (lambda t: t.narrow(0, 1, 1), ValueError, r"Tensor.narrow: expected dim in \[1, 3\], got 0"),
     (lambda t: t.narrow(2, 4, 1), IndexError, r"Tensor.narrow: expected index in \[1, 3\], got 4"),
-    (lambda t: t.narrow(2, 2, 3), ValueError, r"Tensor.narrow: expected size in \[1, 2\] from index 2"),
+    (lambda t: t.narrow(2, 2, 3), ValueError,
+     r"Tensor.narrow: expected size in \[1, 2\] from index 2"),
     (lambda t: t.narrow(2, 2, 0), ValueError, r"Tensor.narrow: expected size in \[1, 2\]"),
     (lambda t: t.transpose(1, 5), ValueError, r"Tensor.transpose: expected d2 in \[1, 3\], got 5"),
     (lambda t: t.t(), ValueError, "Tensor.t: expected a 2-D tensor, got 3-D"),
@@ -359,7 +362,8 @@ def test_view_errors_name_the_method(call, exc, match):
 def test_value_at_and_set_value_are_one_based(dtype):
     x = ar(2, 3, 4, dtype=dtype)
     t = Tensor.from_numpy(x)
-    assert t.value_at(1, 1, 1) == 1 and t.value_at(2, 3, 4) == 24 and t.value_at(1, 2, 3) == x[0, 1, 2]
+    assert t.value_at(1, 1, 1) == 1 and t.value_at(2, 3, 4) == 24
+    assert t.value_at(1, 2, 3) == x[0, 1, 2]
     assert isinstance(t.value_at(1, 1, 1), float)
     assert t.set_value(2, 1, 3, -2.5) is t
     assert x[1, 0, 2] == -2.5
@@ -367,12 +371,16 @@ def test_value_at_and_set_value_are_one_based(dtype):
 
 
 @pytest.mark.parametrize("call, exc, match", [
-    (lambda t: t.value_at(1), ValueError, "Tensor.value_at: expected 2 indices for a 2-D tensor, got 1"),
-    (lambda t: t.value_at(1, 5), IndexError, r"Tensor.value_at: expected index 2 in \[1, 4\], got 5"),
-    (lambda t: t.value_at(0, 1), IndexError, r"Tensor.value_at: expected index 1 in \[1, 3\], got 0"),
+    (lambda t: t.value_at(1), ValueError,
+     "Tensor.value_at: expected 2 indices for a 2-D tensor, got 1"),
+    (lambda t: t.value_at(1, 5), IndexError,
+     r"Tensor.value_at: expected index 2 in \[1, 4\], got 5"),
+    (lambda t: t.value_at(0, 1), IndexError,
+     r"Tensor.value_at: expected index 1 in \[1, 3\], got 0"),
     (lambda t: t.value_at(-1, 1), IndexError, r"expected index 1 in \[1, 3\], got -1"),
     (lambda t: t.set_value(1, 1, 1, 2.0), ValueError, "Tensor.set_value: expected 2 indices"),
-    (lambda t: t.set_value(4, 1, 2.0), IndexError, r"Tensor.set_value: expected index 1 in \[1, 3\]"),
+    (lambda t: t.set_value(4, 1, 2.0), IndexError,
+     r"Tensor.set_value: expected index 1 in \[1, 3\]"),
     (lambda t: t.set_value(1, 1, "x"), TypeError, "Tensor.set_value: expected a real number"),
     (lambda t: t.set_value(), ValueError, "Tensor.set_value: expected indices then a value"),
 ])
@@ -402,7 +410,7 @@ def test_eq_is_identity():
     assert a.almost_equal(b, 1e-9)
 
 
-# ---- element-wise arithmetic (the _core kernels) ---------------------------------------------------
+# ---- element-wise arithmetic (the _core kernels) ----------------------------------------------
 
 @pytest.mark.parametrize("n", [1, 7, BIG])
 def test_mul_div_add_scalar_match_numpy_bitwise(dtype, threads, n):
@@ -496,15 +504,18 @@ def test_empty_tensors_arithmetic():
 @pytest.mark.parametrize("call, exc, match", [
     (lambda t: t.cmul(Tensor(2, 3, dtype="float64")), TypeError,
      "Tensor.cmul: expected a float32 operand like self, got float64"),
-    (lambda t: t.add(Tensor(6, dtype="float64")), TypeError, "Tensor.add: expected a float32 operand"),
-    (lambda t: t.add(2.0, Tensor(2, 3, dtype="float64")), TypeError, "Tensor.add: expected a float32"),
+    (lambda t: t.add(Tensor(6, dtype="float64")), TypeError,
+     "Tensor.add: expected a float32 operand"),
+    (lambda t: t.add(2.0, Tensor(2, 3, dtype="float64")), TypeError,
+     "Tensor.add: expected a float32"),
     (lambda t: t.cmul(Tensor(4)), ValueError,
      "Tensor.cmul: expected an operand with 6 elements or broadcastable to 2x3, got size 4"),
     (lambda t: t.add(Tensor(2, 2)), ValueError, "Tensor.add: expected an operand with 6 elements"),
     (lambda t: t.add(1, 2, 3), TypeError, r"Tensor.add: expected add\(value\), add\(tensor\)"),
     (lambda t: t.add("a"), TypeError, "Tensor.add: expected a Tensor as operand, got str"),
     (lambda t: t.add("a", Tensor(2, 3)), TypeError, "Tensor.add: expected a real number as alpha"),
-    (lambda t: t.mul(Tensor(2, 3)), TypeError, "Tensor.mul: expected a real number as value, got Tensor"),
+    (lambda t: t.mul(Tensor(2, 3)), TypeError,
+     "Tensor.mul: expected a real number as value, got Tensor"),
     (lambda t: t.div("2"), TypeError, "Tensor.div: expected a real number as value, got str"),
     (lambda t: t.cmul([1.0] * 6), TypeError, "Tensor.cmul: expected a Tensor as operand, got list"),
     (lambda t: t.fill(None), TypeError, "Tensor.fill: expected a real number as value"),
@@ -617,8 +628,8 @@ def test_addmm_beta_zero_ignores_nan_and_aliasing_is_safe(dtype):
 
 
 def test_addmm_empty_dims(dtype):
-    t = Tensor(dtype=dtype).addmm(2.0, Tensor(ar(2, 3, dtype=dtype)), 1.0, Tensor(2, 0, dtype=dtype),
-                                  Tensor(0, 3, dtype=dtype))
+    t = Tensor(dtype=dtype).addmm(2.0, Tensor(ar(2, 3, dtype=dtype)), 1.0,
+                                  Tensor(2, 0, dtype=dtype), Tensor(0, 3, dtype=dtype))
     np.testing.assert_array_equal(t.numpy(), 2 * ar(2, 3))  # k = 0: beta * M
     e = Tensor(0, 3, dtype=dtype).addmm(Tensor(0, 4, dtype=dtype), Tensor(4, 3, dtype=dtype))
     assert e.size() == (0, 3)
@@ -629,7 +640,8 @@ def test_addmm_empty_dims(dtype):
 
 @pytest.mark.parametrize("call, exc, match", [
     (lambda t: t.addmm(Tensor(2, 4), Tensor(5, 3)), ValueError,
-     r"Tensor.addmm: expected mat1 \(m x k\), mat2 \(k x n\) and M \(m x n\), got mat1 2x4, mat2 5x3, M 2x3"),
+     r"Tensor.addmm: expected mat1 \(m x k\), mat2 \(k x n\) and M \(m x n\), "
+     r"got mat1 2x4, mat2 5x3, M 2x3"),
     (lambda t: t.addmm(Tensor(3, 4), Tensor(4, 3)), ValueError, "got mat1 3x4, mat2 4x3, M 2x3"),
     (lambda t: t.addmm(Tensor(4), Tensor(4, 3)), ValueError, "got mat1 4, mat2 4x3"),
     (lambda t: t.addmm(Tensor(2, 4), Tensor(4, 3, dtype="float64")), TypeError,
@@ -778,7 +790,8 @@ def test_almost_equal(dtype):
     b.set_value(1, 1, float("nan"))
     assert not a.almost_equal(b, 1e9)
     assert Tensor(0, dtype=dtype).almost_equal(Tensor(0, dtype=dtype), 0.1)
-    with pytest.raises(ValueError, match="Tensor.almost_equal: expected 6 elements like self, got 5"):
+    with pytest.raises(ValueError,
+                       match="Tensor.almost_equal: expected 6 elements like self, got 5"):
         a.almost_equal(Tensor(5, dtype=dtype), 1.0)
     other = np.float64 if dtype == np.float32 else np.float32
     with pytest.raises(TypeError, match="Tensor.almost_equal: expected a .* other like self"):
