@@ -168,5 +168,5 @@ def test_chunked_normal_equals_whole_fill(chunk, dtype):
     whole = np.empty(2003, dtype)
     _random.normal(whole, 0.5, 2.0, 11, 4, 2)
     parts = np.empty(2003, dtype)
-    _random.normal_chunked(parts, chunk, 0.5, 2.0, 11, 4)
+    _random.fill_chunked("normal", parts, chunk, 0.5, 2.0, 11, 4)
     assert np.array_equal(whole, parts)
