@@ -167,3 +167,45 @@ def mt_affine(floating[::1] out, const double[::1] z, double mean, double std):
     with nogil:
         for i in range(n):
             out[i] = <floating>(z[i] * std + mean)
+
+
+# ---- test helpers: the per-block functions and the Box-Muller pair on given words ----
+
+def fill_blocks(kind, floating[::1] out, double a, double b, uint64_t key, uint64_t offset):
+    """Test helper: the fill made serially with the one-block functions of philox.pxd
+    (a = lo/mean/p, b = hi/std); must equal the chunked fills."""
+    cdef int k = ("uniform", "normal", "bernoulli").index(kind)
+    cdef int64_t blk, n = out.shape[0], per = 4 if floating is float or k == 2 else 2
+    cdef uint64_t thr = bigdl_threshold(a)
+    with nogil:
+        for blk in range((n + per - 1) // per):
+            if floating is float:
+                if k == 0:
+                    bigdl_uniform_block_f32(&out[0], n, blk, offset, key, <float>a, <float>(b - a))
+                elif k == 1:
+                    bigdl_normal_block_f32(&out[0], n, blk, offset, key, <float>a, <float>b)
+                else:
+                    bigdl_bernoulli_block_f32(&out[0], n, blk, offset, key, thr)
+            else:
+                if k == 0:
+                    bigdl_uniform_block_f64(&out[0], n, blk, offset, key, a, b - a)
+                elif k == 1:
+                    bigdl_normal_block_f64(&out[0], n, blk, offset, key, a, b)
+                else:
+                    bigdl_bernoulli_block_f64(&out[0], n, blk, offset, key, thr)
+
+
+def gauss_pairs(const uint32_t[::1] w, floating[::1] out):
+    """Test helper: standard normal pairs from raw words, as the normal fill makes them:
+    float32 pair k from w[2k], w[2k+1]; float64 pair k from w[4k:4k+4]."""
+    cdef Py_ssize_t k, per = 1 if floating is float else 2
+    if w.shape[0] != per * out.shape[0] or out.shape[0] % 2:
+        raise ValueError(f"gauss_pairs: expected an even-length output and {per} words per "
+                         f"element, got {out.shape[0]} and {w.shape[0]}")
+    with nogil:
+        for k in range(out.shape[0] // 2):
+            if floating is float:
+                bigdl_gauss_pair_f32(w[2 * k], w[2 * k + 1], &out[2 * k], &out[2 * k + 1])
+            else:
+                bigdl_gauss_pair_f64(w[4 * k], w[4 * k + 1], w[4 * k + 2], w[4 * k + 3],
+                                     &out[2 * k], &out[2 * k + 1])
