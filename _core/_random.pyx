@@ -9,7 +9,7 @@ from philox cimport *
 # Below this many elements a fill runs on one thread (results do not depend on it).
 cdef enum:
     PAR_MIN = 1 << 15
-    CHUNK = 1 << 13     # elements per parallel work item: whole 16-block batches
+    CHUNK = 1 << 13     # elements per parallel work item: whole 32-block batches
 
 
 cdef inline int _threads(int64_t n, int n_threads) noexcept nogil:

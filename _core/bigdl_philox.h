@@ -7,7 +7,7 @@
  * 2(i%2), 2(i%2)+1 of block i/2), so its value depends only on (key, offset, i): any
  * split of a fill into chunks or threads gives the same numbers.
  *
- * Speed: the chunk fills generate 16 blocks at a time.  On x86-64 CPUs with AVX2 the
+ * Speed: the chunk fills generate 32 blocks at a time.  On x86-64 CPUs with AVX2 the
  * blocks come from an AVX2 Philox (checked at run time, no -march flag needed) and the
  * conversions are compiled twice from one source, for AVX2 and for the baseline ISA.
  * Both versions use only exactly rounded IEEE operations (+ - * /, int<->float; no FMA,
@@ -119,12 +119,12 @@ static inline double bigdl_neg2log_f64(double u)
     return -2.0 * ((double)e * 0.693147180559945309417 + s * p);
 }
 
-/* sqrt(x), x >= 0: a bit-trick seed and Newton steps on 1/sqrt(x), then one step on
- * sqrt(x) itself; within ~1 ulp of sqrtf/sqrt, and plain + - * so it vectorises. */
+/* sqrt(x), x >= 0: a bit-trick seed (3.5% off), Newton steps on 1/sqrt(x) (2 for
+ * float: 5e-6; 3 for double: 4e-11), then one Newton step on sqrt(x) itself, which
+ * squares the error: within 1 ulp of sqrtf/sqrt.  Plain + - * so loops vectorise. */
 static inline float bigdl_sqrt_f32(float x)
 {
     float y = bigdl_u2f(0x5f3759dfu - (bigdl_f2u(x) >> 1)), h = 0.5f * x;
-    y = y * (1.5f - h * y * y);
     y = y * (1.5f - h * y * y);
     y = y * (1.5f - h * y * y);
     float s = x * y;
@@ -133,7 +133,6 @@ static inline float bigdl_sqrt_f32(float x)
 static inline double bigdl_sqrt_f64(double x)
 {
     double y = bigdl_u2d(0x5fe6eb50c7b537a9u - (bigdl_d2u(x) >> 1)), h = 0.5 * x;
-    y = y * (1.5 - h * y * y);
     y = y * (1.5 - h * y * y);
     y = y * (1.5 - h * y * y);
     y = y * (1.5 - h * y * y);
@@ -270,8 +269,10 @@ BIGDL_BERNOULLI_BLOCK(bigdl_bernoulli_block_f32, float)
 BIGDL_BERNOULLI_BLOCK(bigdl_bernoulli_block_f64, double)
 
 
-/* ---- 16 blocks at a time --------------------------------------------------------- */
-#define BIGDL_BATCH 16   /* blocks */
+/* ---- BIGDL_BATCH blocks at a time ------------------------------------------------- */
+#ifndef BIGDL_BATCH
+#define BIGDL_BATCH 32   /* a multiple of 8; 4 groups in flight hide vpmuludq's latency */
+#endif
 
 /* 1: use the AVX2 code; 0: baseline; -1: not decided yet (decided on first use) */
 static int bigdl_simd_level = -1;
@@ -299,27 +300,28 @@ static inline int bigdl_simd_set(int on)
 }
 
 #if BIGDL_X86_AVX2
-/* hi and lo 32 bits of a[j] * m for the 8 lanes */
+/* hi and lo 32 bits of a[j] * m for the 8 lanes (vpmulld for lo: fewer ops than
+ * shifting and blending the 64-bit products) */
 BIGDL_AVX2_FN static BIGDL_ALWAYS_INLINE void bigdl_mulhilo8(__m256i a, __m256i m,
                                                              __m256i *hi, __m256i *lo)
 {
     __m256i even = _mm256_mul_epu32(a, m);
     __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
     *hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
-    *lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+    *lo = _mm256_mullo_epi32(a, m);
 }
 
-/* w[4j + k] = word k of block blk + j, j < 16.  Two groups of 8 blocks, one block per
+/* w[4j + k] = word k of block blk + j, j < BIGDL_BATCH.  Groups of 8 blocks, one block per
  * lane; the lanes hold blocks 0 2 4 6 | 1 3 5 7 so that the 4x4 transposes within each
  * 128-bit half store the blocks in order. */
-BIGDL_AVX2_FN static void bigdl_philox_x16_avx2(uint32_t *w, uint64_t blk, uint64_t offset,
+BIGDL_AVX2_FN static void bigdl_philox_batch_avx2(uint32_t *w, uint64_t blk, uint64_t offset,
                                                  uint64_t key)
 {
     const __m256i sign = _mm256_set1_epi32((int)0x80000000u);
     const __m256i m0 = _mm256_set1_epi32((int)0xD2511F53u), m1 = _mm256_set1_epi32((int)0xCD9E8D57u);
-    __m256i c0[2], c1[2], c2[2], c3[2], hi0, lo0, hi1, lo1;
-    __m256i base_lo = _mm256_set1_epi32((int)(uint32_t)blk);
-    for (int g = 0; g < 2; ++g) {
+    __m256i c0[BIGDL_BATCH / 8], c1[BIGDL_BATCH / 8], c2[BIGDL_BATCH / 8], c3[BIGDL_BATCH / 8];
+    __m256i hi0, lo0, hi1, lo1, base_lo = _mm256_set1_epi32((int)(uint32_t)blk);
+    for (int g = 0; g < BIGDL_BATCH / 8; ++g) {
         __m256i lane = _mm256_setr_epi32(8 * g, 8 * g + 2, 8 * g + 4, 8 * g + 6,
                                          8 * g + 1, 8 * g + 3, 8 * g + 5, 8 * g + 7);
         c0[g] = _mm256_add_epi32(base_lo, lane);
@@ -333,7 +335,7 @@ BIGDL_AVX2_FN static void bigdl_philox_x16_avx2(uint32_t *w, uint64_t blk, uint6
     uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
     for (int round = 0; round < 10; ++round) {
         __m256i kk0 = _mm256_set1_epi32((int)k0), kk1 = _mm256_set1_epi32((int)k1);
-        for (int g = 0; g < 2; ++g) {
+        for (int g = 0; g < BIGDL_BATCH / 8; ++g) {
             bigdl_mulhilo8(c0[g], m0, &hi0, &lo0);
             bigdl_mulhilo8(c2[g], m1, &hi1, &lo1);
             c0[g] = _mm256_xor_si256(_mm256_xor_si256(hi1, c1[g]), kk0);
@@ -344,7 +346,7 @@ BIGDL_AVX2_FN static void bigdl_philox_x16_avx2(uint32_t *w, uint64_t blk, uint6
         k0 += 0x9E3779B9u;
         k1 += 0xBB67AE85u;
     }
-    for (int g = 0; g < 2; ++g) {
+    for (int g = 0; g < BIGDL_BATCH / 8; ++g) {
         __m256i t0 = _mm256_unpacklo_epi32(c0[g], c1[g]), t1 = _mm256_unpackhi_epi32(c0[g], c1[g]);
         __m256i t2 = _mm256_unpacklo_epi32(c2[g], c3[g]), t3 = _mm256_unpackhi_epi32(c2[g], c3[g]);
         __m256i *o = (__m256i *)(w + 32 * g);
@@ -356,13 +358,14 @@ BIGDL_AVX2_FN static void bigdl_philox_x16_avx2(uint32_t *w, uint64_t blk, uint6
 }
 #endif
 
-/* w[4j + k] = word k of block blk + j, j < nb <= 16 */
+/* w[4j + k] = word k of block blk + j, j < nb <= BIGDL_BATCH (w has room for a batch).
+ * A whole AVX2 batch costs about as much as 5 blocks one by one. */
 static inline void bigdl_philox_words(uint32_t *w, uint64_t blk, int nb, uint64_t offset,
                                       uint64_t key)
 {
 #if BIGDL_X86_AVX2
-    if (nb == BIGDL_BATCH && bigdl_simd_avx2()) {
-        bigdl_philox_x16_avx2(w, blk, offset, key);
+    if (nb > 4 && bigdl_simd_avx2()) {
+        bigdl_philox_batch_avx2(w, blk, offset, key);
         return;
     }
 #endif
@@ -375,9 +378,9 @@ static inline void bigdl_philox_words(uint32_t *w, uint64_t blk, int nb, uint64_
 /* ---- chunk fills by element index: out[j] is element (start + j) of the stream ----
  * Any split of [0, n) into chunks gives the same numbers, so callers can generate into
  * a small thread-private buffer inside a parallel loop.  Each pass takes the elements
- * [i, i + m) from nb <= 16 blocks starting at block blk (element i is at position j0
- * of those blocks' elements); PER is elements per block.  Only the first pass can start
- * inside a block, so a long chunk is almost all full 16-block batches. */
+ * [i, i + m) from nb <= BIGDL_BATCH blocks starting at block blk (element i is at
+ * position j0 of those blocks' elements); PER is elements per block.  Only the first
+ * pass can start inside a block, so a long chunk is almost all whole batches. */
 #define BIGDL_CHUNK_LOOP(T, PER, BODY)                                                   \
     do {                                                                                 \
         uint32_t w[4 * BIGDL_BATCH];                                                     \
