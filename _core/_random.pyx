@@ -12,6 +12,9 @@ cdef enum:
     CHUNK = 1 << 13     # elements per parallel work item: whole 32-block batches
 
 
+bigdl_simd_avx2()   # settle the CPU check at import, outside any parallel loop
+
+
 cdef inline int _threads(int64_t n, int n_threads) noexcept nogil:
     return 1 if n < PAR_MIN else n_threads
 

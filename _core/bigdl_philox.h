@@ -3,9 +3,11 @@
  * Counter = (block index lo, block index hi, call offset lo, call offset hi),
  * key = (seed lo, seed hi).  Everything is static and allocation free.
  *
- * Element i of a fill is made from block i/4 (float32: word i%4; float64: words
- * 2(i%2), 2(i%2)+1 of block i/2), so its value depends only on (key, offset, i): any
- * split of a fill into chunks or threads gives the same numbers.
+ * Element i of a fill depends only on (key, offset, i), so any split of a fill into
+ * chunks or threads gives the same numbers.  Uniform float32 and Bernoulli element i:
+ * word i%4 of block i/4.  Uniform float64 element i: words 2(i%2), 2(i%2)+1 of block
+ * i/2.  Normal float32: block b gives elements 4b..4b+3 from the word pairs (0, 1) and
+ * (2, 3); normal float64: block b gives elements 2b, 2b+1 from one Box-Muller pair.
  *
  * Speed: the chunk fills generate 32 blocks at a time.  On x86-64 CPUs with AVX2 the
  * blocks come from an AVX2 Philox (checked at run time, no -march flag needed) and the
@@ -21,7 +23,7 @@
 #include <string.h>
 #include <math.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(BIGDL_NO_AVX2)
 #define BIGDL_X86_AVX2 1
 #include <immintrin.h>
 #define BIGDL_AVX2_FN __attribute__((target("avx2")))
@@ -274,29 +276,37 @@ BIGDL_BERNOULLI_BLOCK(bigdl_bernoulli_block_f64, double)
 #define BIGDL_BATCH 32   /* a multiple of 8; 4 groups in flight hide vpmuludq's latency */
 #endif
 
-/* 1: use the AVX2 code; 0: baseline; -1: not decided yet (decided on first use) */
+/* 1: use the AVX2 code; 0: baseline; -1: not decided yet (decided on first use; relaxed
+ * atomics, so a first use inside a parallel loop is harmless: all threads store the
+ * same value).  One copy per extension module that includes this header. */
+#if BIGDL_X86_AVX2
 static int bigdl_simd_level = -1;
+#endif
 
 static inline int bigdl_simd_avx2(void)
 {
 #if BIGDL_X86_AVX2
-    if (bigdl_simd_level < 0) {
+    int level = __atomic_load_n(&bigdl_simd_level, __ATOMIC_RELAXED);
+    if (level < 0) {
         __builtin_cpu_init();
-        bigdl_simd_level = __builtin_cpu_supports("avx2") ? 1 : 0;
+        level = __builtin_cpu_supports("avx2") ? 1 : 0;
+        __atomic_store_n(&bigdl_simd_level, level, __ATOMIC_RELAXED);
     }
-    return bigdl_simd_level;
+    return level;
 #else
     return 0;
 #endif
 }
 
 /* Force the baseline path (on = 0) or allow AVX2 when the CPU has it (on = 1); returns
- * whether AVX2 is now used.  For tests and benchmarks only; not thread-safe. */
+ * whether AVX2 is now used.  For tests and benchmarks, between fills. */
 static inline int bigdl_simd_set(int on)
 {
-    bigdl_simd_level = -1;
-    if (bigdl_simd_avx2() && !on) bigdl_simd_level = 0;
-    return bigdl_simd_level;
+#if BIGDL_X86_AVX2
+    __atomic_store_n(&bigdl_simd_level, -1, __ATOMIC_RELAXED);
+    if (bigdl_simd_avx2() && !on) __atomic_store_n(&bigdl_simd_level, 0, __ATOMIC_RELAXED);
+#endif
+    return bigdl_simd_avx2();
 }
 
 #if BIGDL_X86_AVX2

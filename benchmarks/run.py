@@ -45,7 +45,7 @@ def parse_args(argv=None):
     except ValueError:
         p.error(f"--threads: expected comma-separated positive ints, got {a.threads!r}")
     if not a.threads or min(a.threads) < 1:
-        p.error(f"--threads: expected comma-separated positive ints, got {a.threads}")
+        p.error(f"--threads: expected comma-separated positive ints, got {','.join(map(str, a.threads))!r}")
     if a.repeats is not None and a.repeats < 1:
         p.error(f"--repeats: expected a positive int, got {a.repeats}")
     return a
@@ -117,6 +117,7 @@ def main(argv=None):
     print("environment:")
     for k, v in env.items():
         print(f"  {k}: {v}")
+    sys.stdout.flush()
     families = discover(args.only)
     if not families:
         print(f"no benchmark family matches {args.only!r}", file=sys.stderr)
