@@ -11,6 +11,7 @@ Modes for the kept value: 0 ``x``, 1 ``x / (T)factor``, 2 ``x * (T)factor``.
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdint cimport uint32_t, uint64_t, int64_t
+from libc.math cimport frexp, isfinite
 from libc.string cimport memset
 from philox cimport bigdl_threshold
 
@@ -36,7 +37,7 @@ cdef extern from "bigdl_dropout.h" nogil:
                             int simd)
 
 DEF CH = 8192          # elements per work unit (a multiple of 64)
-DEF PAR_MIN = 1 << 15  # below this many elements a kernel runs on one thread
+DEF PAR_MIN = 1 << 14  # below this many elements a kernel runs on one thread
 DEF MAXG = 64
 
 cdef int _simd = bdr_avx2_supported()
@@ -64,6 +65,20 @@ cdef inline int _threads(int64_t n, int n_threads) noexcept nogil:
     return 1 if n < PAR_MIN else (n_threads if n_threads > 0 else 1)
 
 
+cdef inline int _fast_mode(int mode, floating *s) noexcept nogil:
+    """x / s equals x * (1/s) bit for bit when s is a power of two with a finite
+    reciprocal (both are the exact x * 2**-k, rounded once): use the multiply."""
+    cdef int e
+    cdef floating r
+    if mode != 1 or s[0] <= 0:
+        return mode
+    r = 1 / s[0]
+    if frexp(s[0], &e) == 0.5 and isfinite(r) and r * s[0] == 1:
+        s[0] = r
+        return 2
+    return mode
+
+
 cdef int _check_mode(int mode, str name) except -1:
     if mode < 0 or mode > 2:
         raise ValueError(f"{name}: expected mode 0, 1 or 2, got {mode}")
@@ -82,6 +97,7 @@ cdef void _fwd_work(const floating *x, floating *out, uint64_t *bits, int64_t n,
                     uint32_t tmax, floating s, int mode, uint64_t offset, uint64_t key,
                     int nt, int simd) noexcept nogil:
     cdef int64_t u, nu = (n + CH - 1) // CH
+    mode = _fast_mode(mode, &s)
     for u in prange(nu, schedule='static', num_threads=nt):
         if floating is float:
             bdr_fwd_unit_f32(x, out, bits, n, u, CH, tmax, s, mode, offset, key, simd)
@@ -152,6 +168,7 @@ cdef void _apply_work(const floating *x, floating *out, const uint64_t *bits,
                       const bdr_geom *g, floating s, int mode, int nt,
                       int simd) noexcept nogil:
     cdef int64_t u, nu = bdr_units(g, CH)
+    mode = _fast_mode(mode, &s)
     for u in prange(nu, schedule='static', num_threads=nt):
         if floating is float:
             bdr_apply_unit_f32(x, out, bits, g, u, CH, s, mode, simd)
