@@ -62,7 +62,10 @@ static void NAME(const T *x, T *out, uint64_t *bits, int64_t i0, int64_t i1, uin
 BDR_FWD_SCALAR(bdr_fwd_scalar_f32, float)
 BDR_FWD_SCALAR(bdr_fwd_scalar_f64, double)
 
-static inline int bdr_bit(const uint64_t *bits, int64_t i) { return (int)((bits[i >> 6] >> (i & 63)) & 1); }
+static inline int bdr_bit(const uint64_t *bits, int64_t i)
+{
+    return (int)((bits[i >> 6] >> (i & 63)) & 1);
+}
 
 /* out[j] = keep(bit base + j) ? op(x[j]) : 0 for j in [j0, j1) */
 #define BDR_RUN_SCALAR(NAME, T)                                                            \
@@ -190,10 +193,12 @@ BDR_AVX2 static inline uint64_t bdr_tile_f64(const double *x, double *out, int64
         b |= (uint64_t)(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(k)) << (8 * q);
         if (x) {
             int64_t i = 64 * t + 8 * q;
-            __m256d klo = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(k)));
-            __m256d khi = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(k, 1)));
-            _mm256_storeu_pd(out + i, _mm256_and_pd(klo, bdr_op4(_mm256_loadu_pd(x + i), sv, mode)));
-            _mm256_storeu_pd(out + i + 4, _mm256_and_pd(khi, bdr_op4(_mm256_loadu_pd(x + i + 4), sv, mode)));
+            __m256i klo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(k));
+            __m256i khi = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(k, 1));
+            __m256d y0 = bdr_op4(_mm256_loadu_pd(x + i), sv, mode);
+            __m256d y1 = bdr_op4(_mm256_loadu_pd(x + i + 4), sv, mode);
+            _mm256_storeu_pd(out + i, _mm256_and_pd(_mm256_castsi256_pd(klo), y0));
+            _mm256_storeu_pd(out + i + 4, _mm256_and_pd(_mm256_castsi256_pd(khi), y1));
         }
     }
     return b;
@@ -257,8 +262,10 @@ BDR_AVX2 static void bdr_run_avx2_f64(const double *x, double *out, const uint64
         __m256i m1 = _mm256_and_si256(_mm256_set1_epi64x(b >> 4), sel);
         __m256d k0 = _mm256_castsi256_pd(_mm256_cmpeq_epi64(m0, sel));
         __m256d k1 = _mm256_castsi256_pd(_mm256_cmpeq_epi64(m1, sel));
-        _mm256_storeu_pd(out + j, _mm256_and_pd(k0, bdr_op4(_mm256_loadu_pd(x + j), sv, mode)));
-        _mm256_storeu_pd(out + j + 4, _mm256_and_pd(k1, bdr_op4(_mm256_loadu_pd(x + j + 4), sv, mode)));
+        __m256d y0 = bdr_op4(_mm256_loadu_pd(x + j), sv, mode);
+        __m256d y1 = bdr_op4(_mm256_loadu_pd(x + j + 4), sv, mode);
+        _mm256_storeu_pd(out + j, _mm256_and_pd(k0, y0));
+        _mm256_storeu_pd(out + j + 4, _mm256_and_pd(k1, y1));
     }
     bdr_run_scalar_f64(x, out, bits, base, j, j1, s, mode);
 }

@@ -106,10 +106,9 @@ def _gaussian_rows(ctx, reps, torch, x, copy_s):
              ("GaussianNoise(1.0)", GaussianNoise(SIGMA), False))
     for name, m, mul in cases:
         fwd, _ = _train_pair(m, x, x)
-        if mul:
-            np_fn = lambda: x * (1 + SIGMA * rng.standard_normal(x.shape, dtype=np.float32))  # noqa: E731
-        else:
-            np_fn = lambda: x + SIGMA * rng.standard_normal(x.shape, dtype=np.float32)  # noqa: E731
+        def np_fn(mul=mul):
+            e = SIGMA * rng.standard_normal(x.shape, dtype=np.float32)
+            return x * (1 + e) if mul else x + e
         t_np = measure(np_fn, reps)
         t_torch = None
         if torch is not None:

@@ -27,7 +27,8 @@ def philox_words(n, key=SEED, offset=0):
         if r:
             k0, k1 = (k0 + 0x9E3779B9) & 0xFFFFFFFF, (k1 + 0xBB67AE85) & 0xFFFFFFFF
         p0, p1 = c0 * np.uint64(0xD2511F53), c2 * np.uint64(0xCD9E8D57)
-        c0, c2 = (p1 >> np.uint64(32)) ^ c1 ^ np.uint64(k0), (p0 >> np.uint64(32)) ^ c3 ^ np.uint64(k1)
+        s32 = np.uint64(32)
+        c0, c2 = (p1 >> s32) ^ c1 ^ np.uint64(k0), (p0 >> s32) ^ c3 ^ np.uint64(k1)
         c1, c3 = p1 & M32, p0 & M32
     return np.stack([c0, c1, c2, c3], 1).reshape(-1)[:n]
 
@@ -254,7 +255,8 @@ def test_spatial_masks(dtype, threads, cls, kw, shape, shared, scale):
 
 
 @pytest.mark.parametrize("shape, axes", [
-    ((3, 4, 5, 6), (1, 3)), ((3, 4, 5, 6), (-1,)), ((3, 4, 5, 6), (0,)), ((3, 4, 5, 6), (0, 1, 2, 3)),
+    ((3, 4, 5, 6), (1, 3)), ((3, 4, 5, 6), (-1,)), ((3, 4, 5, 6), (0,)),
+    ((3, 4, 5, 6), (0, 1, 2, 3)),
     ((2, 1, 70, 3), (2,)), ((130,), ()), ((), ()), ((4, 1), (0,)), ((2, 3, 4, 5, 6, 7), (0, 2, 4)),
 ])
 def test_shared_axes_any_rank(dtype, shape, axes):
@@ -265,7 +267,8 @@ def test_shared_axes_any_rank(dtype, shape, axes):
     shared = {a % len(shape) for a in axes}
     mask = spatial_mask(shape, shared, p)
     assert bitwise(y, dropped(x, np.broadcast_to(mask, shape), 1 - p))
-    assert bitwise(m.backward(x, x), dropped(x, np.broadcast_to(mask, shape), 1 / (1 - p), div=False))
+    full = np.broadcast_to(mask, shape)
+    assert bitwise(m.backward(x, x), dropped(x, full, 1 / (1 - p), div=False))
 
 
 def test_lasagne_dropout_channels_and_locations():
@@ -291,7 +294,8 @@ def test_mask_groups():
 def test_gradients(make):
     rng = np.random.default_rng(10)
     m = make()
-    shape = {SpatialDropout2D: (2, 3, 3, 4), SpatialDropout3D: (2, 3, 2, 2, 2)}.get(type(m), (3, 4, 5))
+    shapes = {SpatialDropout2D: (2, 3, 3, 4), SpatialDropout3D: (2, 3, 2, 2, 2)}
+    shape = shapes.get(type(m), (3, 4, 5))
     x = rng.standard_normal(shape)
     check_module_grads(m.evaluate(), x)  # evaluation: the derivative of the evaluation forward
     check_module_grads(Frozen(m.training()), x)  # training with the mask frozen
@@ -368,7 +372,8 @@ def test_out_of_place_leaves_input_untouched():
 
 def test_failed_inplace_call_leaves_input_untouched():
     x = np.ones((4, 4))
-    with pytest.raises(ValueError, match=r"Dropout: expected shared_axes in \[-2, 2\) .* got axis 2"):
+    with pytest.raises(ValueError,
+                       match=r"Dropout: expected shared_axes in \[-2, 2\) .* got axis 2"):
         Dropout(0.5, inplace=True, shared_axes=(2,)).forward(x)
     assert bitwise(x, np.ones((4, 4)))
     assert RNG.philox_stream() == (SEED, 0)
@@ -405,9 +410,10 @@ def test_bad_constructor_arguments():
         Dropout(0.5, scale=1)
     with pytest.raises(TypeError, match="Dropout: expected inplace to be a bool, got 'yes'"):
         Dropout(0.5, inplace="yes")
-    with pytest.raises(TypeError, match=r"Dropout: expected shared_axes to be a tuple of ints, got 1"):
+    msg = "Dropout: expected shared_axes to be a tuple of ints, got "
+    with pytest.raises(TypeError, match=msg + "1"):
         Dropout(0.5, shared_axes=1)
-    with pytest.raises(TypeError, match=r"Dropout: expected shared_axes to be a tuple of ints, got \(True,\)"):
+    with pytest.raises(TypeError, match=msg + r"\(True,\)"):
         Dropout(0.5, shared_axes=(True,))
     with pytest.raises(ValueError, match="SpatialDropout2D: expected data_format 'NCHW' or 'NHWC'"
                                          r" \(any case\), got 'NCWH'"):
@@ -422,11 +428,13 @@ def test_bad_constructor_arguments():
     (SpatialDropout2D(), (2, 3), r"SpatialDropout2D: expected a 4-D \(N, C, H, W\) or 3-D "
                                  r"\(C, H, W\) input for data_format 'NCHW', got shape \(2, 3\)"),
     (SpatialDropout2D(data_format="NHWC"), (1, 2, 3, 4, 5),
-     r"4-D \(N, H, W, C\) or 3-D \(H, W, C\) input for data_format 'NHWC', got shape \(1, 2, 3, 4, 5\)"),
+     r"4-D \(N, H, W, C\) or 3-D \(H, W, C\) input for data_format 'NHWC', got shape "
+     r"\(1, 2, 3, 4, 5\)"),
     (SpatialDropout3D(), (2, 3, 4), r"SpatialDropout3D: expected a 5-D \(N, C, D, H, W\) or 4-D "
                                     r"\(C, D, H, W\) input for data_format 'NCHW', got shape"),
-    (Dropout(shared_axes=(-3,)), (2, 3), r"Dropout: expected shared_axes in \[-2, 2\) for a 2-D "
-                                         r"input, got axis -3 of shared_axes=\(-3,\) for input shape"),
+    (Dropout(shared_axes=(-3,)), (2, 3),
+     r"Dropout: expected shared_axes in \[-2, 2\) for a 2-D input, got axis -3 of "
+     r"shared_axes=\(-3,\) for input shape"),
 ])
 def test_wrong_rank_draws_nothing(m, shape, match):
     with pytest.raises(ValueError, match=match):
@@ -443,10 +451,11 @@ def test_backward_errors():
                                            "training-mode backward"):
         m.training().backward(np.ones(3), np.ones(3))
     m.forward(np.ones(3))
-    with pytest.raises(ValueError, match=r"Dropout: expected grad_output of shape \(3,\), got \(4,\)"):
+    with pytest.raises(ValueError,
+                       match=r"Dropout: expected grad_output of shape \(3,\), got \(4,\)"):
         m.backward(np.ones(3), np.ones(4))
-    with pytest.raises(ValueError, match=r"Dropout: expected grad_output of shape \(3,\) \(the last "
-                                         r"training forward's\), got \(2,\)"):
+    with pytest.raises(ValueError, match=r"Dropout: expected grad_output of shape \(3,\) "
+                                         r"\(the last training forward's\), got \(2,\)"):
         m.backward(np.ones(2), np.ones(2))
 
 

@@ -205,7 +205,7 @@ def test_backward_errors():
         n.backward(np.ones(3), np.ones((3, 1)))
 
 
-# ---- state, printing -------------------------------------------------------------------------------
+# ---- state, printing ------------------------------------------------------------------------
 def test_noise_state_is_constant_size():
     m = GaussianDropout(0.5)
     m.forward(np.ones(2 ** 24, np.float32))
