@@ -10,7 +10,7 @@ Modes for the kept value: 0 ``x``, 1 ``x / (T)factor``, 2 ``x * (T)factor``.
 """
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.stdint cimport uint32_t, uint64_t, int64_t
+from libc.stdint cimport uint32_t, uint64_t, int64_t, uintptr_t
 from libc.math cimport frexp, isfinite
 from libc.string cimport memset
 from philox cimport bigdl_threshold
@@ -41,6 +41,7 @@ DEF PAR_MIN = 1 << 14  # below this many elements a kernel runs on one thread
 DEF MAXG = 64
 
 cdef int _simd = bdr_avx2_supported()
+cdef int64_t _stream_min = 1 << 24  # outputs of at least this many bytes: streaming stores
 
 
 def simd_level():
@@ -54,6 +55,24 @@ def set_simd(bint on):
     global _simd
     _simd = 1 if on and bdr_avx2_supported() else 0
     return _simd
+
+
+def stream_threshold(nbytes=None):
+    """Outputs of at least this many bytes (default 16 MiB) are written with streaming
+    stores (AVX2 path), which skip reading the destination into the cache; pass a value
+    to change it (tests).  Returns the threshold in effect before the call."""
+    global _stream_min
+    old = _stream_min
+    if nbytes is not None:
+        _stream_min = int(nbytes)
+    return old
+
+
+cdef inline int _level(const void *out, int64_t nbytes) noexcept nogil:
+    """0 portable, 1 AVX2, 2 AVX2 with streaming stores (large and 16-byte aligned)."""
+    if not _simd:
+        return 0
+    return 2 if nbytes >= _stream_min and (<uintptr_t>out & 15) == 0 else 1
 
 
 def n_words(int64_t n):
@@ -126,7 +145,7 @@ def forward(const floating[::1] x, floating[::1] out, uint64_t[::1] bits, double
         return
     with nogil:
         _fwd_work(&x[0], &out[0], &bits[0], n, <uint32_t>(thr - 1), <floating>factor, mode,
-                  offset, key, _threads(n, n_threads), _simd)
+                  offset, key, _threads(n, n_threads), _level(&out[0], n * sizeof(floating)))
 
 
 def mask_bits(uint64_t[::1] bits, int64_t m, double q, uint64_t key, uint64_t offset,
@@ -223,7 +242,7 @@ def apply(const floating[::1] x, floating[::1] out, const uint64_t[::1] bits, gr
             stride *= size
     with nogil:
         _apply_work(&x[0], &out[0], &bits[0], &g, <floating>factor, mode,
-                    _threads(n, n_threads), _simd)
+                    _threads(n, n_threads), _level(&out[0], n * sizeof(floating)))
 
 
 # ---- evaluation-mode scaling ---------------------------------------------------------------

@@ -23,6 +23,12 @@
 #define BDR_X86 0
 #endif
 
+#if BDR_X86
+#define BDR_IF_X86(call) call
+#else
+#define BDR_IF_X86(call) ((void)0)
+#endif
+
 enum { BDR_SELECT = 0, BDR_DIV = 1, BDR_MUL = 2 };  /* kept value: x, x / s, x * s */
 #define BDR_MAXG 64                                  /* numpy arrays have <= 64 axes */
 
@@ -168,9 +174,32 @@ BDR_AVX2 static inline __m256d bdr_op4(__m256d v, __m256d s, int mode)
     return mode == BDR_DIV ? _mm256_div_pd(v, s) : mode == BDR_MUL ? _mm256_mul_pd(v, s) : v;
 }
 
+/* Stores of 8 floats / 4 doubles; nt: streaming (non-temporal) stores, which skip the
+ * read-for-ownership of the destination (p must then be 16-byte aligned). */
+BDR_AVX2 static inline void bdr_st8(float *p, __m256 v, int nt)
+{
+    if (nt) {
+        _mm_stream_ps(p, _mm256_castps256_ps128(v));
+        _mm_stream_ps(p + 4, _mm256_extractf128_ps(v, 1));
+    } else {
+        _mm256_storeu_ps(p, v);
+    }
+}
+
+BDR_AVX2 static inline void bdr_st4(double *p, __m256d v, int nt)
+{
+    if (nt) {
+        _mm_stream_pd(p, _mm256_castpd256_pd128(v));
+        _mm_stream_pd(p + 2, _mm256_extractf128_pd(v, 1));
+    } else {
+        _mm256_storeu_pd(p, v);
+    }
+}
+
 /* One 64-element tile t from its 8 word vectors: the keep bits, and (x != NULL) outputs. */
 BDR_AVX2 static inline uint64_t bdr_tile_f32(const float *x, float *out, int64_t t,
-                                             const __m256i *w, __m256i tm, __m256 sv, int mode)
+                                             const __m256i *w, __m256i tm, __m256 sv, int mode,
+                                             int nt)
 {
     uint64_t b = 0;
     for (int q = 0; q < 8; ++q) {
@@ -178,14 +207,15 @@ BDR_AVX2 static inline uint64_t bdr_tile_f32(const float *x, float *out, int64_t
         b |= (uint64_t)(unsigned)_mm256_movemask_ps(k) << (8 * q);
         if (x) {
             int64_t i = 64 * t + 8 * q;
-            _mm256_storeu_ps(out + i, _mm256_and_ps(k, bdr_op8(_mm256_loadu_ps(x + i), sv, mode)));
+            bdr_st8(out + i, _mm256_and_ps(k, bdr_op8(_mm256_loadu_ps(x + i), sv, mode)), nt);
         }
     }
     return b;
 }
 
 BDR_AVX2 static inline uint64_t bdr_tile_f64(const double *x, double *out, int64_t t,
-                                             const __m256i *w, __m256i tm, __m256d sv, int mode)
+                                             const __m256i *w, __m256i tm, __m256d sv, int mode,
+                                             int nt)
 {
     uint64_t b = 0;
     for (int q = 0; q < 8; ++q) {
@@ -197,8 +227,8 @@ BDR_AVX2 static inline uint64_t bdr_tile_f64(const double *x, double *out, int64
             __m256i khi = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(k, 1));
             __m256d y0 = bdr_op4(_mm256_loadu_pd(x + i), sv, mode);
             __m256d y1 = bdr_op4(_mm256_loadu_pd(x + i + 4), sv, mode);
-            _mm256_storeu_pd(out + i, _mm256_and_pd(_mm256_castsi256_pd(klo), y0));
-            _mm256_storeu_pd(out + i + 4, _mm256_and_pd(_mm256_castsi256_pd(khi), y1));
+            bdr_st4(out + i, _mm256_and_pd(_mm256_castsi256_pd(klo), y0), nt);
+            bdr_st4(out + i + 4, _mm256_and_pd(_mm256_castsi256_pd(khi), y1), nt);
         }
     }
     return b;
@@ -207,7 +237,8 @@ BDR_AVX2 static inline uint64_t bdr_tile_f64(const double *x, double *out, int64
 /* Full 64-element tiles [64 t0, 64 t1), two at a time. */
 #define BDR_FWD_AVX2(NAME, T, VT, SET1, TILE)                                              \
 BDR_AVX2 static void NAME(const T *x, T *out, uint64_t *bits, int64_t t0, int64_t t1,      \
-                          uint32_t tmax, T s, int mode, uint64_t offset, uint64_t key)     \
+                          uint32_t tmax, T s, int mode, uint64_t offset, uint64_t key,     \
+                          int nt)                                                          \
 {                                                                                          \
     const __m256i tm = _mm256_set1_epi32((int)tmax);                                       \
     const VT sv = SET1(s);                                                                 \
@@ -215,12 +246,12 @@ BDR_AVX2 static void NAME(const T *x, T *out, uint64_t *bits, int64_t t0, int64_
     int64_t t = t0;                                                                        \
     for (; t + 2 <= t1; t += 2) {                                                          \
         bdr_philox128(w, (uint64_t)(16 * t), offset, key);                                 \
-        bits[t] = TILE(x, out, t, w, tm, sv, mode);                                        \
-        bits[t + 1] = TILE(x, out, t + 1, w + 8, tm, sv, mode);                            \
+        bits[t] = TILE(x, out, t, w, tm, sv, mode, nt);                                        \
+        bits[t + 1] = TILE(x, out, t + 1, w + 8, tm, sv, mode, nt);                            \
     }                                                                                      \
     if (t < t1) {                                                                          \
         bdr_philox64(w, (uint64_t)(16 * t), offset, key);                                  \
-        bits[t] = TILE(x, out, t, w, tm, sv, mode);                                        \
+        bits[t] = TILE(x, out, t, w, tm, sv, mode, nt);                                        \
     }                                                                                      \
 }
 BDR_FWD_AVX2(bdr_fwd_avx2_f32, float, __m256, _mm256_set1_ps, bdr_tile_f32)
@@ -236,26 +267,36 @@ static inline unsigned bdr_get8(const uint64_t *bits, int64_t p)
     return (unsigned)(v & 0xFF);
 }
 
+/* first j >= j0 (j <= j1) where out + j is 16-byte aligned: streaming stores start there */
+#define BDR_ALIGN16(out, j0, j1)                                                           \
+    ({ int64_t j_ = (j0);                                                                  \
+       while (j_ < (j1) && ((uintptr_t)((out) + j_) & 15)) ++j_;                           \
+       j_; })
+
 BDR_AVX2 static void bdr_run_avx2_f32(const float *x, float *out, const uint64_t *bits,
-                                      int64_t base, int64_t j0, int64_t j1, float s, int mode)
+                                      int64_t base, int64_t j0, int64_t j1, float s, int mode,
+                                      int nt)
 {
     const __m256i sel = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
     const __m256 sv = _mm256_set1_ps(s);
-    int64_t j = j0;
+    int64_t j = nt ? BDR_ALIGN16(out, j0, j1) : j0;
+    bdr_run_scalar_f32(x, out, bits, base, j0, j, s, mode);
     for (; j + 8 <= j1; j += 8) {
         __m256i m = _mm256_and_si256(_mm256_set1_epi32((int)bdr_get8(bits, base + j)), sel);
         __m256 k = _mm256_castsi256_ps(_mm256_cmpeq_epi32(m, sel));
-        _mm256_storeu_ps(out + j, _mm256_and_ps(k, bdr_op8(_mm256_loadu_ps(x + j), sv, mode)));
+        bdr_st8(out + j, _mm256_and_ps(k, bdr_op8(_mm256_loadu_ps(x + j), sv, mode)), nt);
     }
     bdr_run_scalar_f32(x, out, bits, base, j, j1, s, mode);
 }
 
 BDR_AVX2 static void bdr_run_avx2_f64(const double *x, double *out, const uint64_t *bits,
-                                      int64_t base, int64_t j0, int64_t j1, double s, int mode)
+                                      int64_t base, int64_t j0, int64_t j1, double s, int mode,
+                                      int nt)
 {
     const __m256i sel = _mm256_setr_epi64x(1, 2, 4, 8);
     const __m256d sv = _mm256_set1_pd(s);
-    int64_t j = j0;
+    int64_t j = nt ? BDR_ALIGN16(out, j0, j1) : j0;
+    bdr_run_scalar_f64(x, out, bits, base, j0, j, s, mode);
     for (; j + 8 <= j1; j += 8) {
         unsigned b = bdr_get8(bits, base + j);
         __m256i m0 = _mm256_and_si256(_mm256_set1_epi64x(b & 15), sel);
@@ -264,15 +305,39 @@ BDR_AVX2 static void bdr_run_avx2_f64(const double *x, double *out, const uint64
         __m256d k1 = _mm256_castsi256_pd(_mm256_cmpeq_epi64(m1, sel));
         __m256d y0 = bdr_op4(_mm256_loadu_pd(x + j), sv, mode);
         __m256d y1 = bdr_op4(_mm256_loadu_pd(x + j + 4), sv, mode);
-        _mm256_storeu_pd(out + j, _mm256_and_pd(k0, y0));
-        _mm256_storeu_pd(out + j + 4, _mm256_and_pd(k1, y1));
+        bdr_st4(out + j, _mm256_and_pd(k0, y0), nt);
+        bdr_st4(out + j + 4, _mm256_and_pd(k1, y1), nt);
     }
     bdr_run_scalar_f64(x, out, bits, base, j, j1, s, mode);
+}
+
+/* a run sharing one keep decision, with streaming stores: op(x) or zeros */
+BDR_AVX2 static void bdr_fill_nt_f32(const float *x, float *out, int keep, int64_t j0,
+                                     int64_t j1, float s, int mode)
+{
+    const __m256 sv = _mm256_set1_ps(s), zero = _mm256_setzero_ps();
+    int64_t j = BDR_ALIGN16(out, j0, j1);
+    bdr_fill_f32(x, out, keep, j0, j, s, mode);
+    for (; j + 8 <= j1; j += 8)
+        bdr_st8(out + j, keep ? bdr_op8(_mm256_loadu_ps(x + j), sv, mode) : zero, 1);
+    bdr_fill_f32(x, out, keep, j, j1, s, mode);
+}
+
+BDR_AVX2 static void bdr_fill_nt_f64(const double *x, double *out, int keep, int64_t j0,
+                                     int64_t j1, double s, int mode)
+{
+    const __m256d sv = _mm256_set1_pd(s), zero = _mm256_setzero_pd();
+    int64_t j = BDR_ALIGN16(out, j0, j1);
+    bdr_fill_f64(x, out, keep, j0, j, s, mode);
+    for (; j + 4 <= j1; j += 4)
+        bdr_st4(out + j, keep ? bdr_op4(_mm256_loadu_pd(x + j), sv, mode) : zero, 1);
+    bdr_fill_f64(x, out, keep, j, j1, s, mode);
 }
 #endif
 
 /* ---- units ----------------------------------------------------------------------------- */
-/* Fused Philox mask + apply (x != NULL) or mask bits only (x == NULL) for elements
+/* simd: 0 portable paths, 1 AVX2, 2 AVX2 with streaming stores (out 16-byte aligned).
+ * Fused Philox mask + apply (x != NULL) or mask bits only (x == NULL) for elements
  * [u*ch, min(n, (u+1)*ch)); ch is a multiple of 64. */
 #define BDR_FWD_UNIT(NAME, T, SUF)                                                         \
 static inline void NAME(const T *x, T *out, uint64_t *bits, int64_t n, int64_t u,         \
@@ -283,15 +348,11 @@ static inline void NAME(const T *x, T *out, uint64_t *bits, int64_t n, int64_t u
     if (BDR_X86 && simd) {                                                                 \
         full = i0 + ((i1 - i0) & ~(int64_t)63);                                            \
         BDR_IF_X86(bdr_fwd_avx2_##SUF(x, out, bits, i0 >> 6, full >> 6, tmax, s, mode,     \
-                                      offset, key));                                       \
+                                      offset, key, simd == 2));                            \
     }                                                                                      \
     bdr_fwd_scalar_##SUF(x, out, bits, full, i1, tmax, s, mode, offset, key);              \
+    BDR_IF_X86(if (simd == 2) _mm_sfence());                                               \
 }
-#if BDR_X86
-#define BDR_IF_X86(call) call
-#else
-#define BDR_IF_X86(call) ((void)0)
-#endif
 BDR_FWD_UNIT(bdr_fwd_unit_f32, float, f32)
 BDR_FWD_UNIT(bdr_fwd_unit_f64, double, f64)
 
@@ -334,10 +395,13 @@ static inline void NAME(const T *x, T *out, const uint64_t *bits, const bdr_geom
     for (int64_t r = r0; r < r1; ++r) {                                                    \
         const T *xr = x + r * L;                                                           \
         T *orow = out + r * L;                                                             \
-        if (g->inner_shared)                                                               \
+        if (g->inner_shared && simd == 2)                                                  \
+            BDR_IF_X86(bdr_fill_nt_##SUF(xr, orow, bdr_bit(bits, base), j0, j1, s, mode)); \
+        else if (g->inner_shared)                                                          \
             bdr_fill_##SUF(xr, orow, bdr_bit(bits, base), j0, j1, s, mode);                \
         else if (BDR_X86 && simd)                                                          \
-            BDR_IF_X86(bdr_run_avx2_##SUF(xr, orow, bits, base, j0, j1, s, mode));         \
+            BDR_IF_X86(bdr_run_avx2_##SUF(xr, orow, bits, base, j0, j1, s, mode,           \
+                                          simd == 2));                                     \
         else                                                                               \
             bdr_run_scalar_##SUF(xr, orow, bits, base, j0, j1, s, mode);                   \
         for (int k = g->ng - 1; k >= 0; --k) {  /* odometer to the next row */             \
@@ -347,6 +411,7 @@ static inline void NAME(const T *x, T *out, const uint64_t *bits, const bdr_geom
             c[k] = 0;                                                                      \
         }                                                                                  \
     }                                                                                      \
+    BDR_IF_X86(if (simd == 2) _mm_sfence());                                               \
 }
 BDR_APPLY_UNIT(bdr_apply_unit_f32, float, f32)
 BDR_APPLY_UNIT(bdr_apply_unit_f64, double, f64)

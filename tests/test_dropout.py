@@ -173,6 +173,28 @@ def test_avx2_and_portable_paths_bitwise(dtype):
     assert all(bitwise(a, b) for a, b in zip(*results))
 
 
+def test_streaming_stores_give_the_same_bits(dtype):
+    x = np.random.default_rng(14).standard_normal((3, 7, 9, 11)).astype(dtype)
+    layers = lambda: (Dropout(0.3), Dropout(0.3, shared_axes=(2,)),  # noqa: E731
+                      SpatialDropout2D(0.3), SpatialDropout2D(0.3, "NHWC", scale=True))
+    results = []
+    old = _dropout.stream_threshold()
+    try:
+        for threshold in (old, 0):  # 0: every output is written with streaming stores
+            _dropout.stream_threshold(threshold)
+            res = []
+            for m in layers():
+                RNG.set_seed(SEED)
+                res += [m.forward(x), m.backward(x, x)]
+            inplace = x.copy().reshape(-1)[1:].reshape(-1)  # a 4/8-byte-offset view
+            RNG.set_seed(SEED)
+            res.append(Dropout(0.3, inplace=True).forward(inplace).copy())
+            results.append(res)
+    finally:
+        _dropout.stream_threshold(old)
+    assert all(bitwise(a, b) for a, b in zip(*results))
+
+
 # ---- BigDL's numbers (mt19937) -------------------------------------------------------------
 def test_bigdl_reference_dropout_seed_1():
     RNG.set_algorithm("mt19937")
