@@ -86,8 +86,10 @@ def get_all_layers(layer, treat_as_input=None):
 
 
 def _sources(all_layers, inputs, owner):
-    """{layer: array} for the layers whose outputs are given (not computed)."""
-    given = {}
+    """``(given, feeds)``: ``given`` maps layers whose outputs are given (InputLayers, dict
+    keys) to arrays; ``feeds`` maps a free-floating layer (built from a shape) to its
+    input, when a single array is given for a network with no InputLayer."""
+    given, feeds = {}, {}
     if isinstance(inputs, dict):
         for layer, value in inputs.items():
             if not isinstance(layer, Layer):
@@ -97,17 +99,21 @@ def _sources(all_layers, inputs, owner):
                             else np.asarray(value))
     free = [x for x in all_layers if isinstance(x, InputLayer) and x not in given]
     if inputs is not None and not isinstance(inputs, dict):
-        if len(free) != 1:
+        floating = [x for x in all_layers if x.input_layer is None and x not in given]
+        if len(free) == 1:
+            given[free[0]] = free[0].check_input(inputs)
+        elif not free and len(floating) == 1:
+            feeds[floating[0]] = np.asarray(inputs)
+        else:
             raise ValueError(f"{owner}: a single input array was given for a network with "
-                             f"{len(free)} InputLayers; give a dict {{InputLayer: array}}")
-        given[free[0]] = free[0].check_input(inputs)
+                             f"{len(floating)} input layers; give a dict {{InputLayer: array}}")
     else:
         for x in free:
             if x.input_var is None:
                 raise ValueError(f"{owner}: no input given for {x!r}; pass an array or a "
                                  "dict {InputLayer: array}")
             given[x] = x.input_var
-    return given
+    return given, feeds
 
 
 def get_output(layer_or_layers, inputs=None, **kwargs):
@@ -117,9 +123,10 @@ def get_output(layer_or_layers, inputs=None, **kwargs):
     ----------
     layer_or_layers : Layer or list of Layer
     inputs : None, array-like or dict
-        An array for the network's single InputLayer; or a dict mapping any layers
-        (InputLayers or others) to arrays used instead of their outputs; None uses
-        the InputLayers' ``input_var``.
+        An array for the network's single InputLayer (or, for a network built on a
+        shape tuple instead, the input of its bottom layer); or a dict mapping any
+        layers (InputLayers or others) to arrays used instead of their outputs; None
+        uses the InputLayers' ``input_var``.
     deterministic : bool, optional
         True gives evaluation behaviour (dropout and noise off, inputs passed on
         unchanged); False (default) the training behaviour.
@@ -141,18 +148,22 @@ def get_output(layer_or_layers, inputs=None, **kwargs):
     targets, many = _as_list(layer_or_layers)
     treat = list(inputs) if isinstance(inputs, dict) else []
     all_layers = get_all_layers(targets, treat)
-    outputs = _sources(all_layers, inputs, "get_output")
+    outputs, feeds = _sources(all_layers, inputs, "get_output")
     pass_id = next(_passes)
-    for layer, value in outputs.items():
+    for layer, value in list(outputs.items()) + list(feeds.items()):
         layer._src = (pass_id, value)
     for layer in all_layers:
         if layer in outputs:
             continue
-        if layer.input_layer is None:
+        if layer.input_layer is not None:
+            x = outputs[layer.input_layer]
+        elif layer in feeds:
+            x = feeds[layer]
+        else:
             raise ValueError(f"get_output: no input given for the free-floating layer "
-                             f"{layer!r} (built from a shape); give a dict mapping it to an "
-                             "input array")
-        outputs[layer] = layer.get_output_for(outputs[layer.input_layer], **kwargs)
+                             f"{layer!r} (built from a shape tuple); pass its input as the "
+                             "single array, or build it on an InputLayer")
+        outputs[layer] = layer.get_output_for(x, **kwargs)
         layer._pass = pass_id
     return [outputs[t] for t in targets] if many else outputs[targets[0]]
 
@@ -249,21 +260,23 @@ def get_gradients(layer, inputs, grad_output):
         raise TypeError(f"get_gradients: expected a Layer, got {type(layer).__name__}")
     treat = list(inputs) if isinstance(inputs, dict) else []
     all_layers = get_all_layers(layer, treat)
-    given = _sources(all_layers, inputs, "get_gradients")
-    _check_pass(all_layers, given, layer)
+    given, feeds = _sources(all_layers, inputs, "get_gradients")
+    _check_pass(all_layers, {**given, **feeds}, given, layer)
     computed = [x for x in all_layers if x not in given]
     grads = {layer: np.asarray(grad_output)}
     param_grads = {}
     for x in reversed(computed):
         gin, pgrads = x.get_gradients_for(grads.pop(x))
-        _accumulate(grads, x.input_layer, gin)
+        _accumulate(grads, x.input_layer if x.input_layer is not None else ("feed", x), gin)
         for p, g in pgrads.items():
             _accumulate(param_grads, p, g)
     order = unique(p for x in computed for p in x.get_params())
     params = {p: param_grads[p] for p in order if p in param_grads}
-    for src in given:
+    if feeds:
+        return Gradients(grads[("feed", next(iter(feeds)))], params)
+    for src, value in given.items():
         if src not in grads:  # not upstream of layer
-            grads[src] = np.zeros_like(np.asarray(src._src[1]), dtype=np.float64)
+            grads[src] = np.zeros(np.shape(value))
     if isinstance(inputs, dict):
         grad_input = {k: grads[k] for k in inputs}
     elif len(given) == 1:
@@ -277,12 +290,12 @@ def _accumulate(store, key, value):
     store[key] = value if key not in store else store[key] + value
 
 
-def _check_pass(all_layers, given, layer):
+def _check_pass(all_layers, sources, given, layer):
     stale = RuntimeError("get_gradients: expected get_output(layer, inputs) with these "
                          "inputs first (its pass is what is backpropagated), got no such "
                          f"pass for {layer!r}")
     passes = set()
-    for src, value in given.items():
+    for src, value in sources.items():
         rec = getattr(src, "_src", None)
         if rec is None or not _same(rec[1], value):
             raise stale
