@@ -9,6 +9,7 @@ import pytest
 MODULES = ["bigdl_py.lasagne", "bigdl_py.lasagne.init", "bigdl_py.lasagne.nonlinearities",
            "bigdl_py.lasagne.utils", "bigdl_py.lasagne.layers.base",
            "bigdl_py.lasagne.layers.input", "bigdl_py.lasagne.layers.helper",
+           "bigdl_py.lasagne.layers.gradients",
            "bigdl_py.lasagne.layers.dense", "bigdl_py.lasagne.layers.noise"]
 
 

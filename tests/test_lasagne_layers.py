@@ -9,7 +9,7 @@ from bigdl_py.lasagne.layers import (DenseLayer, DropoutLayer, GaussianNoiseLaye
                                      InputLayer, Layer, count_params, get_all_layers,
                                      get_all_param_values, get_all_params, get_gradients,
                                      get_output, get_output_shape, set_all_param_values)
-from bigdl_py.lasagne.utils import Param, create_param
+from bigdl_py.lasagne.utils import create_param
 
 
 # ---- InputLayer and Layer -----------------------------------------------------------------
