@@ -209,3 +209,21 @@ def test_errors():
         GaussianNoiseLayer((2, 3), sigma=-1)
     with pytest.raises(AttributeError):
         DropoutLayer((2, 3)).rescale = False  # fixed at construction (the module's scale)
+
+
+def test_mt19937_mode_gives_bigdls_numbers():
+    """The facade runs bigdl_py's modules: in mt19937 mode, BigDL 2.4's reference
+    vectors (SPEC §2) come out of the Lasagne layers too."""
+    RNG.set_algorithm("mt19937")
+    RNG.set_seed(1)
+    x = np.arange(1, 9, dtype=np.float32).reshape(2, 4)
+    layer = DropoutLayer(InputLayer((2, 4)), p=0.5)
+    out = get_output(layer, x)
+    np.testing.assert_array_equal(out, [[2, 0, 0, 0], [10, 12, 14, 0]])
+    np.testing.assert_array_equal(get_gradients(layer, x, 0.5 * x).input,
+                                  [[1, 0, 0, 0], [5, 6, 7, 0]])
+    RNG.set_seed(9)
+    out = get_output(GaussianNoiseLayer(InputLayer((2, 3)), sigma=0.2),
+                     np.ones((2, 3), np.float32))
+    np.testing.assert_allclose(out, [[1.190023, 1.0124038, 0.7648297],
+                                     [0.99722993, 0.975397, 1.0006535]], rtol=1e-6)
