@@ -1,5 +1,7 @@
 """bigdl_py.nn: BigDL's layers (also importable as ``bigdl_py.nn.layer``)."""
 from .activation import Identity, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh
+from .container import Container, Sequential
 from .module import Module
 
-__all__ = ["Module", "ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity"]
+__all__ = ["Module", "Container", "Sequential",
+           "ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity"]

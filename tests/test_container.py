@@ -1,0 +1,149 @@
+import re
+
+import numpy as np
+import pytest
+from gradcheck import check_module_grads
+
+from bigdl_py import Tensor
+from bigdl_py.nn import Identity, LogSoftMax, ReLU, Sequential, Sigmoid, SoftMax, Tanh
+
+
+def _chain():
+    return Sequential().add(Tanh()).add(ReLU()).add(Sigmoid()).add(LogSoftMax())
+
+
+def test_add_returns_self_and_checks():
+    s = Sequential()
+    assert s.add(ReLU()) is s
+    with pytest.raises(TypeError, match="Sequential.add: expected a bigdl_py Module, got int"):
+        s.add(3)
+    with pytest.raises(ValueError, match="Sequential.add: expected a module that does not "
+                                         "contain this container"):
+        s.add(s)
+    outer = Sequential(s)
+    with pytest.raises(ValueError, match="would make a cycle"):
+        s.add(outer)
+    assert len(s.modules) == 1
+    with pytest.raises(TypeError, match="Sequential.add: expected a bigdl_py Module, got str"):
+        Sequential("relu")
+
+
+def test_forward_is_the_composition(dtype):
+    x = np.random.default_rng(0).standard_normal((4, 5)).astype(dtype)
+    y = _chain().forward(x)
+    expected = x
+    for m in (Tanh(), ReLU(), Sigmoid(), LogSoftMax()):
+        expected = m.forward(expected)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y, expected)
+
+
+def test_gradcheck_chain():
+    x = np.random.default_rng(1).standard_normal((3, 4))
+    x[np.abs(np.tanh(x)) < 1e-2] = 0.7
+    check_module_grads(_chain(), x)
+    check_module_grads(_chain().evaluate(), x)
+    check_module_grads(Sequential(_chain(), Identity(), SoftMax()), x)
+
+
+def test_backward_uses_each_childs_input():
+    s = Sequential(Tanh(), Tanh())
+    x = np.array([[0.3, -1.2]])
+    s.forward(x)
+    g = s.backward(x, np.ones((1, 2)))
+    h = np.tanh(x)
+    np.testing.assert_allclose(g, (1 - np.tanh(h) ** 2) * (1 - h ** 2))
+
+
+def test_tensor_in_gives_own_reused_tensor():
+    s = _chain()
+    t1 = s.forward(Tensor(np.ones((2, 3), dtype=np.float32)))
+    t2 = s.forward(Tensor(np.zeros((2, 3), dtype=np.float32)))
+    assert isinstance(t1, Tensor) and t2 is t1
+    g = s.backward(Tensor(np.zeros((2, 3), dtype=np.float32)),
+                   Tensor(np.ones((2, 3), dtype=np.float32)))
+    assert isinstance(g, Tensor) and g.shape == (2, 3)
+    y = s.forward(np.ones((2, 3), dtype=np.float32))
+    assert isinstance(y, np.ndarray) and not np.shares_memory(y, t1.numpy())
+
+
+def test_mode_propagates():
+    inner = Sequential(ReLU())
+    s = Sequential(Tanh(), inner)
+    assert s.is_training() and inner.modules[0].is_training()
+    assert s.evaluate() is s
+    assert not any(m.is_training() for m in (s, inner, inner.modules[0], s.modules[0]))
+    assert s.training() is s
+    assert all(m.is_training() for m in (s, inner, inner.modules[0], s.modules[0]))
+
+
+def test_parameterless_parameters():
+    s = _chain()
+    assert s.parameters() == {} and s.get_weights() is None and s._param_pairs() == []
+    assert s.zero_grad_parameters() is s and s.update_parameters(0.1) is s
+    assert s.reset() is s
+
+
+def test_str_block_form():
+    a, b, c = ReLU().set_name("a"), Tanh().set_name("b"), SoftMax().set_name("c")
+    s = Sequential(a, Sequential(b, c))
+    assert str(s) == (
+        "nn.Sequential {\n"
+        "  [input -> (1) -> (2) -> output]\n"
+        "  (1): ReLU[a](0.0, 0.0)\n"
+        "  (2): nn.Sequential {\n"
+        "    [input -> (1) -> (2) -> output]\n"
+        "    (1): Tanh[b]\n"
+        "    (2): SoftMax[c]\n"
+        "  }\n"
+        "}")
+    assert str(Sequential()) == "nn.Sequential {\n  [input ->  -> output]\n  \n}"
+
+
+def test_child_error_names_index_and_child():
+    bad = SoftMax().set_name("sm")
+    s = Sequential(Identity(), bad)
+    with pytest.raises(ValueError, match=re.escape(
+            "Sequential: module 2 (SoftMax[sm]) failed in forward: SoftMax: expected a 1D "
+            "(C,) or 2D (N, C) input, got shape (2, 2, 2)")):
+        s.forward(np.zeros((2, 2, 2)))
+    s.forward(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=re.escape(
+            "Sequential: module 2 (SoftMax[sm]) failed in backward: SoftMax: expected "
+            "grad_output of shape (2, 3), got (3, 2)")):
+        s.backward(np.zeros((2, 3)), np.zeros((3, 2)))
+    outer = Sequential(Sequential(Tanh(), bad))
+    with pytest.raises(ValueError, match=re.escape(
+            "Sequential: module 1 (nn.Sequential) failed in forward: Sequential: module 2 "
+            "(SoftMax[sm]) failed in forward: SoftMax")):
+        outer.forward(np.zeros(4).reshape(1, 2, 2))
+    with pytest.raises(TypeError, match=r"Sequential: expected a Tensor, ndarray or nested "
+                                        r"list as input, got str"):
+        Sequential(Tanh()).forward("text")
+
+
+def test_training_backward_needs_forward_eval_does_not():
+    x = np.array([[0.5, -0.5]])
+    with pytest.raises(RuntimeError, match="Sequential: expected forward before backward"):
+        _chain().backward(x, np.ones((1, 2)))
+    s = _chain().evaluate()
+    g = s.backward(x, np.ones((1, 2)))
+    s2 = _chain().evaluate()
+    s2.forward(x)
+    np.testing.assert_array_equal(g, s2.backward(x, np.ones((1, 2))))
+
+
+def test_empty_sequential_is_identity():
+    x = np.arange(4.0)
+    s = Sequential()
+    y = s.forward(x)
+    np.testing.assert_array_equal(y, x)
+    assert not np.shares_memory(y, x)
+    np.testing.assert_array_equal(s.backward(x, np.ones(4)), np.ones(4))
+
+
+def test_clear_state():
+    s = _chain()
+    s.forward(np.ones((1, 3)))
+    assert s.clear_state() is s
+    assert s._inputs is None and s.output is None
