@@ -200,7 +200,7 @@ class Module:
         was_training = self._training
         self.evaluate()
         try:
-            outs = [np.array(self.forward(x[i:i + batch_size]))
+            outs = [np.asarray(self.forward(x[i:i + batch_size]))
                     for i in range(0, len(x), batch_size)]
         finally:
             if was_training:
