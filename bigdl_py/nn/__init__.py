@@ -2,6 +2,7 @@
 from .activation import Identity, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh
 from .container import Container, Sequential
 from .module import Module
+from .persist import Model
 
-__all__ = ["Module", "Container", "Sequential",
+__all__ = ["Module", "Container", "Sequential", "Model",
            "ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity"]
