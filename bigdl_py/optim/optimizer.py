@@ -189,11 +189,11 @@ class LocalOptimizer:
         if len(dtypes) == 1 and X.dtype != next(iter(dtypes)):
             X = X.astype(next(iter(dtypes)))  # cast once, not per batch
         was_training = model.is_training()
-        self._check_shapes(X)
         pos = state.get("recordsProcessedThisEpoch", 0)
         pos = pos if isinstance(pos, int) and 0 <= pos < n else 0
         perm, bar = None, None
         try:
+            self._check_shapes(X)
             while not self.end_trigger(state):
                 if perm is None:
                     perm = self._permutation(state["epoch"])
