@@ -147,3 +147,25 @@ def test_clear_state():
     s.forward(np.ones((1, 3)))
     assert s.clear_state() is s
     assert s._inputs is None and s.output is None
+
+
+class ModeRecorder(Identity):
+    def update_output(self, input):
+        self.seen = getattr(self, "seen", []) + [(self.is_training(), len(input))]
+        return super().update_output(input)
+
+
+def test_predict_and_predict_class():
+    x = np.random.default_rng(4).standard_normal((10, 3)).astype(np.float32)
+    rec = ModeRecorder()
+    s = Sequential(rec, SoftMax())
+    p = s.predict(x, batch_size=4)
+    assert rec.seen == [(False, 4), (False, 4), (False, 2)] and s.is_training()
+    np.testing.assert_array_equal(p, SoftMax().forward(x))
+    cls = s.predict_class(x)
+    assert cls.dtype == np.int64
+    np.testing.assert_array_equal(cls, np.argmax(x, axis=1) + 1)
+    assert s.evaluate().predict(x).shape == (10, 3) and not s.is_training()
+    assert s.predict(x[:0]).shape == (0,) and s.predict_class(x[:0]).shape == (0,)
+    with pytest.raises(ValueError, match=r"Sequential.predict: expected batch_size >= 1, got 0"):
+        s.predict(x, 0)

@@ -174,9 +174,10 @@ def _classes():
     """The whitelist: Module classes exported by ``bigdl_py.nn``, by name."""
     from .. import nn
     from .module import Module
+    from .container import Container
     return {name: obj for name, obj in vars(nn).items()
             if isinstance(obj, type) and issubclass(obj, Module)
-            and obj.__module__.startswith("bigdl_py.")}
+            and obj not in (Module, Container) and obj.__module__.startswith("bigdl_py.")}
 
 
 _GETSET = (("get_p", "set_p"),)  # state changed after construction, kept by round trip
