@@ -9,7 +9,7 @@ import pytest
 
 import bigdl_py
 from bigdl_py.nn import LogSoftMax, Model, ReLU, Sequential, SoftMax, Tanh
-from bigdl_py.nn.persist import write_archive
+from bigdl_py._archive import write_archive
 
 
 def _model():

@@ -86,7 +86,7 @@ class OptimMethod:
     # ---- persistence --------------------------------------------------------------------
     def save(self, path, over_write=False):
         """Write the hyper-parameters, counters and buffers to ``path`` atomically."""
-        from ..nn.persist import VERSION, write_archive
+        from .._archive import VERSION, write_archive
         arrays, buffers = {}, []
         for buf in self._buffers:
             entry = {}
@@ -107,7 +107,7 @@ class OptimMethod:
         for a damaged, foreign or hostile file."""
         import os
 
-        from ..nn.persist import expect, read_archive
+        from .._archive import expect, read_archive
         owner = "OptimMethod.load"
         meta, arrays = read_archive(path, "optim_method", owner)
 

@@ -6,10 +6,8 @@ epoch from ``RNG``; training mode for steps, evaluation mode for validation; a p
 bar (tqdm when installed) and one line per epoch on stderr, also logged at INFO on the
 ``bigdl_py.optim`` logger.
 """
-import logging
 import numbers
 import os
-import sys
 import time
 
 import numpy as np
@@ -20,13 +18,13 @@ from ..nn.criterion import Criterion
 from ..nn.module import Module
 from ..parallel import get_num_threads
 from ..random import RNG
+from ._progress import Progress
 from .optim_method import SGD, OptimMethod
 from .trigger import EveryEpoch, MaxEpoch, Trigger
 from .validation import Top1Accuracy, ValidationMethod
 
 __all__ = ["Optimizer", "LocalOptimizer"]
 
-log = logging.getLogger("bigdl_py.optim")
 _SHUFFLE_KEY = 0x5DEECE66D9E3779B  # xor-ed into the seed: the shuffles' own Philox stream
 
 
@@ -197,7 +195,7 @@ class LocalOptimizer:
             while not self.end_trigger(state):
                 if perm is None:
                     perm = self._permutation(state["epoch"])
-                    bar = _Progress(state["epoch"], -(-(n - pos) // bs))
+                    bar = Progress(state["epoch"], -(-(n - pos) // bs))
                     t0, seconds, loss_sum, records = time.perf_counter(), 0.0, 0.0, 0
                 idx = perm[pos:pos + bs]
                 xb, yb = X[idx], Y[idx]
@@ -270,49 +268,4 @@ class LocalOptimizer:
         self.history.append({"epoch": epoch, "iteration": state["neval"] - 1, "loss": loss,
                              "records_per_second": rate, "seconds": seconds,
                              "validation": validation})
-        log.info(line)
-        if not (log.isEnabledFor(logging.INFO) and log.hasHandlers()):
-            _Progress.write(line)
-
-
-class _Progress:
-    """A tqdm bar over one epoch's iterations when tqdm is installed and stderr is a
-    terminal; else a plain carriage-return line on a terminal; nothing otherwise."""
-
-    try:
-        from tqdm import tqdm as _tqdm
-    except ImportError:  # pragma: no cover - depends on the environment
-        _tqdm = None
-
-    def __init__(self, epoch, total):
-        self.tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
-        self.bar, self.done, self.total, self.epoch, self.last = None, 0, total, epoch, 0.0
-        if self.tty and self._tqdm is not None:
-            self.bar = self._tqdm(total=total, desc=f"epoch {epoch}", leave=False,
-                                  file=sys.stderr, unit="it")
-
-    def update(self, loss):
-        self.done += 1
-        if self.bar is not None:
-            self.bar.update(1)
-            if self.done % 10 == 0:
-                self.bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-        elif self.tty and (time.perf_counter() - self.last > 0.2 or self.done == self.total):
-            self.last = time.perf_counter()
-            sys.stderr.write(f"\repoch {self.epoch}: {self.done}/{self.total}  loss {loss:.4f}")
-            sys.stderr.flush()
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-        elif self.tty and self.done:
-            sys.stderr.write("\r\033[K")
-            self.done = 0
-
-    @classmethod
-    def write(cls, line):
-        if cls._tqdm is not None:
-            cls._tqdm.write(line, file=sys.stderr)
-        else:
-            print(line, file=sys.stderr)
+        Progress.report(line)
