@@ -1,25 +1,10 @@
 """Row-major GEMM over scipy's BLAS (sgemm/dgemm), by swapping operands."""
 from cython cimport floating
-from scipy.linalg.cython_blas cimport sgemm, dgemm
+from rowgemm cimport rowmajor_gemm
 
 import numpy as np
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-cdef void _gemm(bint ta, bint tb, int m, int n, int k, floating alpha,
-                const floating *a, int lda, const floating *b, int ldb, floating beta,
-                floating *c, int ldc) noexcept nogil:
-    # C (m x n, row-major) = alpha op(A) op(B) + beta C
-    # == column-major C^T = alpha op(B)^T op(A)^T + beta C^T
-    cdef char opa = b'T' if tb else b'N'
-    cdef char opb = b'T' if ta else b'N'
-    if floating is float:
-        sgemm(&opa, &opb, &n, &m, &k, &alpha, <float *>b, &ldb, <float *>a, &lda, &beta,
-              c, &ldc)
-    else:
-        dgemm(&opa, &opb, &n, &m, &k, &alpha, <double *>b, &ldb, <double *>a, &lda, &beta,
-              c, &ldc)
 
 
 cdef void _scale(floating[:, :] c, floating beta) noexcept nogil:
@@ -106,4 +91,5 @@ cdef _run(bint ta, bint tb, int m, int n, int k, floating alpha, const floating[
         if k == 0:
             _scale(c, beta)
         else:
-            _gemm(ta, tb, m, n, k, alpha, &a[0, 0], lda, &b[0, 0], ldb, beta, &c[0, 0], ldc)
+            rowmajor_gemm(ta, tb, m, n, k, alpha, &a[0, 0], lda, &b[0, 0], ldb, beta, &c[0, 0],
+                          ldc)

@@ -1,0 +1,294 @@
+"""Kernels of Linear and NIN: GEMMs through BLAS (``rowgemm.pxd``), bias add, bias-gradient
+sums and regularizer gradients in C loops, OpenMP where they run alone.
+
+Layouts (all C-contiguous):
+- rows: ``x`` (R, I) @ ``weight`` (O, I)^T -> ``out`` (R, O); Linear and NHWC NIN, with
+  R = batch (times positions).  An untied NHWC bias (O, S) is handled by viewing the output
+  as (N, S*O) rows: column s*O + o takes bias[o, s] (``spatial`` = S; 1 when tied).
+- channels: NCHW NIN ``x`` (N, C, S) -> ``out`` (N, O, S) = weight @ x[n] per sample, a
+  serial loop over the batch calling BLAS (never BLAS inside a prange), with each sample's
+  bias add / bias sums done right after its GEMM while it is still in cache.
+
+Every ``def`` validates with the GIL held, then makes one ``nogil`` call into work that
+cannot fail.  Results do not depend on the thread count: column sums run down the rows in
+the same order whatever the blocking.
+"""
+from cython cimport floating
+from cython.parallel cimport prange
+from rowgemm cimport rowmajor_gemm
+from dense cimport add_vec, add_const, add_untied_row, sum8, colsum_block, sign, COL_BLOCK
+
+import numpy as np
+
+# Elements below which a pass runs on one thread.  Every pass here runs next to a BLAS call,
+# and OpenBLAS's idle workers keep spinning for ~0.1 s after each call, so a fresh OpenMP
+# team waits milliseconds for a core: on 2 cores a 2-thread Linear step measured 1.1-2x
+# slower than a 1-thread one up to 12.8M-element passes (benchmarks/bench_linear.py), while
+# a serial pass costs ~1 ms per million elements.  Hence a high threshold (tests lower it).
+cdef Py_ssize_t _par_min = 1 << 25
+
+
+def _set_parallel_threshold(Py_ssize_t elements):
+    """Set the pass size from which the OpenMP loops use ``n_threads``; returns the old
+    one (for tests, which exercise the parallel paths on small arrays)."""
+    global _par_min
+    old, _par_min = _par_min, elements
+    return old
+
+
+cdef inline int _nt(Py_ssize_t work, int n_threads) noexcept nogil:
+    return 1 if work < _par_min or n_threads < 1 else n_threads
+
+
+# ---- nogil workers ---------------------------------------------------------------------
+cdef void _bias_rows(floating *out, Py_ssize_t R, Py_ssize_t C, const floating *b,
+                     Py_ssize_t S, int nt) noexcept nogil:
+    cdef Py_ssize_t r
+    if S == 1:
+        for r in prange(R, schedule='static', num_threads=nt):
+            add_vec(out + r * C, b, C)
+    else:
+        for r in prange(R, schedule='static', num_threads=nt):
+            add_untied_row(out + r * C, b, S, C // S)
+
+
+cdef void _colsums(const floating *g, Py_ssize_t R, Py_ssize_t C, floating *acc,
+                   double scale, Py_ssize_t S, int nt) noexcept nogil:
+    # column blocks, each summed down all rows by one thread (width a multiple of 8)
+    cdef Py_ssize_t w = (C + nt - 1) // nt
+    cdef Py_ssize_t blk, nblk
+    w = (w + 7) // 8 * 8
+    if w > COL_BLOCK:
+        w = COL_BLOCK
+    nblk = (C + w - 1) // w
+    for blk in prange(nblk, schedule='static', num_threads=nt):
+        colsum_block(g, R, C, blk * w, min(blk * w + w, C), acc, scale, S)
+
+
+cdef void _linear_fwd(const floating *x, const floating *w, const floating *b,
+                      floating *out, Py_ssize_t R, Py_ssize_t I, Py_ssize_t O,
+                      Py_ssize_t S, int n_threads) noexcept nogil:
+    rowmajor_gemm(False, True, <int>R, <int>O, <int>I, <floating>1, x, <int>I, w, <int>I,
+                  <floating>0, out, <int>O)
+    if b != NULL:
+        _bias_rows(out, R // S, O * S, b, S, _nt(R * O, n_threads))
+
+
+cdef void _linear_acc(const floating *x, const floating *g, floating *gw, floating *gb,
+                      Py_ssize_t R, Py_ssize_t I, Py_ssize_t O, Py_ssize_t S,
+                      double scale_w, double scale_b, int n_threads) noexcept nogil:
+    if scale_w != 0:
+        rowmajor_gemm(True, False, <int>O, <int>I, <int>R, <floating>scale_w, g, <int>O, x,
+                      <int>I, <floating>1, gw, <int>I)
+    if gb != NULL and scale_b != 0:
+        _colsums(g, R // S, O * S, gb, scale_b, S, _nt(R * O, n_threads))
+
+
+cdef void _nchw_fwd(const floating *x, const floating *w, const floating *b, bint untied,
+                    floating *out, Py_ssize_t N, Py_ssize_t C, Py_ssize_t O,
+                    Py_ssize_t S) noexcept nogil:
+    # One GEMM per sample, then that sample's bias add while it is still in cache.  Serial
+    # on purpose: an OpenMP region between consecutive BLAS calls leaves its workers
+    # spinning while BLAS runs (measured 8x slower on 2 cores); serial adds cost ~3%.
+    cdef Py_ssize_t n, o
+    cdef floating *y
+    for n in range(N):
+        y = out + n * O * S
+        rowmajor_gemm(False, False, <int>O, <int>S, <int>C, <floating>1, w, <int>C,
+                      x + n * C * S, <int>S, <floating>0, y, <int>S)
+        if b == NULL:
+            continue
+        if untied:
+            add_vec(y, b, O * S)
+        else:
+            for o in range(O):
+                add_const(y + o * S, b[o], S)
+
+
+cdef void _nchw_grad_input(const floating *g, const floating *w, floating *gi, Py_ssize_t N,
+                           Py_ssize_t C, Py_ssize_t O, Py_ssize_t S) noexcept nogil:
+    cdef Py_ssize_t n
+    for n in range(N):
+        rowmajor_gemm(True, False, <int>C, <int>S, <int>O, <floating>1, w, <int>C,
+                      g + n * O * S, <int>S, <floating>0, gi + n * C * S, <int>S)
+
+
+cdef void _nchw_acc(const floating *x, const floating *g, floating *gw, floating *gb,
+                    bint untied, double *part, Py_ssize_t N, Py_ssize_t C, Py_ssize_t O,
+                    Py_ssize_t S, double scale_w, double scale_b) noexcept nogil:
+    # Per sample: accumulate its GEMM into gw, then its bias sums into the double partials
+    # ``part`` ((O) tied, (O*S) untied; zeroed by the caller) while it is in cache; serial
+    # for the reason given in _nchw_fwd.
+    cdef Py_ssize_t n, o, nb = O * S if untied else O
+    cdef const floating *gn
+    cdef bint do_b = gb != NULL and scale_b != 0
+    for n in range(N):
+        gn = g + n * O * S
+        if scale_w != 0:
+            rowmajor_gemm(False, True, <int>O, <int>C, <int>S, <floating>scale_w, gn, <int>S,
+                          x + n * C * S, <int>S, <floating>1, gw, <int>C)
+        if not do_b:
+            continue
+        if untied:
+            for o in range(nb):
+                part[o] += gn[o]
+        else:
+            for o in range(O):
+                part[o] += sum8(gn + o * S, S)
+    if do_b:
+        for o in range(nb):
+            gb[o] += <floating>(scale_b * part[o])
+
+
+cdef void _regularize(const floating *w, floating *g, Py_ssize_t n, floating a1, floating a2,
+                      int nt) noexcept nogil:
+    # BigDL's order: g += a1 * sign(w), then g += a2 * w (a zero rate skips its term)
+    cdef Py_ssize_t i
+    if a1 != 0:
+        for i in prange(n, schedule='static', num_threads=nt):
+            g[i] = g[i] + a1 * sign(w[i])
+    if a2 != 0:
+        for i in prange(n, schedule='static', num_threads=nt):
+            g[i] = g[i] + a2 * w[i]
+
+
+# ---- Python entry points -----------------------------------------------------------------
+def _fail(name, expected, got):
+    raise ValueError(f"{name}: expected {expected}, got {got}")
+
+
+def _dims(a):
+    return tuple(a.shape[:a.ndim])
+
+
+def _bias_len(b):
+    return None if b is None else b.shape[0]
+
+
+def linear_forward(const floating[:, ::1] x, const floating[:, ::1] weight,
+                   const floating[::1] bias, floating[:, ::1] out, Py_ssize_t spatial,
+                   int n_threads):
+    """``out = x @ weight.T + bias`` over rows (bias None: no bias).
+
+    ``spatial`` = 1 for a bias (O,) added to every row; S for an untied NHWC bias (O, S)
+    flattened, where row r is position r % S of a sample.
+    """
+    cdef Py_ssize_t R = x.shape[0], I = x.shape[1], O = weight.shape[0]
+    if not (weight.shape[1] == I and out.shape[0] == R and out.shape[1] == O):
+        _fail("linear_forward", "x (R, I), weight (O, I), out (R, O)",
+              f"x {_dims(x)}, weight {_dims(weight)}, out {_dims(out)}")
+    if not (spatial >= 1 and R % spatial == 0
+            and (bias is None or bias.shape[0] == O * spatial)):
+        _fail("linear_forward", "bias of O*spatial values and R a multiple of spatial",
+              f"bias {_bias_len(bias)}, O={O}, spatial={spatial}, R={R}")
+    if R == 0 or O == 0:
+        return
+    with nogil:
+        _linear_fwd(&x[0, 0], &weight[0, 0], &bias[0] if bias is not None else NULL,
+                    &out[0, 0], R, I, O, spatial, n_threads)
+
+
+def linear_grad_input(const floating[:, ::1] grad_output, const floating[:, ::1] weight,
+                      floating[:, ::1] grad_input):
+    """``grad_input = grad_output @ weight`` (R, O) @ (O, I)."""
+    cdef Py_ssize_t R = grad_output.shape[0], O = grad_output.shape[1], I = weight.shape[1]
+    if not (weight.shape[0] == O and grad_input.shape[0] == R and grad_input.shape[1] == I):
+        _fail("linear_grad_input", "grad_output (R, O), weight (O, I), grad_input (R, I)",
+              f"{_dims(grad_output)}, {_dims(weight)}, {_dims(grad_input)}")
+    if R == 0 or I == 0 or O == 0:
+        return
+    with nogil:
+        rowmajor_gemm(False, False, <int>R, <int>I, <int>O, <floating>1, &grad_output[0, 0],
+                      <int>O, &weight[0, 0], <int>I, <floating>0, &grad_input[0, 0], <int>I)
+
+
+def linear_acc_grad(const floating[:, ::1] x, const floating[:, ::1] grad_output,
+                    floating[:, ::1] grad_weight, floating[::1] grad_bias, double scale_w,
+                    double scale_b, Py_ssize_t spatial, int n_threads):
+    """``grad_weight += scale_w * grad_output.T @ x``; ``grad_bias += scale_b * column sums``
+    (a zero scale skips its term; ``spatial`` as in :func:`linear_forward`)."""
+    cdef Py_ssize_t R = x.shape[0], I = x.shape[1], O = grad_output.shape[1]
+    if not (grad_output.shape[0] == R and grad_weight.shape[0] == O
+            and grad_weight.shape[1] == I):
+        _fail("linear_acc_grad", "x (R, I), grad_output (R, O), grad_weight (O, I)",
+              f"{_dims(x)}, {_dims(grad_output)}, {_dims(grad_weight)}")
+    if not (spatial >= 1 and R % spatial == 0
+            and (grad_bias is None or grad_bias.shape[0] == O * spatial)):
+        _fail("linear_acc_grad", "grad_bias of O*spatial values and R a multiple of spatial",
+              f"grad_bias {_bias_len(grad_bias)}, O={O}, spatial={spatial}, R={R}")
+    if R == 0 or O == 0:
+        return
+    with nogil:
+        _linear_acc(&x[0, 0], &grad_output[0, 0], &grad_weight[0, 0],
+                    &grad_bias[0] if grad_bias is not None else NULL, R, I, O, spatial,
+                    scale_w, scale_b, n_threads)
+
+
+def nchw_forward(const floating[:, :, ::1] x, const floating[:, ::1] weight,
+                 const floating[::1] bias, floating[:, :, ::1] out):
+    """``out[n] = weight @ x[n] + bias`` for x (N, C, S), weight (O, C), out (N, O, S);
+    bias (O,) tied, (O*S,) untied, or None."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], S = x.shape[2], O = weight.shape[0]
+    if not (weight.shape[1] == C and out.shape[0] == N and out.shape[1] == O
+            and out.shape[2] == S):
+        _fail("nchw_forward", "x (N, C, S), weight (O, C), out (N, O, S)",
+              f"{_dims(x)}, {_dims(weight)}, {_dims(out)}")
+    if not (bias is None or bias.shape[0] in (O, O * S)):
+        _fail("nchw_forward", f"bias of {O} or {O * S} values", _bias_len(bias))
+    if N == 0 or O == 0 or S == 0:
+        return
+    cdef bint untied = bias is not None and bias.shape[0] != O
+    with nogil:
+        _nchw_fwd(&x[0, 0, 0], &weight[0, 0], &bias[0] if bias is not None else NULL, untied,
+                  &out[0, 0, 0], N, C, O, S)
+
+
+def nchw_grad_input(const floating[:, :, ::1] grad_output, const floating[:, ::1] weight,
+                    floating[:, :, ::1] grad_input):
+    """``grad_input[n] = weight.T @ grad_output[n]``: (O, C)^T (O, S) -> (C, S)."""
+    cdef Py_ssize_t N = grad_output.shape[0], O = grad_output.shape[1]
+    cdef Py_ssize_t S = grad_output.shape[2], C = weight.shape[1]
+    if not (weight.shape[0] == O and grad_input.shape[0] == N and grad_input.shape[1] == C
+            and grad_input.shape[2] == S):
+        _fail("nchw_grad_input", "grad_output (N, O, S), weight (O, C), grad_input (N, C, S)",
+              f"{_dims(grad_output)}, {_dims(weight)}, {_dims(grad_input)}")
+    if N == 0 or C == 0 or S == 0:
+        return
+    with nogil:
+        _nchw_grad_input(&grad_output[0, 0, 0], &weight[0, 0], &grad_input[0, 0, 0], N, C,
+                         O, S)
+
+
+def nchw_acc_grad(const floating[:, :, ::1] x, const floating[:, :, ::1] grad_output,
+                  floating[:, ::1] grad_weight, floating[::1] grad_bias, double scale_w,
+                  double scale_b):
+    """``grad_weight += scale_w * sum_n grad_output[n] @ x[n].T``; ``grad_bias +=
+    scale_b * sums`` over (n, position) tied (O,) or over n untied (O*S,)."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], S = x.shape[2], O = grad_output.shape[1]
+    if not (grad_output.shape[0] == N and grad_output.shape[2] == S
+            and grad_weight.shape[0] == O and grad_weight.shape[1] == C):
+        _fail("nchw_acc_grad", "x (N, C, S), grad_output (N, O, S), grad_weight (O, C)",
+              f"{_dims(x)}, {_dims(grad_output)}, {_dims(grad_weight)}")
+    if not (grad_bias is None or grad_bias.shape[0] in (O, O * S)):
+        _fail("nchw_acc_grad", f"grad_bias of {O} or {O * S} values", _bias_len(grad_bias))
+    if N == 0 or O == 0 or S == 0:
+        return
+    cdef bint untied = grad_bias is not None and grad_bias.shape[0] != O
+    cdef double[::1] part = np.zeros(O * S if untied else O)
+    with nogil:
+        _nchw_acc(&x[0, 0, 0], &grad_output[0, 0, 0], &grad_weight[0, 0],
+                  &grad_bias[0] if grad_bias is not None else NULL, untied, &part[0], N, C,
+                  O, S, scale_w, scale_b)
+
+
+def regularize(const floating[::1] weight, floating[::1] grad, double l1, double l2,
+               int n_threads):
+    """``grad += l1 * sign(weight)`` then ``grad += l2 * weight`` (flat, same length);
+    the rates are cast to the data type first, as BigDL does."""
+    if weight.shape[0] != grad.shape[0]:
+        _fail("regularize", f"grad of {weight.shape[0]} values like weight", grad.shape[0])
+    if weight.shape[0] == 0:
+        return
+    with nogil:
+        _regularize(&weight[0], &grad[0], weight.shape[0], <floating>l1, <floating>l2,
+                    _nt(weight.shape[0], n_threads))

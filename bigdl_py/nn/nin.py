@@ -1,0 +1,164 @@
+"""``NIN``: Lasagne's NINLayer as a module, a 1x1 convolution over any trailing dims.
+
+NHWC (channels last) is one GEMM over all positions.  NCHW runs one GEMM per sample from
+a serial C loop in ``bigdl_py._linear`` (no Python per-sample loop, no transposed copies):
+measured faster than transposing to NHWC for one GEMM (see benchmarks/bench_linear.py).
+"""
+import math
+import numbers
+
+from .. import _linear
+from ..parallel import get_num_threads
+from .linear import _Dense
+
+__all__ = ["NIN"]
+
+FORMATS = ("NCHW", "NHWC")
+
+
+def nin_layout(shape, input_size, data_format, spatial_shape, owner="NIN"):
+    """(batch, spatial dims) of an input ``shape``, checked: rank >= 2, ``input_size``
+    channels on axis 1 (NCHW) or last (NHWC), spatial dims equal to ``spatial_shape`` when
+    that is given."""
+    nd = len(shape)
+    if nd < 2:
+        lay = "(N, C, *spatial)" if data_format == "NCHW" else "(N, *spatial, C)"
+        raise ValueError(f"{owner}: expected an input of rank >= 2 {lay} for "
+                         f"{data_format}, got a {nd}D input of shape {tuple(shape)}")
+    axis = 1 if data_format == "NCHW" else nd - 1
+    if shape[axis] != input_size:
+        raise ValueError(f"{owner}: expected input with {input_size} channels on axis {axis} "
+                         f"({data_format}), got {shape[axis]} (input shape {tuple(shape)})")
+    spatial = tuple(shape[2:]) if data_format == "NCHW" else tuple(shape[1:-1])
+    if spatial_shape is not None and spatial != spatial_shape:
+        raise ValueError(f"{owner}: expected spatial shape {spatial_shape} (spatial_shape), "
+                         f"got {spatial} (input shape {tuple(shape)})")
+    return shape[0], spatial
+
+
+class NIN(_Dense):
+    r"""Network-in-network layer: the same dense map applied at every position.
+
+    :math:`y[n, :, p] = W x[n, :, p] + b` for every position ``p`` of the trailing
+    (spatial) dims: a 1x1 convolution in 1D, 2D, 3D, ... (Lasagne's ``NINLayer``).
+
+    Parameters
+    ----------
+    input_size, output_size : int
+        Channels in and out; ``weight`` is (output_size, input_size).
+    with_bias : bool
+        Add a bias.
+    untie_biases : bool
+        One bias per output channel *and* position: ``bias`` is
+        (output_size, \*spatial_shape); needs ``spatial_shape``.
+    spatial_shape : tuple of int or None
+        The input's spatial dims; when given, other spatial dims are a ValueError.
+    data_format : {"NCHW", "NHWC"}
+        Channels on axis 1 or last (case-insensitive).
+    wRegularizer, bRegularizer : bigdl_py.optim.Regularizer or None
+        Added to the weight / bias gradient in ``acc_grad_parameters``.
+    init_weight, init_bias : array_like or None, keyword-only
+        Initial values (copied, cast to ``dtype``; kept by ``reset()``).
+    dtype : {"float32", "float64"}, keyword-only
+        Dtype of the parameters, gradients and output.
+
+    Notes
+    -----
+    Initialisation, ``set_init_method``, scales and regularizers are Linear's; the
+    default draws weight then bias from :math:`U(-1/\sqrt{in}, 1/\sqrt{in})`.  Training and
+    evaluation are the same.  Backward: ``grad_input = W^T G`` at every position,
+    ``grad_weight += scale_w * sum_{n,p} G X^T``, ``grad_bias += scale_b * sums of G``
+    over samples and positions (tied) or over samples (untied).
+
+    Shape: NCHW ``(N, C, *S) -> (N, O, *S)``; NHWC ``(N, *S, C) -> (N, *S, O)``;
+    ``(N, C) -> (N, O)`` in both.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bigdl_py.nn import NIN
+    >>> m = NIN(3, 2, init_weight=np.ones((2, 3)), init_bias=[0.0, 1.0])
+    >>> m.forward(np.ones((1, 3, 2, 2), np.float32))[0, :, 0, 0].tolist()
+    [3.0, 4.0]
+    >>> NIN(3, 5, data_format="NHWC").forward(np.ones((4, 7, 3))).shape
+    (4, 7, 5)
+    """
+
+    def __init__(self, input_size, output_size, with_bias=True, untie_biases=False,
+                 spatial_shape=None, data_format="NCHW", wRegularizer=None,
+                 bRegularizer=None, *, init_weight=None, init_bias=None, dtype="float32"):
+        super().__init__()
+        if not isinstance(untie_biases, bool):
+            raise TypeError(f"NIN: expected untie_biases to be a bool, got {untie_biases!r}")
+        if not isinstance(data_format, str) or data_format.upper() not in FORMATS:
+            raise ValueError(f"NIN: expected data_format 'NCHW' or 'NHWC', got {data_format!r}")
+        if spatial_shape is not None:
+            if isinstance(spatial_shape, (int, str)) or not all(
+                    isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 1
+                    for d in spatial_shape):
+                raise ValueError("NIN: expected spatial_shape to be a tuple of positive ints, "
+                                 f"got {spatial_shape!r}")
+            spatial_shape = tuple(int(d) for d in spatial_shape)
+        if untie_biases and spatial_shape is None:
+            raise ValueError("NIN: expected spatial_shape with untie_biases=True (one bias per "
+                             "output channel and position), got None")
+        self.untie_biases = untie_biases
+        self.spatial_shape = spatial_shape
+        self.data_format = data_format.upper()
+        self._setup(input_size, output_size, with_bias, spatial_shape if untie_biases else (),
+                    wRegularizer, bRegularizer, init_weight, init_bias, None, None, dtype)
+
+    def _layout(self, x):
+        """(N, S, output shape) for input ``x``; raises before any work."""
+        n, spatial = nin_layout(x.shape, self.input_size, self.data_format,
+                                self.spatial_shape)
+        out = (n, self.output_size) + spatial if self.data_format == "NCHW" \
+            else (n,) + spatial + (self.output_size,)
+        return n, math.prod(spatial), out
+
+    def _flat_bias(self, b):
+        return None if b is None else b.reshape(-1)
+
+    def update_output(self, input):
+        n, s, out_shape = self._layout(input)
+        out = self._buffer("output", out_shape, self._dtype)
+        c, o, b = self.input_size, self.output_size, self._flat_bias(self.bias)
+        if self.data_format == "NCHW" and s > 1:
+            _linear.nchw_forward(input.reshape(n, c, s), self.weight, b, out.reshape(n, o, s))
+        else:  # NHWC, or no spatial extent: rows of channels
+            _linear.linear_forward(input.reshape(n * s, c), self.weight, b,
+                                   out.reshape(n * s, o), s if self.untie_biases else 1,
+                                   get_num_threads())
+        return out
+
+    def update_grad_input(self, input, grad_output):
+        n, s, out_shape = self._layout(input)
+        self._check_grad_shape(grad_output, out_shape)
+        gi = self._buffer("grad_input", input.shape, self._dtype)
+        c, o = self.input_size, self.output_size
+        if self.data_format == "NCHW" and s > 1:
+            _linear.nchw_grad_input(grad_output.reshape(n, o, s), self.weight,
+                                    gi.reshape(n, c, s))
+        else:
+            _linear.linear_grad_input(grad_output.reshape(n * s, o), self.weight,
+                                      gi.reshape(n * s, c))
+        return gi
+
+    def acc_grad_parameters(self, input, grad_output):
+        n, s, out_shape = self._layout(input)
+        self._check_grad_shape(grad_output, out_shape)
+        c, o, gb = self.input_size, self.output_size, self._flat_bias(self.grad_bias)
+        if self.data_format == "NCHW" and s > 1:
+            _linear.nchw_acc_grad(input.reshape(n, c, s), grad_output.reshape(n, o, s),
+                                  self.grad_weight, gb, self._scale_w, self._scale_b)
+        else:
+            _linear.linear_acc_grad(input.reshape(n * s, c), grad_output.reshape(n * s, o),
+                                    self.grad_weight, gb, self._scale_w, self._scale_b,
+                                    s if self.untie_biases else 1, get_num_threads())
+        self._regularize()
+
+    def _extra_str(self):
+        extra = ", NHWC" if self.data_format == "NHWC" else ""
+        if self.untie_biases:
+            extra += f", untied {self.spatial_shape}"
+        return f"({self._sizes()}{extra})"
