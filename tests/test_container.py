@@ -169,3 +169,60 @@ def test_predict_and_predict_class():
     assert s.predict(x[:0]).shape == (0,) and s.predict_class(x[:0]).shape == (0,)
     with pytest.raises(ValueError, match=r"Sequential.predict: expected batch_size >= 1, got 0"):
         s.predict(x, 0)
+
+
+# ---- with parameter layers ---------------------------------------------------------------
+def _mlp(dtype="float32"):
+    from bigdl_py.nn import Linear
+    return Sequential(Linear(5, 4, dtype=dtype).set_name("fc1"), Tanh(),
+                      Linear(4, 3, dtype=dtype).set_name("fc2"))
+
+
+def test_parameters_are_the_leaves():
+    s = Sequential(_mlp(), LogSoftMax())
+    p = s.parameters()
+    assert list(p) == ["fc1", "fc2"]
+    assert set(p["fc1"]) == {"weight", "bias", "gradWeight", "gradBias"}
+    fc1 = s.modules[0].modules[0]
+    assert p["fc1"]["weight"] is fc1.weight
+    w = s.get_weights()
+    assert [a.shape for a in w] == [(4, 5), (4,), (3, 4), (3,)]
+    assert [id(a) for a, _ in s._param_pairs()] == [id(a) for a in w]
+    new = [np.full(a.shape, i, dtype=np.float64) for i, a in enumerate(w)]
+    assert s.set_weights(new) is s
+    assert [float(a.flat[0]) for a in s.get_weights()] == [0.0, 1.0, 2.0, 3.0]
+    assert s.get_weights()[0].dtype == np.float32
+    with pytest.raises(ValueError, match="Sequential: expected a list of 4 arrays, got 2"):
+        s.set_weights(new[:2])
+
+
+def test_gradients_zero_update_and_scale():
+    s = _mlp("float64")
+    x = np.random.default_rng(5).standard_normal((2, 5))
+    s.forward(x)
+    s.backward(x, np.ones((2, 3)))
+    grads = [g.copy() for _, g in s._param_pairs()]
+    assert all(np.any(g != 0) for g in grads)
+    before = [w.copy() for w in s.get_weights()]
+    s.update_parameters(0.5)
+    for w, b, g in zip(s.get_weights(), before, grads):
+        np.testing.assert_allclose(w, b - 0.5 * g)
+    s.zero_grad_parameters()
+    assert all(not np.any(g) for _, g in s._param_pairs())
+    s.set_scale_w(0.0).set_scale_b(0.0)
+    s.forward(x)
+    s.backward(x, np.ones((2, 3)))
+    assert all(not np.any(g) for _, g in s._param_pairs())
+
+
+def test_gradcheck_with_parameters():
+    x = np.random.default_rng(6).standard_normal((3, 5))
+    check_module_grads(Sequential(_mlp("float64"), LogSoftMax()), x)
+
+
+def test_error_names_the_linear_child():
+    from bigdl_py.nn import Linear
+    s = Sequential(Linear(5, 5), Linear(4, 3).set_name("fc2"))
+    with pytest.raises(ValueError, match=re.escape(
+            "Sequential: module 2 (Linear[fc2](4 -> 3)) failed in forward: Linear: ")):
+        s.forward(np.zeros((2, 5), dtype=np.float32))

@@ -23,7 +23,7 @@ def test_quickstart_matches_bigdl(capsys):
     assert ("(1,.,.) =\n" + "0.0\t0.0\t1.0\t0.0\t0.0\t\n" * 4) in out
     assert ("(2,.,.) =\n" + "0.0\t0.0\t1.0\t1.0\t1.0\t\n" * 4) in out
     assert ("(3,.,.) =\n" + "1.0\t1.0\t0.0\t1.0\t0.0\t\n" * 4) in out
-    assert out.count("=====") == 2 * 8
+    assert out.count("=====") == 2 * 9
 
 
 def test_train_digits_smoke(tmp_path, capsys):

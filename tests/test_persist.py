@@ -9,7 +9,7 @@ import pytest
 
 import bigdl_py
 from bigdl_py.nn import LogSoftMax, Model, ReLU, Sequential, SoftMax, Tanh
-from bigdl_py._archive import write_archive
+from bigdl_py._archive import read_archive, write_archive
 
 
 def _model():
@@ -84,6 +84,81 @@ def test_load_does_not_touch_rng(tmp_path):
     bigdl_py.RNG.set_seed(5)
     Model.load_model(tmp_path / "m")
     np.testing.assert_array_equal(bigdl_py.RNG.uniform_(np.empty(4)), a)
+
+
+# ---- parameter layers, dropout family --------------------------------------------------
+def _param_model():
+    from bigdl_py.nn import NIN, Dropout, GaussianDropout, GaussianNoise, Linear, SpatialDropout2D
+    from bigdl_py.optim import L1L2Regularizer, L2Regularizer
+    fc1 = Linear(4, 6, wRegularizer=L2Regularizer(0.1), bRegularizer=L1L2Regularizer(0.01, 0.02))
+    fc1.set_name("fc1").set_scale_w(0.5)
+    drop = Dropout(0.3)
+    drop.set_p(0.6)
+    fc2 = Linear(6, 3, True, None, None, np.arange(18.0).reshape(3, 6) / 10, np.ones(3),
+                 dtype="float64")
+    nin = NIN(3, 2, untie_biases=True, spatial_shape=(2, 2), data_format="NHWC")
+    return Sequential(fc1, ReLU(), drop, GaussianDropout(0.2), GaussianNoise(0.1), fc2,
+                      LogSoftMax()), Sequential(SpatialDropout2D(0.2, "NHWC"), nin)
+
+
+def test_round_trip_parameters_bit_exact(tmp_path):
+    for m in _param_model():
+        m.get_weights()[0][...] += 0.125  # trained weights, not the constructor's
+        m.save_model(tmp_path / "m", over_write=True)
+        r = Model.load_model(tmp_path / "m")
+        assert str(r) == str(m)
+        assert [x.name() for x in _walk(r)] == [x.name() for x in _walk(m)]
+        for a, b in zip(r.get_weights(), m.get_weights()):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_array_equal(a, b)
+        assert [x._scale_w for x in _walk(r)] == [x._scale_w for x in _walk(m)]
+
+
+def test_round_trip_keeps_regularizers_and_p(tmp_path):
+    m, _ = _param_model()
+    m.save_model(tmp_path / "m")
+    r = Model.load_model(tmp_path / "m")
+    fc1 = r.modules[0]
+    assert repr(fc1.w_regularizer) == "L2Regularizer(0.1)"
+    assert repr(fc1.b_regularizer) == "L1L2Regularizer(0.01, 0.02)"
+    assert r.modules[2].get_p() == 0.6 and r.modules[5].weight.dtype == np.float64
+    x = np.random.default_rng(1).standard_normal((2, 4)).astype(np.float32)
+    m.evaluate()
+    r.evaluate()
+    np.testing.assert_array_equal(r.forward(x), m.forward(x))
+    g = np.ones((2, 3))
+    m.zero_grad_parameters()
+    r.zero_grad_parameters()
+    np.testing.assert_array_equal(r.backward(x, g), m.backward(x, g))
+    for (_, a), (_, b) in zip(r._param_pairs(), m._param_pairs()):
+        np.testing.assert_array_equal(a, b)  # regularizers and scales act alike
+
+
+def test_unsaveable_argument(tmp_path):
+    from bigdl_py.nn import Linear
+    from bigdl_py.optim import L2Regularizer
+
+    class MyReg(L2Regularizer):
+        pass
+    with pytest.raises(TypeError, match="save_model: cannot save argument wRegularizer of "
+                                        "Linear: a MyReg argument"):
+        Linear(2, 2, wRegularizer=MyReg(0.1)).save_model(tmp_path / "m")
+    assert _files(tmp_path) == []
+
+
+def test_parameter_mismatch_in_file(tmp_path):
+    from bigdl_py.nn import Linear
+    Linear(4, 3).save_model(tmp_path / "m")
+    meta, arrays = read_archive(tmp_path / "m", "model", "t")
+    arrays["a0"] = arrays["a0"][:2]
+    write_archive(tmp_path / "bad", meta, arrays, True, "t")
+    with pytest.raises(ValueError, match=r"parameter 'a0' of Linear is missing or not float32 "
+                                         r"\(3, 4\)"):
+        Model.load_model(tmp_path / "bad")
+    arrays["a0"] = np.zeros((3, 4))  # float64 where the layer holds float32
+    write_archive(tmp_path / "bad", meta, arrays, True, "t")
+    with pytest.raises(ValueError, match="parameter 'a0' of Linear is missing or not float32"):
+        Model.load_model(tmp_path / "bad")
 
 
 # ---- damaged, foreign and hostile files -------------------------------------------------

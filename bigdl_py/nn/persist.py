@@ -21,19 +21,15 @@ _HEX = re.compile(r"[0-9a-f]{8}\Z")
 
 
 # ---- argument values --------------------------------------------------------------------
+# argument objects that can be stored: class name -> its constructor arguments
+_OBJECT_ARGS = {"L1Regularizer": lambda r: [r.l1], "L2Regularizer": lambda r: [r.l2],
+                "L1L2Regularizer": lambda r: [r.l1, r.l2]}
+
+
 def _objects():
-    """Whitelisted non-module argument classes (regularizers, init methods) by name."""
-    out = {}
-    for mod_name in ("bigdl_py.optim.regularizer", "bigdl_py.nn.init"):
-        try:
-            mod = __import__(mod_name, fromlist=["*"])
-        except ImportError:
-            continue
-        for name in getattr(mod, "__all__", ()):
-            obj = getattr(mod, name)
-            if isinstance(obj, type) and obj.__module__.startswith("bigdl_py."):
-                out[name] = obj
-    return out
+    """The whitelisted argument classes (bigdl_py's regularizers) by name."""
+    from ..optim import regularizer
+    return {name: getattr(regularizer, name) for name in _OBJECT_ARGS}
 
 
 def _encode(v, arrays, where):
@@ -54,8 +50,8 @@ def _encode(v, arrays, where):
             or isinstance(v, np.dtype):
         return {"$t": "dtype", "v": np.dtype(v.np if isinstance(v, _DType) else v).name}
     cls = type(v)
-    if _objects().get(cls.__name__) is cls and hasattr(v, "_init_args"):
-        args, kwargs = v._init_args
+    if _objects().get(cls.__name__) is cls:
+        args, kwargs = _OBJECT_ARGS[cls.__name__](v), {}
         return {"$t": "object", "class": cls.__name__,
                 "args": [_encode(x, arrays, where) for x in args],
                 "kwargs": {k: _encode(x, arrays, where) for k, x in kwargs.items()}}
