@@ -94,6 +94,21 @@ def test_a_seed_reproduces_the_run(algorithm):
         np.testing.assert_array_equal(a, b)
 
 
+def test_one_thread_equals_two_threads():
+    from bigdl_py.nn import Dropout
+    X, y = _blobs(300)
+    runs = []
+    for n in (1, 2):
+        bigdl_py.set_num_threads(n)
+        bigdl_py.RNG.set_seed(21)
+        model = Sequential(Linear(4, 16), ReLU(), Dropout(0.2), Linear(16, 3), LogSoftMax())
+        Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxEpoch(2), 64,
+                         SGD(0.1, momentum=0.9)).optimize()
+        runs.append(_weights(model))
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_shuffle_depends_on_seed_and_epoch():
     X, y = _blobs(50)
     opt = Optimizer.create(_mlp(), (X, y), ClassNLLCriterion())
