@@ -147,6 +147,8 @@ def test_clear_state():
     s.forward(np.ones((1, 3)))
     assert s.clear_state() is s
     assert s._inputs is None and s.output is None
+    with pytest.raises(RuntimeError, match="Sequential: expected forward before backward"):
+        s.backward(np.ones((1, 3)), np.ones((1, 3)))
 
 
 class ModeRecorder(Identity):

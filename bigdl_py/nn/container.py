@@ -164,8 +164,11 @@ class Sequential(Container):
             out = self._buffer("grad_input", input.shape, input.dtype)
             out[...] = grad_output
             return out
-        if self._inputs is None:  # evaluation mode, no forward yet: the chain's inputs
-            self.update_output(input)
+        if self._inputs is None:
+            if self._training:  # e.g. after clear_state: masks would be drawn anew
+                raise RuntimeError("Sequential: expected forward before backward in "
+                                   "training mode, got backward first")
+            self.update_output(input)  # evaluation mode: the chain's inputs
         g = grad_output
         for i in range(len(self.modules) - 1, -1, -1):
             g = self._child_call(i, "backward", input if i == 0 else self._inputs[i], g)
