@@ -241,3 +241,23 @@ def test_validation_shapes_checked():
     with pytest.raises(ValueError, match=r"Top5Accuracy: expected output of shape \(N, C\) or "
                                          r"\(C,\), got \(1, 2, 3\)"):
         Top5Accuracy()(np.zeros((1, 2, 3)), [1])
+
+
+@pytest.mark.parametrize("meta,match", [
+    ({"class": "os.system"}, "unknown optim method 'os.system'"),
+    ({"config": {"learningrate": "x"}}, "bad SGD configuration: SGD: expected learningrate"),
+    ({"config": {"bogus": 1}}, "bad SGD configuration"),
+    ({"state": {"epoch": -1, "neval": 1, "evalCounter": 0}}, "bad epoch"),
+    ({"state": {"epoch": 1, "neval": 1, "evalCounter": 0, "x": [1]}}, "bad state values"),
+    ({"buffers": [{"v": "a0"}]}, "bad buffer entry"),
+    ({"buffers": [{"dfdx": "a7"}]}, "bad buffer entry"),
+    ({"buffers": "x"}, "bad layout"),
+])
+def test_load_rejects_damaged_meta(tmp_path, meta, match):
+    from bigdl_py._archive import write_archive
+    good = {"format": "optim_method", "version": 1, "class": "SGD", "config": {},
+            "state": {"epoch": 1, "neval": 1, "evalCounter": 0}, "buffers": []}
+    good.update(meta)
+    write_archive(tmp_path / "o", good, {"a0": np.zeros(2)}, True, "t")
+    with pytest.raises(ValueError, match="OptimMethod.load: .*o is damaged: " + match):
+        OptimMethod.load(tmp_path / "o")

@@ -126,6 +126,8 @@ class OptimMethod:
         for key in ("epoch", "neval", "evalCounter"):
             v = state.get(key)
             err(isinstance(v, int) and not isinstance(v, bool) and v >= 0, f"bad {key}")
+        err(all(v is None or isinstance(v, (bool, int, float, str)) for v in state.values()),
+            "bad state values")
         method.state = dict(state)
         for entry in buffers:
             err(isinstance(entry, dict) and set(entry) <= set(cls._buffer_names)
