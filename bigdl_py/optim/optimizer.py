@@ -196,7 +196,8 @@ class LocalOptimizer:
                 if perm is None:
                     perm = self._permutation(state["epoch"])
                     bar = Progress(state["epoch"], -(-(n - pos) // bs))
-                    t0, seconds, loss_sum, records = time.perf_counter(), 0.0, 0.0, 0
+                    seconds, loss_sum, records = 0.0, 0.0, 0
+                t0 = time.perf_counter()
                 idx = perm[pos:pos + bs]
                 xb, yb = X[idx], Y[idx]
                 out = model.forward(xb)
@@ -205,6 +206,7 @@ class LocalOptimizer:
                 model.zero_grad_parameters()
                 model.backward(xb, grad)
                 om.optimize(pairs)
+                seconds += time.perf_counter() - t0  # steps only, not validation
                 pos += len(idx)
                 loss_sum, records = loss_sum + loss * len(idx), records + len(idx)
                 state["neval"] += 1
@@ -217,7 +219,6 @@ class LocalOptimizer:
                 bar.update(loss)
                 scores = self._maybe_validate(state)
                 if state["epoch_end"]:
-                    seconds = time.perf_counter() - t0
                     bar.close()
                     self._epoch_line(state, loss_sum / records, records / max(seconds, 1e-9),
                                      seconds, scores)
