@@ -235,6 +235,14 @@ def test_mt19937_exact_rounding(dtype, p):
     assert bitwise(s.forward(xs), np.where(mask, xs, dtype(0)).astype(dtype))
 
 
+def test_mt19937_p1_gives_zeros_and_consumes_draws():
+    RNG.set_algorithm("mt19937")
+    RNG.set_seed(3)
+    x = np.array([np.nan, np.inf, 1.0])
+    assert bitwise(Dropout(1.0).forward(x), np.zeros(3))
+    assert bitwise(RNG.mt_raw(1), np.random.RandomState(3)._bit_generator.random_raw(4)[3:])
+
+
 def test_mt19937_p0_consumes_draws_like_bigdl():
     RNG.set_algorithm("mt19937")
     RNG.set_seed(3)

@@ -108,17 +108,20 @@ class _MaskDropout(Module):
         q = 1.0 - p
         mode = _DIV if self.scale else _SELECT
         bits = None
+        mt = RNG.algorithm() == "mt19937"
         if x.size == 0:
             pass
-        elif RNG.algorithm() == "mt19937":  # BigDL: one draw per mask entry, u <= 1-p
+        elif q == 0.0:  # zeros, even where BigDL's u <= 0 would keep (u == 0)
+            if mt:
+                RNG.mt_raw(m)  # BigDL draws them all the same
+            fo.fill(0)
+        elif mt:  # BigDL: one draw per mask entry, keep when u <= 1-p
             bits = self._bits_for(m)
             _k.mt_bits(bits, RNG.mt_raw(m), q)
             _k.apply(fx, fo, bits, groups, q, mode, get_num_threads())
         elif p == 0.0:  # the identity: no random numbers drawn
             if out is not x:
                 np.copyto(out, x)
-        elif q == 0.0:
-            fo.fill(0)
         else:
             key, offset = RNG.philox_stream()
             bits = self._bits_for(m)
