@@ -26,11 +26,11 @@ class Progress:
             self.bar = self._tqdm(total=total, desc=f"epoch {epoch}", leave=False,
                                   file=sys.stderr, unit="it")
 
-    def update(self, loss):
-        self.done += 1
+    def update(self, loss, steps=1):
+        self.done += steps
         if self.bar is not None:
-            self.bar.update(1)
-            if self.done % 10 == 0:
+            self.bar.update(steps)
+            if self.done % 10 < steps:
                 self.bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
         elif self.tty and (time.perf_counter() - self.last > 0.2 or self.done == self.total):
             self.last = time.perf_counter()

@@ -18,6 +18,7 @@ from ..nn.criterion import Criterion
 from ..nn.module import Module
 from ..parallel import get_num_threads
 from ..random import RNG
+from ..utils.spark import is_rdd
 from ._progress import Progress
 from .optim_method import SGD, OptimMethod
 from .trigger import EveryEpoch, MaxEpoch, Trigger
@@ -61,8 +62,12 @@ class Optimizer:
             X, y = training_set
             return LocalOptimizer(X, y, model, criterion, end_trigger, batch_size,
                                   optim_method)
-        raise TypeError("Optimizer.create: expected training_set=(X, y) for local training, "
-                        f"got {type(training_set).__name__}")
+        if is_rdd(training_set):
+            from .distri import DistriOptimizer
+            return DistriOptimizer(model, training_set, criterion, end_trigger, batch_size,
+                                   optim_method)
+        raise TypeError("Optimizer.create: expected training_set=(X, y) for local training "
+                        f"or an RDD of Samples, got {type(training_set).__name__}")
 
 
 class LocalOptimizer:
@@ -91,6 +96,11 @@ class LocalOptimizer:
 
     def __init__(self, X, Y, model, criterion, end_trigger=None, batch_size=32,
                  optim_method=None):
+        self._setup(model, criterion, end_trigger, batch_size, optim_method)
+        self.X, self.Y = _dataset(X, Y, "Optimizer", "training")
+
+    def _setup(self, model, criterion, end_trigger, batch_size, optim_method):
+        """Checks and attributes shared with ``DistriOptimizer``."""
         owner = "Optimizer"
         if not isinstance(model, Module):
             raise TypeError(f"{owner}: expected a bigdl_py Module as model, got "
@@ -107,7 +117,6 @@ class LocalOptimizer:
             raise TypeError(f"{owner}: expected an OptimMethod, got "
                             f"{type(optim_method).__name__}")
         self.batch_size = _batch_size(batch_size, owner)
-        self.X, self.Y = _dataset(X, Y, owner, "training")
         self.model, self.criterion = model, criterion
         self.end_trigger, self.optim_method = end_trigger, optim_method
         self._validation = None
@@ -167,9 +176,20 @@ class LocalOptimizer:
             RNG.uniform_(keys)
         return np.argsort(keys, kind="stable")
 
-    def _check_shapes(self, X):
-        """One evaluation-mode forward of the first batch, so bad shapes or labels fail
-        before training starts (draws no random numbers)."""
+    # ---- what DistriOptimizer does differently ---------------------------------------------
+    def _num_records(self):
+        """Records in one epoch."""
+        return len(self.X)
+
+    def _prepare(self):
+        """Before the first iteration: cast X to the parameters' dtype once, then one
+        evaluation-mode forward of the first batch, so bad shapes or labels fail before
+        training starts (draws no random numbers)."""
+        X = self.X
+        dtypes = {w.dtype for w, _ in self.model._param_pairs()}
+        if len(dtypes) == 1 and X.dtype != next(iter(dtypes)):
+            X = X.astype(next(iter(dtypes)))  # cast once, not per batch
+        self._X, self._perm = X, None
         bs = self.batch_size
         self.model.evaluate()
         try:
@@ -178,55 +198,78 @@ class LocalOptimizer:
         finally:
             self.model.training()
 
+    def _finish(self):
+        """After training, also after an error."""
+        self._X = self._perm = None
+
+    def _begin_epoch(self, epoch):
+        self._perm = self._permutation(epoch)
+
+    def _train_step(self, state, pos):
+        """One iteration from record ``pos`` of the epoch: updates the parameters and
+        returns (loss, records used, iterations done)."""
+        model, crit = self.model, self.criterion
+        idx = self._perm[pos:pos + self.batch_size]
+        xb, yb = self._X[idx], self.Y[idx]
+        out = model.forward(xb)
+        loss = crit.forward(out, yb)
+        grad = crit.backward(out, yb)
+        model.zero_grad_parameters()
+        model.backward(xb, grad)
+        self.optim_method.optimize(model._param_pairs())
+        return loss, len(idx), 1
+
+    def _validation_results(self, bs, X, Y, methods):
+        """[summed result per method] over the validation set (evaluation mode is set)."""
+        model = self.model
+        results = [None] * len(methods)
+        for i in range(0, len(X), bs):
+            out = model.forward(X[i:i + bs])
+            for j, m in enumerate(methods):
+                r = m(out, Y[i:i + bs])
+                results[j] = r if results[j] is None else results[j] + r
+        return results
+
+    # ---- the loop (shared) -------------------------------------------------------------------
     def optimize(self):
         """Train until the end trigger fires; returns the model (in the mode it had)."""
-        model, crit, om = self.model, self.criterion, self.optim_method
-        state, pairs = om.state, model._param_pairs()
-        X, Y, n, bs = self.X, self.Y, len(self.X), self.batch_size
-        dtypes = {w.dtype for w, _ in pairs}
-        if len(dtypes) == 1 and X.dtype != next(iter(dtypes)):
-            X = X.astype(next(iter(dtypes)))  # cast once, not per batch
+        model, state = self.model, self.optim_method.state
+        n, bs = self._num_records(), self.batch_size
         was_training = model.is_training()
         pos = state.get("recordsProcessedThisEpoch", 0)
         pos = pos if isinstance(pos, int) and 0 <= pos < n else 0
-        perm, bar = None, None
+        bar = None
         try:
-            self._check_shapes(X)
+            self._prepare()
             while not self.end_trigger(state):
-                if perm is None:
-                    perm = self._permutation(state["epoch"])
+                if bar is None:
+                    self._begin_epoch(state["epoch"])
                     bar = Progress(state["epoch"], -(-(n - pos) // bs))
                     seconds, loss_sum, records = 0.0, 0.0, 0
                 t0 = time.perf_counter()
-                idx = perm[pos:pos + bs]
-                xb, yb = X[idx], Y[idx]
-                out = model.forward(xb)
-                loss = crit.forward(out, yb)
-                grad = crit.backward(out, yb)
-                model.zero_grad_parameters()
-                model.backward(xb, grad)
-                om.optimize(pairs)
+                loss, used, steps = self._train_step(state, pos)
                 seconds += time.perf_counter() - t0  # steps only, not validation
-                pos += len(idx)
-                loss_sum, records = loss_sum + loss * len(idx), records + len(idx)
-                state["neval"] += 1
+                pos += used
+                loss_sum, records = loss_sum + loss * used, records + used
+                state["neval"] += steps
                 state["Loss"] = loss
                 state["epoch_end"] = pos >= n
                 if pos >= n:
                     state["epoch"] += 1
                     pos = 0
                 state["recordsProcessedThisEpoch"] = pos
-                bar.update(loss)
+                bar.update(loss, steps)
                 scores = self._maybe_validate(state)
                 if state["epoch_end"]:
                     bar.close()
+                    bar = None
                     self._epoch_line(state, loss_sum / records, records / max(seconds, 1e-9),
                                      seconds, scores)
-                    perm = None
                 self._maybe_checkpoint(state)
         finally:
             if bar is not None:
                 bar.close()
+            self._finish()
             model.training() if was_training else model.evaluate()
         return model
 
@@ -237,12 +280,7 @@ class LocalOptimizer:
         model = self.model
         model.evaluate()
         try:
-            results = [None] * len(methods)
-            for i in range(0, len(X), bs):
-                out = model.forward(X[i:i + bs])
-                for j, m in enumerate(methods):
-                    r = m(out, Y[i:i + bs])
-                    results[j] = r if results[j] is None else results[j] + r
+            results = self._validation_results(bs, X, Y, methods)
         finally:
             model.training()
         state["score"] = results[0].value
