@@ -11,10 +11,12 @@ only where an iteration's gradient and the validation scores are computed differ
    that is not a multiple of the number of partitions are a ValueError before any training
    job (the last one before any Spark job at all).
 2. Each iteration is one Spark job: the driver broadcasts the flat weights; each partition
-   takes its share ``batch_size / partitions`` of the global mini-batch and returns its
-   gradient sum, loss sum and record count; ``treeAggregate(None, ...)`` sums them (None
-   is the empty sum, so no zero vector ships with the tasks); the driver divides by the
-   count, applies the optim method to the model's parameters and destroys the broadcast.
+   takes its share ``batch_size / partitions`` of the global mini-batch and returns the
+   criterion's gradient and loss on it and its record count; ``treeAggregate(None, ...)``
+   sums them (None is the empty sum, so no zero vector ships with the tasks); the driver
+   turns the sums into the global batch's (dividing by the number of partitions when the
+   criterion averages: every share has the same size), applies the optim method to the
+   model's parameters and destroys the broadcast.
 3. Randomness is a pure function of counters: a partition's records are visited in a philox
    permutation keyed by (seed, local epoch, partition), and the model's random layers are
    seeded from (seed, iteration, partition) in every task.  A task Spark retries computes
@@ -35,7 +37,7 @@ from ..utils.spark import is_rdd
 from . import _spark_data as data
 from . import _spark_tasks as tasks
 from .optim_method import SGD
-from .optimizer import LocalOptimizer
+from .optimizer import LocalOptimizer, _batch_size
 from .trigger import EveryEpoch, Trigger
 from .validation import Top1Accuracy, ValidationMethod
 
@@ -66,8 +68,8 @@ class DistriOptimizer(LocalOptimizer):
     >>> sc = get_spark_context("local[2]")  # doctest: +SKIP
     >>> samples = [Sample.from_ndarray(x, t) for x, t in zip(X, y)]  # doctest: +SKIP
     >>> rdd = sc.parallelize(samples, 2)  # doctest: +SKIP
-    >>> opt = Optimizer.create(model, rdd, ClassNLLCriterion(), MaxEpoch(5), 64)  # doctest: +SKIP
-    >>> opt.optimize()  # doctest: +SKIP
+    >>> crit, end = ClassNLLCriterion(), MaxEpoch(5)  # doctest: +SKIP
+    >>> Optimizer.create(model, rdd, crit, end, 64).optimize()  # doctest: +SKIP
     """
 
     def __init__(self, model, training_set, criterion, end_trigger=None, batch_size=32,
@@ -85,7 +87,7 @@ class DistriOptimizer(LocalOptimizer):
         self._parts = parts
         self._blocks, summary = _cache(training_set, "training set")
         self._records = sum(s["n"] for s in summary)
-        self._features, self._label = summary[0]["features"], summary[0]["label"]
+        self._features = summary[0]["features"]
         self._check_model(summary[0]["first"])
         self._local_sgd = None
         self._fault = None  # test hook: (iteration, partition) whose first attempt dies
@@ -105,10 +107,7 @@ class DistriOptimizer(LocalOptimizer):
         if not methods or not all(isinstance(m, ValidationMethod) for m in methods):
             raise TypeError(f"{owner}: expected a non-empty list of validation methods, got "
                             f"{val_method!r}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) \
-                or batch_size < 1:
-            raise ValueError(f"{owner}: expected batch_size to be an int >= 1, got "
-                             f"{batch_size!r}")
+        batch_size = _batch_size(batch_size, owner)
         if not is_rdd(val_rdd):
             raise TypeError(f"{owner}: expected an RDD of Samples, got "
                             f"{type(val_rdd).__name__}")
@@ -120,7 +119,7 @@ class DistriOptimizer(LocalOptimizer):
                              f"{summary[0]['features'][0]}")
         if self._validation is not None:
             self._validation[1].unpersist()
-        self._validation = (int(batch_size), blocks, None, trigger, methods)
+        self._validation = (batch_size, blocks, None, trigger, methods)
         return self
 
     def set_local_sgd(self, steps):
