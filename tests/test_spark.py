@@ -226,6 +226,26 @@ def test_full_batch_gradient_descent_equals_local_mode(sc, caplog):
     assert len(lines) == 5 and lines[0].startswith("epoch 1  iterations 1  loss ")
 
 
+@pytest.mark.parametrize("dtypes", [("float64", "float64"), ("float64", "float32")],
+                         ids=["f64", "mixed"])
+def test_float64_and_mixed_dtype_models_match_local_mode(sc, dtypes):
+    """float64 parameters; and mixed dtypes, where workers keep the layers' own arrays."""
+    X, y = _data()
+
+    def model():
+        bigdl_py.RNG.set_seed(3)
+        return Sequential(Linear(5, 8, dtype=dtypes[0]), ReLU(), Linear(8, 3, dtype=dtypes[1]),
+                          LogSoftMax())
+    local, distri = model(), model()
+    Optimizer.create(local, (X, y), ClassNLLCriterion(), MaxIteration(3), 40,
+                     SGD(0.5)).optimize()
+    Optimizer.create(distri, _rdd(sc, X, y), ClassNLLCriterion(), MaxIteration(3), 40,
+                     SGD(0.5)).optimize()
+    for a, b in zip(_weights(local), _weights(distri)):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-7)
+
+
 def test_mse_sum_criterion_matches_local_mode(sc):
     """size_average=False: partitions return plain sums and the driver does not divide."""
     X, _ = _data(n=12)

@@ -12,6 +12,7 @@ import numpy as np
 from ..random import RNG
 from ._spark_data import _MODEL, batch_indices, derived_key, the_block
 
+
 # ---- fault injection (test hook) ---------------------------------------------------------
 
 def _maybe_fail(fault, iteration, partition):
@@ -75,8 +76,8 @@ def worker_model(job):
         if len(dtypes) != 1:  # mixed dtypes (or none): keep the arrays as they are
             flat = job["_flat"] = (model, None, None)
             return flat
-        n = sum(w.size for w, _ in pairs)
-        W, G = np.empty(n, dtypes.pop()), np.zeros(n, pairs[0][0].dtype)
+        n, dtype = sum(w.size for w, _ in pairs), dtypes.pop()
+        W, G = np.empty(n, dtype), np.zeros(n, dtype)
         o = 0
         for m in _modules(model):
             for p, g in (("weight", "grad_weight"), ("bias", "grad_bias")):
@@ -89,8 +90,10 @@ def worker_model(job):
         starts = np.cumsum([0] + [w.size for w, _ in pairs])[:-1] * W.itemsize
         got = [(w.ctypes.data - W.ctypes.data, g.ctypes.data - G.ctypes.data)
                for w, g in model._param_pairs()]
-        if o != n or got != [(int(i), int(i)) for i in starts]:  # a layer not as Module's
-            raise RuntimeError("bigdl_py: could not flatten the model's parameters")
+        if o != n or got != [(int(i), int(i)) for i in starts]:
+            # a layer whose _param_pairs differ from Module's: the arrays stay valid
+            # (views, values copied), but go through set_flat/get_flat
+            W = G = None
         flat = job["_flat"] = (model, W, G)
     return flat
 
