@@ -18,8 +18,6 @@ def test_modules_found():
 
 @pytest.mark.parametrize("name", MODULES)
 def test_module_doctests(name):
-    if name.startswith("bigdl_py.utils") or name.endswith(("distri", "_spark_task")):
-        pytest.importorskip("pyspark")
     module = importlib.import_module(name)
     result = doctest.testmod(module, verbose=False, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed"
