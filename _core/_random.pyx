@@ -7,11 +7,28 @@ from libc.math cimport sqrt, log, cos, sin, M_PI
 from philox cimport *
 
 # Below this many elements a fill runs on one thread (results do not depend on it).
-DEF PAR_MIN = 1 << 15
+cdef enum:
+    PAR_MIN = 1 << 15
+    CHUNK = 1 << 13     # elements per parallel work item: whole 32-block batches
+
+
+bigdl_simd_avx2()   # settle the CPU check at import, outside any parallel loop
 
 
 cdef inline int _threads(int64_t n, int n_threads) noexcept nogil:
     return 1 if n < PAR_MIN else n_threads
+
+
+def _check_threads(name, int n_threads):
+    if n_threads < 1:
+        raise ValueError(f"{name}: expected n_threads >= 1, got {n_threads}")
+
+
+def set_simd(bint on):
+    """Allow (True) or forbid (False) the AVX2 code path of this module's fills; returns
+    whether it is used now (False on CPUs without AVX2).  Both paths give the same bits;
+    this switch exists so that tests and benchmarks can check and compare them."""
+    return bool(bigdl_simd_set(on))
 
 
 def philox4x32_10(counter, key):
@@ -25,57 +42,85 @@ def philox4x32_10(counter, key):
     return (r.v[0], r.v[1], r.v[2], r.v[3])
 
 
+def words(uint32_t[::1] out, int64_t start, uint64_t key, uint64_t offset):
+    """Raw words: out[j] = word (start + j) % 4 of block (start + j) // 4 (serial)."""
+    cdef int64_t n = out.shape[0]
+    if start < 0 or start > 0x7FFFFFFFFFFFFFFF - n:
+        raise ValueError(f"words: expected 0 <= start <= 2**63 - 1 - len(out), got {start}")
+    if n:
+        with nogil:
+            bigdl_words_chunk(&out[0], start, n, offset, key)
+
+
+cdef void _fill(int kind, floating *out, int64_t start, int64_t count, uint64_t key,
+                uint64_t offset, double a, double b, uint64_t thr) noexcept nogil:
+    """Elements [start, start + count) of fill ``kind`` (0 uniform on [a, a + b),
+    1 normal (mean a, std b), 2 Bernoulli with threshold thr) into out[0:count]."""
+    if floating is float:
+        if kind == 0:
+            bigdl_uniform_chunk_f32(out, start, count, offset, key, <float>a, <float>b)
+        elif kind == 1:
+            bigdl_normal_chunk_f32(out, start, count, offset, key, <float>a, <float>b)
+        else:
+            bigdl_bernoulli_chunk_f32(out, start, count, offset, key, thr)
+    else:
+        if kind == 0:
+            bigdl_uniform_chunk_f64(out, start, count, offset, key, a, b)
+        elif kind == 1:
+            bigdl_normal_chunk_f64(out, start, count, offset, key, a, b)
+        else:
+            bigdl_bernoulli_chunk_f64(out, start, count, offset, key, thr)
+
+
+cdef void _par_fill(int kind, floating[::1] out, uint64_t key, uint64_t offset, double a,
+                    double b, uint64_t thr, int n_threads) noexcept nogil:
+    cdef int64_t n = out.shape[0], c, s, nch = (out.shape[0] + CHUNK - 1) // CHUNK
+    for c in prange(nch, schedule='static', num_threads=_threads(n, n_threads)):
+        s = c * CHUNK
+        _fill(kind, &out[s], s, min(<int64_t>CHUNK, n - s), key, offset, a, b, thr)
+
+
 def uniform(floating[::1] out, double lo, double hi, uint64_t key, uint64_t offset,
             int n_threads):
     """Fill ``out`` with U[lo, hi) from the Philox stream (key, offset)."""
-    cdef int64_t n = out.shape[0], blk, nblk
-    cdef int nt = _threads(n, n_threads)
-    if n == 0:
-        return
-    if floating is float:
-        nblk = (n + 3) // 4
+    _check_threads("uniform", n_threads)
+    if out.shape[0]:
         with nogil:
-            for blk in prange(nblk, schedule='static', num_threads=nt):
-                bigdl_uniform_block_f32(&out[0], n, blk, offset, key, <float>lo, <float>(hi - lo))
-    else:
-        nblk = (n + 1) // 2
-        with nogil:
-            for blk in prange(nblk, schedule='static', num_threads=nt):
-                bigdl_uniform_block_f64(&out[0], n, blk, offset, key, lo, hi - lo)
+            _par_fill(0, out, key, offset, lo, hi - lo, 0, n_threads)
 
 
 def normal(floating[::1] out, double mean, double std, uint64_t key, uint64_t offset,
            int n_threads):
-    """Fill ``out`` with N(mean, std**2) (Box-Muller on (0, 1] uniforms: no log(0))."""
-    cdef int64_t n = out.shape[0], blk, nblk
-    cdef int nt = _threads(n, n_threads)
-    if n == 0:
-        return
-    if floating is float:
-        nblk = (n + 3) // 4
+    """Fill ``out`` with N(mean, std**2): Box-Muller with u in (0, 1] (no log(0))."""
+    _check_threads("normal", n_threads)
+    if out.shape[0]:
         with nogil:
-            for blk in prange(nblk, schedule='static', num_threads=nt):
-                bigdl_normal_block_f32(&out[0], n, blk, offset, key, <float>mean, <float>std)
-    else:
-        nblk = (n + 1) // 2
-        with nogil:
-            for blk in prange(nblk, schedule='static', num_threads=nt):
-                bigdl_normal_block_f64(&out[0], n, blk, offset, key, mean, std)
+            _par_fill(1, out, key, offset, mean, std, 0, n_threads)
 
 
 def bernoulli(floating[::1] out, double p, uint64_t key, uint64_t offset, int n_threads):
     """Fill ``out`` with 1 (probability p) or 0."""
-    cdef int64_t n = out.shape[0], blk, nblk = (out.shape[0] + 3) // 4
-    cdef int nt = _threads(n, n_threads)
-    cdef uint64_t thr = bigdl_threshold(p)
-    if n == 0:
-        return
+    _check_threads("bernoulli", n_threads)
+    if out.shape[0]:
+        with nogil:
+            _par_fill(2, out, key, offset, 0.0, 0.0, bigdl_threshold(p), n_threads)
+
+
+def fill_chunked(kind, floating[::1] out, Py_ssize_t chunk, double a, double b, uint64_t key,
+                 uint64_t offset):
+    """Test helper: ``uniform``/``normal``/``bernoulli`` (a = lo/mean/p, b = hi/std) made
+    serially in chunks of ``chunk`` elements; must equal the one-call fill."""
+    cdef int64_t s = 0, n = out.shape[0]
+    cdef int k = ("uniform", "normal", "bernoulli").index(kind)
+    cdef uint64_t thr = bigdl_threshold(a)
+    if chunk < 1:
+        raise ValueError(f"fill_chunked: expected chunk >= 1, got {chunk}")
+    if k == 0:
+        b -= a
     with nogil:
-        for blk in prange(nblk, schedule='static', num_threads=nt):
-            if floating is float:
-                bigdl_bernoulli_block_f32(&out[0], n, blk, offset, key, thr)
-            else:
-                bigdl_bernoulli_block_f64(&out[0], n, blk, offset, key, thr)
+        while s < n:
+            _fill(k, &out[s], s, min(<int64_t>chunk, n - s), key, offset, a, b, thr)
+            s += chunk
 
 
 # ---- BigDL's MT19937 conventions, applied to raw 32-bit draws (serial, exact) ----
@@ -127,17 +172,43 @@ def mt_affine(floating[::1] out, const double[::1] z, double mean, double std):
             out[i] = <floating>(z[i] * std + mean)
 
 
-def normal_chunked(floating[::1] out, Py_ssize_t chunk, double mean, double std,
-                   uint64_t key, uint64_t offset):
-    """Test helper: ``normal`` generated in chunks of ``chunk`` elements (must equal it)."""
-    cdef int64_t s, n = out.shape[0]
-    if chunk < 1:
-        raise ValueError(f"normal_chunked: expected chunk >= 1, got {chunk}")
+# ---- test helpers: the per-block functions and the Box-Muller pair on given words ----
+
+def fill_blocks(kind, floating[::1] out, double a, double b, uint64_t key, uint64_t offset):
+    """Test helper: the fill made serially with the one-block functions of philox.pxd
+    (a = lo/mean/p, b = hi/std); must equal the chunked fills."""
+    cdef int k = ("uniform", "normal", "bernoulli").index(kind)
+    cdef int64_t blk, n = out.shape[0], per = 4 if floating is float or k == 2 else 2
+    cdef uint64_t thr = bigdl_threshold(a)
     with nogil:
-        s = 0
-        while s < n:
+        for blk in range((n + per - 1) // per):
             if floating is float:
-                bigdl_normal_chunk_f32(&out[s], s, min(chunk, n - s), offset, key, mean, std)
+                if k == 0:
+                    bigdl_uniform_block_f32(&out[0], n, blk, offset, key, <float>a, <float>(b - a))
+                elif k == 1:
+                    bigdl_normal_block_f32(&out[0], n, blk, offset, key, <float>a, <float>b)
+                else:
+                    bigdl_bernoulli_block_f32(&out[0], n, blk, offset, key, thr)
             else:
-                bigdl_normal_chunk_f64(&out[s], s, min(chunk, n - s), offset, key, mean, std)
-            s += chunk
+                if k == 0:
+                    bigdl_uniform_block_f64(&out[0], n, blk, offset, key, a, b - a)
+                elif k == 1:
+                    bigdl_normal_block_f64(&out[0], n, blk, offset, key, a, b)
+                else:
+                    bigdl_bernoulli_block_f64(&out[0], n, blk, offset, key, thr)
+
+
+def gauss_pairs(const uint32_t[::1] w, floating[::1] out):
+    """Test helper: standard normal pairs from raw words, as the normal fill makes them:
+    float32 pair k from w[2k], w[2k+1]; float64 pair k from w[4k:4k+4]."""
+    cdef Py_ssize_t k, per = 1 if floating is float else 2
+    if w.shape[0] != per * out.shape[0] or out.shape[0] % 2:
+        raise ValueError(f"gauss_pairs: expected an even-length output and {per} words per "
+                         f"element, got {out.shape[0]} and {w.shape[0]}")
+    with nogil:
+        for k in range(out.shape[0] // 2):
+            if floating is float:
+                bigdl_gauss_pair_f32(w[2 * k], w[2 * k + 1], &out[2 * k], &out[2 * k + 1])
+            else:
+                bigdl_gauss_pair_f64(w[4 * k], w[4 * k + 1], w[4 * k + 2], w[4 * k + 3],
+                                     &out[2 * k], &out[2 * k + 1])

@@ -1,4 +1,6 @@
 # Declarations of the inline Philox4x32-10 helpers in bigdl_philox.h (no .pyx twin).
+# Element i of a fill depends only on (key, offset, i): float32 element i comes from
+# block i // 4, float64 element i from block i // 2.
 from libc.stdint cimport uint32_t, uint64_t, int64_t
 
 cdef extern from "bigdl_philox.h" nogil:
@@ -12,6 +14,11 @@ cdef extern from "bigdl_philox.h" nogil:
     float bigdl_u01_open_f32(uint32_t u)
     double bigdl_u01_open_f64(uint32_t hi, uint32_t lo)
     uint64_t bigdl_threshold(double q)
+    # standard normal pairs (z0, z1) from 2 words (float) or 4 words (double)
+    void bigdl_gauss_pair_f32(uint32_t wu, uint32_t wa, float *z0, float *z1)
+    void bigdl_gauss_pair_f64(uint32_t u_hi, uint32_t u_lo, uint32_t a_hi, uint32_t a_lo,
+                              double *z0, double *z1)
+    # one block: elements [4*blk, 4*blk+4) (float) or [2*blk, 2*blk+2) (double) of out[:n]
     void bigdl_uniform_block_f32(float *out, int64_t n, int64_t blk, uint64_t offset,
                                  uint64_t key, float lo, float width)
     void bigdl_uniform_block_f64(double *out, int64_t n, int64_t blk, uint64_t offset,
@@ -24,7 +31,10 @@ cdef extern from "bigdl_philox.h" nogil:
                                    uint64_t key, uint64_t thr)
     void bigdl_bernoulli_block_f64(double *out, int64_t n, int64_t blk, uint64_t offset,
                                    uint64_t key, uint64_t thr)
-    # element-indexed chunks: out[j] = element start + j; (lo, width) or (mean, std)
+    # element-indexed chunks (the fast path; AVX2 when the CPU has it):
+    # out[j] = element start + j, for j < count; (lo, width), (mean, std) or thr
+    void bigdl_words_chunk(uint32_t *out, int64_t start, int64_t count, uint64_t offset,
+                           uint64_t key)
     void bigdl_uniform_chunk_f32(float *out, int64_t start, int64_t count, uint64_t offset,
                                  uint64_t key, float lo, float width)
     void bigdl_uniform_chunk_f64(double *out, int64_t start, int64_t count, uint64_t offset,
@@ -33,3 +43,10 @@ cdef extern from "bigdl_philox.h" nogil:
                                 uint64_t key, float mean, float std)
     void bigdl_normal_chunk_f64(double *out, int64_t start, int64_t count, uint64_t offset,
                                 uint64_t key, double mean, double std)
+    void bigdl_bernoulli_chunk_f32(float *out, int64_t start, int64_t count, uint64_t offset,
+                                   uint64_t key, uint64_t thr)
+    void bigdl_bernoulli_chunk_f64(double *out, int64_t start, int64_t count, uint64_t offset,
+                                   uint64_t key, uint64_t thr)
+    # 1: AVX2 path in use; bigdl_simd_set(0) forces the baseline path (tests only)
+    int bigdl_simd_avx2()
+    int bigdl_simd_set(int on)

@@ -1,15 +1,27 @@
 """Shared timing helpers for benchmarks/run.py and the bench_*.py family modules.
 
 A family module ``benchmarks/bench_<family>.py`` defines ``run(ctx) -> list[dict]``;
-``ctx`` has ``quick`` (bool), ``threads`` (int) and ``torch`` (the module or None).
+``ctx`` has ``quick`` (bool), ``threads`` (int), ``torch`` (the module or None) and
+``repeats`` (timed repeats per measurement).  run.py has already set bigdl_py's and
+torch's thread counts to ``ctx.threads``.
 Each row is a dict: ``name``, ``threads``, ``ms`` (median), optional ``gbps``/``gflops``,
-and ``ratios`` {anchor name: our time / anchor time} for anchors measured in the same run.
+and ``ratios`` {anchor name: anchor time / our time} for anchors measured in the same
+run, i.e. how many times faster than the anchor (> 1: faster).  Build rows with ``row``.
 """
+import dataclasses
 import gc
 import statistics
 import time
 
 import numpy as np
+
+
+@dataclasses.dataclass
+class Context:
+    quick: bool = False
+    threads: int = 1
+    torch: object = None
+    repeats: int = 7
 
 
 def measure(fn, repeats=7, warmup=2):
@@ -43,11 +55,12 @@ def copy_anchor(nbytes, threads, torch=None, repeats=7):
 
 
 def row(name, threads, seconds, nbytes=None, flops=None, **anchors):
-    """A result row; ``anchors`` maps anchor name -> anchor seconds."""
+    """A result row; ``anchors`` maps anchor name -> anchor seconds (None: not measured).
+    ``ratios`` are anchor seconds / our seconds: "x times faster than the anchor"."""
     r = {"name": name, "threads": threads, "ms": seconds * 1e3}
     if nbytes:
         r["gbps"] = nbytes / seconds / 1e9
     if flops:
         r["gflops"] = flops / seconds / 1e9
-    r["ratios"] = {k: seconds / v for k, v in anchors.items() if v}
+    r["ratios"] = {k: v / seconds for k, v in anchors.items() if v}
     return r

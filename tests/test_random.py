@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bigdl_py
-from bigdl_py import RNG
+from bigdl_py import RNG, _random
 from bigdl_py.random import philox4x32_10
 
 Z = 6.0  # every statistical bound below is 6 standard errors
@@ -162,11 +162,188 @@ def test_thread_setting():
     assert bigdl_py.get_num_threads() == 3
 
 
-@pytest.mark.parametrize("chunk", [1, 3, 5, 1000])
-def test_chunked_normal_equals_whole_fill(chunk, dtype):
-    from bigdl_py import _random
-    whole = np.empty(2003, dtype)
-    _random.normal(whole, 0.5, 2.0, 11, 4, 2)
+KINDS = {"uniform": (-1.0, 3.0), "normal": (0.5, 2.0), "bernoulli": (0.3, 0.0)}
+
+
+def _whole(kind, dtype, n, key=11, offset=4, threads=2):
+    out = np.empty(n, dtype)
+    a, b = KINDS[kind]
+    if kind == "bernoulli":
+        _random.bernoulli(out, a, key, offset, threads)
+    else:
+        getattr(_random, kind)(out, a, b, key, offset, threads)
+    return out
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("chunk", [1, 3, 5, 63, 64, 65, 1000])
+def test_chunked_fill_equals_whole_fill(kind, chunk, dtype):
+    whole = _whole(kind, dtype, 2003)
     parts = np.empty(2003, dtype)
-    _random.normal_chunked(parts, chunk, 0.5, 2.0, 11, 4)
+    _random.fill_chunked(kind, parts, chunk, *KINDS[kind], 11, 4)
     assert np.array_equal(whole, parts)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5, 67, 40003])
+def test_block_functions_equal_fill(kind, n, dtype):
+    # the one-block functions of philox.pxd give the same numbers as the fills
+    blocks = np.empty(n, dtype)
+    _random.fill_blocks(kind, blocks, *KINDS[kind], 11, 4)
+    assert np.array_equal(blocks, _whole(kind, dtype, n))
+
+
+@pytest.fixture
+def simd():
+    """Yields whether the AVX2 path is available; restores it afterwards."""
+    yield _random.set_simd(True)
+    _random.set_simd(True)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_avx2_and_baseline_paths_agree(kind, dtype, simd):
+    if not simd:
+        pytest.skip("this CPU has no AVX2: only the baseline path exists")
+    fast = _whole(kind, dtype, 100003)
+    odd = np.empty(4099, dtype)
+    _random.fill_chunked(kind, odd, 257, *KINDS[kind], 11, 4)
+    assert not _random.set_simd(False)
+    assert np.array_equal(fast, _whole(kind, dtype, 100003))
+    odd_base = np.empty(4099, dtype)
+    _random.fill_chunked(kind, odd_base, 257, *KINDS[kind], 11, 4)
+    assert np.array_equal(odd, odd_base)
+
+
+@pytest.mark.parametrize("on", [True, False])
+@pytest.mark.parametrize("start, key, offset", [
+    (0, 0, 0), (3, 1234, 7), (4 * (2 ** 32 - 5) + 1, 2 ** 64 - 1, 2 ** 63 + 5),
+    (4 * (2 ** 40 + 3), 0x299F31D0A4093822, 2 ** 32)])
+def test_words_are_philox_blocks(start, key, offset, on, simd):
+    # the batched (AVX2 or baseline) words equal the reference block function, also
+    # where the block index carries into its high word
+    _random.set_simd(on)
+    n = 4 * 40 + 2
+    w = np.empty(n, np.uint32)
+    _random.words(w, start, key, offset)
+    ref = []
+    for blk in range(start // 4, (start + n + 3) // 4):
+        ref += philox4x32_10((blk % 2 ** 32, blk >> 32, offset % 2 ** 32, offset >> 32),
+                             (key % 2 ** 32, key >> 32))
+    assert w.tolist() == ref[start % 4:start % 4 + n]
+
+
+def _oracle(kind, dtype, w):
+    """The fills' definitions in numpy, from the raw words."""
+    w = w.astype(np.uint64)
+    a, b = KINDS[kind]
+    if kind == "bernoulli":
+        return (w < int(a * 2 ** 32)).astype(dtype)
+    if dtype == np.float32:
+        if kind == "uniform":
+            return (np.float32(b - a) * ((w >> 8).astype(np.float32) * np.float32(2 ** -24))
+                    + np.float32(a))
+        u = ((w[0::2] >> 1).astype(np.float32) + np.float32(0.5)) * np.float32(2 ** -31)
+        turn = (w[1::2] >> 8) * 2.0 ** -24
+    else:
+        hi, lo = w[0::2], w[1::2]
+        x = ((hi >> 5) * 2 ** 26 + (lo >> 6)) * 2.0 ** -53
+        if kind == "uniform":
+            return x * (b - a) + a
+        u, turn = x[0::2] + 2.0 ** -53, ((hi[1::2] << 21) | (lo[1::2] >> 11)) * 2.0 ** -53
+    r = np.sqrt(-2 * np.log(u.astype(np.float64)))
+    z = np.stack([r * np.cos(2 * np.pi * turn), r * np.sin(2 * np.pi * turn)], 1).reshape(-1)
+    return z * b + a
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_fills_match_numpy_oracle(kind, dtype):
+    n = 2 ** 16
+    per = 1 if dtype == np.float32 or kind == "bernoulli" else 2
+    w = np.empty(per * n, np.uint32)
+    _random.words(w, 0, 11, 4)
+    got, ref = _whole(kind, dtype, n), _oracle(kind, dtype, w)
+    if kind == "normal":   # our own log/sin/cos/sqrt: within a few ulp
+        tol = 4e-6 if dtype == np.float32 else 1e-13
+        np.testing.assert_allclose(got, ref, rtol=tol, atol=tol)
+    else:
+        assert np.array_equal(got, ref)
+
+
+def test_gauss_pair_extremes(dtype):
+    # all-zero words give the largest radius and angle 0; all-ones words give u = 1
+    per = 1 if dtype == np.float32 else 2
+    z = np.empty(4, dtype)
+    _random.gauss_pairs(np.array([0] * 2 * per + [2 ** 32 - 1] * 2 * per, np.uint32), z)
+    rmax = np.sqrt(2 * np.log(2.0) * (32 if dtype == np.float32 else 53))
+    assert z[0] == pytest.approx(rmax, rel=1e-6) and z[1] == 0.0
+    assert z[2] == 0.0 and z[3] == 0.0
+    with pytest.raises(ValueError, match="gauss_pairs: expected an even-length output"):
+        _random.gauss_pairs(np.zeros(6, np.uint32), np.empty(3, dtype))
+
+
+def test_fill_errors():
+    out = np.empty(10, np.float32)
+    for name, args in [("uniform", (0.0, 1.0)), ("normal", (0.0, 1.0)), ("bernoulli", (0.5,))]:
+        with pytest.raises(ValueError, match=f"{name}: expected n_threads >= 1, got 0"):
+            getattr(_random, name)(out, *args, 1, 0, 0)
+    with pytest.raises(ValueError, match="fill_chunked: expected chunk >= 1, got 0"):
+        _random.fill_chunked("normal", out, 0, 0.0, 1.0, 1, 0)
+    with pytest.raises(ValueError, match="words: expected 0 <= start"):
+        _random.words(np.empty(4, np.uint32), -1, 1, 0)
+    with pytest.raises(ValueError, match="words: expected 0 <= start"):
+        _random.words(np.empty(4, np.uint32), 2 ** 63 - 3, 1, 0)
+
+
+# ---- distribution of the normals beyond the first two moments ----------------------
+
+def _normals(dtype, n, seed=3):
+    RNG.set_seed(seed)
+    return _fill("normal", dtype, n).astype(np.float64)
+
+
+@pytest.mark.parametrize("t, p", [(3.0, 2.6997960632601857e-3), (4.0, 6.334248366623996e-5)])
+def test_normal_tails(t, p, dtype):
+    # fraction beyond |z| > t (p = 2 (1 - Phi(t))) within 6 standard errors on 2**22 draws
+    n = 2 ** 22
+    frac = np.mean(np.abs(_normals(dtype, n)) > t)
+    assert abs(frac - p) < Z * np.sqrt(p * (1 - p) / n)
+
+
+def test_normal_range(dtype):
+    # |z| <= sqrt(-2 ln u_min): u >= 2**-32 (float32) or 2**-53 (float64)
+    z = _normals(dtype, 2 ** 22)
+    assert np.isfinite(z).all()
+    assert np.abs(z).max() <= np.sqrt(2 * np.log(2.0) * (32 if dtype == np.float32 else 53))
+
+
+def test_normal_histogram_chi2(dtype):
+    # 128 equiprobable bins on 2**21 draws; bound: chi-square false-alarm rate 1e-9
+    stats = pytest.importorskip("scipy.stats")
+    n, bins = 2 ** 21, 128
+    edges = stats.norm.ppf(np.arange(1, bins) / bins)
+    counts = np.bincount(np.searchsorted(edges, _normals(dtype, n)), minlength=bins)
+    chi2 = ((counts - n / bins) ** 2 / (n / bins)).sum()
+    assert chi2 < stats.chi2.isf(1e-9, bins - 1)
+
+
+@pytest.mark.parametrize("kind", ["normal", "uniform"])
+def test_kolmogorov_smirnov(kind, dtype):
+    # KS distance on 2**20 draws: sqrt(n) D > 3.2 has probability 2 exp(-2 * 3.2**2) < 3e-9
+    stats = pytest.importorskip("scipy.stats")
+    n = 2 ** 20
+    RNG.set_seed(5)
+    x = _fill(kind, dtype, n).astype(np.float64)
+    cdf = stats.norm.cdf if kind == "normal" else stats.uniform.cdf
+    assert np.sqrt(n) * stats.kstest(x, cdf).statistic < 3.2
+
+
+def test_normal_pairs_uncorrelated(dtype):
+    # Box-Muller halves, neighbours and block neighbours: |corr| < 6/sqrt(n)
+    z = _normals(dtype, 2 ** 21)
+    for lag in (1, 2, 4):
+        a, b = z[:-lag], z[lag:]
+        corr = np.mean(a * b) - a.mean() * b.mean()
+        assert abs(corr) < Z / np.sqrt(len(a))
+    # squares too: r**2 cos**2 and r**2 sin**2 share r
+    s = z[0::2] ** 2 + z[1::2] ** 2           # r**2 is exponential with mean 2
+    assert abs(s.mean() - 2) < Z * 2 / np.sqrt(len(s))

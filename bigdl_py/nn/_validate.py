@@ -40,7 +40,7 @@ def to_array(value, owner, dtype=None, what="input"):
         target = arr.dtype
     else:
         target = np.dtype(np.float32)
-    return np.ascontiguousarray(arr, dtype=target), kind
+    return np.asarray(arr, dtype=target, order="C"), kind  # ascontiguousarray makes 0-d 1-d
 
 
 def _short(value):

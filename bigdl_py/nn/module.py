@@ -191,6 +191,44 @@ class Module:
         self._tensors.clear()
         return self
 
+    # ---- inference and saving ----------------------------------------------------------
+    def predict(self, X, batch_size=32):
+        """Outputs for the samples ``X`` (first axis), computed in evaluation mode in
+        batches of ``batch_size``; the mode is restored afterwards.  Returns an ndarray."""
+        owner = type(self).__name__
+        x, _ = to_array(X, owner, None, "X")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size < 1:
+            raise ValueError(f"{owner}.predict: expected batch_size >= 1, got {batch_size!r}")
+        if x.ndim == 0:
+            raise ValueError(f"{owner}.predict: expected samples along the first axis, got a "
+                             "scalar")
+        was_training = self._training
+        self.evaluate()
+        try:
+            outs = [np.asarray(self.forward(x[i:i + batch_size]))
+                    for i in range(0, len(x), batch_size)]
+        finally:
+            if was_training:
+                self.training()
+        if not outs:  # no samples: the shape of an output is unknown
+            return np.empty((0,), dtype=x.dtype)
+        return np.concatenate(outs)
+
+    def predict_class(self, X, batch_size=32):
+        """1-based class indices (BigDL's labels): ``argmax(predict(X), axis=-1) + 1``."""
+        out = self.predict(X, batch_size)
+        if out.ndim == 1 and out.size == 0:
+            return np.empty((0,), dtype=np.int64)
+        return np.argmax(out, axis=-1).astype(np.int64) + 1
+
+    def save_model(self, path, over_write=False):
+        """Save the architecture and parameters to one file (see ``bigdl_py.nn.persist``);
+        reload with ``bigdl_py.nn.Model.load_model(path)``."""
+        from .persist import save_model
+        save_model(self, path, over_write)
+        return self
+
     # ---- naming and printing ----------------------------------------------------------
     def set_name(self, name):
         if not isinstance(name, str):

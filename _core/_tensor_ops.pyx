@@ -1,0 +1,103 @@
+"""In-place element-wise kernels behind ``Tensor.mul/div/add/cmul`` (float32/float64).
+
+Each entry takes flat C-contiguous arrays and an explicit thread count; below
+``PAR_MIN`` elements the loop runs serially (a parallel region would cost more than
+the work).  Scalars are rounded to the array's dtype first and the arithmetic is
+done in that dtype, as BigDL's ``Tensor[Float]`` does, so results match numpy's
+``x * dtype(v)`` bit for bit (no FMA contraction: no ``-march``/``-ffast-math``).
+"""
+from cython cimport floating
+from cython.parallel cimport prange
+
+cdef enum:
+    PAR_MIN = 1 << 15
+
+
+cdef inline int _threads(Py_ssize_t n, int n_threads) noexcept nogil:
+    return 1 if n < PAR_MIN else n_threads
+
+
+def _check(str name, Py_ssize_t n, Py_ssize_t ny, int n_threads):
+    if n_threads < 1:
+        raise ValueError(f"{name}: expected n_threads >= 1, got {n_threads}")
+    if ny != n:
+        raise ValueError(f"{name}: expected y with {n} elements like x, got {ny}")
+
+
+cdef void _scale(floating[::1] x, floating s, int nt) noexcept nogil:
+    cdef Py_ssize_t i, n = x.shape[0]
+    if nt == 1:
+        for i in range(n):
+            x[i] = x[i] * s
+    else:
+        for i in prange(n, schedule='static', num_threads=nt):
+            x[i] = x[i] * s
+
+
+cdef void _shift(floating[::1] x, floating s, int nt) noexcept nogil:
+    cdef Py_ssize_t i, n = x.shape[0]
+    if nt == 1:
+        for i in range(n):
+            x[i] = x[i] + s
+    else:
+        for i in prange(n, schedule='static', num_threads=nt):
+            x[i] = x[i] + s
+
+
+cdef void _axpy(floating[::1] x, floating a, const floating[::1] y, int nt) noexcept nogil:
+    cdef Py_ssize_t i, n = x.shape[0]
+    if nt == 1:
+        for i in range(n):
+            x[i] = x[i] + a * y[i]
+    else:
+        for i in prange(n, schedule='static', num_threads=nt):
+            x[i] = x[i] + a * y[i]
+
+
+cdef void _cmul(floating[::1] x, const floating[::1] y, int nt) noexcept nogil:
+    cdef Py_ssize_t i, n = x.shape[0]
+    if nt == 1:
+        for i in range(n):
+            x[i] = x[i] * y[i]
+    else:
+        for i in prange(n, schedule='static', num_threads=nt):
+            x[i] = x[i] * y[i]
+
+
+def mul(floating[::1] x, double v, int n_threads):
+    """``x *= v`` in place (``v`` rounded to x's dtype)."""
+    _check("mul", x.shape[0], x.shape[0], n_threads)
+    cdef floating s = <floating>v
+    with nogil:
+        _scale(x, s, _threads(x.shape[0], n_threads))
+
+
+def div(floating[::1] x, double v, int n_threads):
+    """``x *= 1 / v`` in place, the reciprocal taken in x's dtype (BigDL's ``div``)."""
+    _check("div", x.shape[0], x.shape[0], n_threads)
+    cdef floating s = (<floating>1) / (<floating>v)
+    with nogil:
+        _scale(x, s, _threads(x.shape[0], n_threads))
+
+
+def add(floating[::1] x, double v, int n_threads):
+    """``x += v`` in place (``v`` rounded to x's dtype)."""
+    _check("add", x.shape[0], x.shape[0], n_threads)
+    cdef floating s = <floating>v
+    with nogil:
+        _shift(x, s, _threads(x.shape[0], n_threads))
+
+
+def axpy(floating[::1] x, double alpha, const floating[::1] y, int n_threads):
+    """``x += alpha * y`` in place; ``y`` has x's dtype and length."""
+    _check("axpy", x.shape[0], y.shape[0], n_threads)
+    cdef floating a = <floating>alpha
+    with nogil:
+        _axpy(x, a, y, _threads(x.shape[0], n_threads))
+
+
+def cmul(floating[::1] x, const floating[::1] y, int n_threads):
+    """``x *= y`` element-wise in place; ``y`` has x's dtype and length."""
+    _check("cmul", x.shape[0], y.shape[0], n_threads)
+    with nogil:
+        _cmul(x, y, _threads(x.shape[0], n_threads))

@@ -1,0 +1,97 @@
+"""Random fills: bigdl_py's Philox uniform/normal/Bernoulli against numpy's Generator
+(PCG64 and Philox), torch.rand/randn/bernoulli_ and a copy of the same bytes, all in the
+same run; plus the baseline (non-AVX2) Philox path and the serial BigDL-MT19937 mode.
+
+Bars (float32, 2**24 elements, 2 threads): uniform >= 3x numpy PCG64
+``random(dtype=float32)``, normal >= 3x numpy PCG64 ``standard_normal(dtype=float32)``,
+2 threads >= 1.7x 1 thread.
+"""
+import numpy as np
+
+from _harness import copy_anchor, measure, row
+
+from bigdl_py import RNG, _random
+
+P = 0.5  # Bernoulli probability
+
+
+def _numpy_anchors(kind, out, repeats):
+    """{anchor: seconds} of numpy's equivalent fill of ``out`` (PCG64 and Philox)."""
+    res = {}
+    for label, bitgen in (("np_pcg64", np.random.PCG64), ("np_philox", np.random.Philox)):
+        g = np.random.Generator(bitgen(12345))
+        if kind == "uniform":
+            fn = lambda: g.random(out=out, dtype=out.dtype)  # noqa: E731
+        elif kind == "normal":
+            fn = lambda: g.standard_normal(out=out, dtype=out.dtype)  # noqa: E731
+        else:
+            fn = lambda: np.less(g.random(out=out, dtype=out.dtype), P, out=out)  # noqa: E731
+        res[label] = measure(fn, repeats)
+    return res
+
+
+def _torch_anchor(kind, torch, n, dtype, repeats):
+    if torch is None:
+        return None
+    t = torch.empty(n, dtype=torch.float32 if dtype == np.float32 else torch.float64)
+    if kind == "uniform":
+        return measure(lambda: torch.rand(n, out=t), repeats)
+    if kind == "normal":
+        return measure(lambda: torch.randn(n, out=t), repeats)
+    return measure(lambda: t.bernoulli_(P), repeats)
+
+
+def _ours(kind, out):
+    if kind == "uniform":
+        return lambda: RNG.uniform_(out)
+    if kind == "normal":
+        return lambda: RNG.normal_(out)
+    return lambda: RNG.bernoulli_(out, P)
+
+
+def run(ctx):
+    n = 2 ** 18 if ctx.quick else 2 ** 24
+    t, torch, reps = ctx.threads, ctx.torch, ctx.repeats
+    rows = []
+    copy_s = copy_anchor(n * 4, t, torch, reps)
+    rows.append(row(f"copy f32 n={n} ({'torch' if torch else 'numpy'})", t, copy_s, 2 * n * 4))
+    saved = RNG.algorithm()
+    try:
+        RNG.set_algorithm("philox")
+        for dtype, kinds in ((np.float32, ("uniform", "normal", "bernoulli")),
+                             (np.float64, ("uniform", "normal"))):
+            out = np.zeros(n, dtype)
+            tag = "f32" if dtype == np.float32 else "f64"
+            nbytes = out.nbytes
+            for kind in kinds:
+                anchors = _numpy_anchors(kind, out, reps)
+                anchors["torch"] = _torch_anchor(kind, torch, n, dtype, reps)
+                if dtype == np.float32:
+                    anchors["copy"] = copy_s
+                ours = measure(_ours(kind, out), reps)
+                rows.append(row(f"philox {kind} {tag}", t, ours, nbytes, **anchors))
+                for a, s in anchors.items():
+                    if s and a != "copy":
+                        rows.append(row(f"  anchor {a} {kind} {tag}", t, s, nbytes))
+            if dtype == np.float32:   # the same fills on the baseline (non-AVX2) path
+                _random.set_simd(False)
+                try:
+                    for kind in ("uniform", "normal"):
+                        rows.append(row(f"philox {kind} {tag} (baseline ISA)", t,
+                                        measure(_ours(kind, out), reps), nbytes))
+                finally:
+                    _random.set_simd(True)
+        # BigDL's MT19937 mode: serial, exact numbers; any speed
+        RNG.set_algorithm("mt19937")
+        out = np.zeros(n, np.float32)
+        for kind in ("uniform", "normal", "bernoulli"):
+            rows.append(row(f"mt19937 {kind} f32", t, measure(_ours(kind, out), min(reps, 3), 1),
+                            out.nbytes))
+    finally:
+        RNG.set_algorithm(saved)
+    return rows
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit("run it through benchmarks/run.py, e.g. python benchmarks/run.py --only random")

@@ -1,0 +1,196 @@
+"""Activations: ``ReLU``, ``Tanh``, ``Sigmoid``, ``SoftMax``, ``LogSoftMax``, ``Identity``.
+
+Vectorised numpy over the whole array (no Python loop per element); each backward is
+the derivative of the forward recomputed from the input, so it is defined in either mode
+and whatever the call order.  Float32 and float64 are kept; integer input becomes float32.
+"""
+import numpy as np
+from scipy.special import expit
+
+from .module import Module
+
+__all__ = ["ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity"]
+
+
+class _Activation(Module):
+    """Element-wise activation: the subclass gives ``_f(x, out)`` and ``_df(x, g, out)``."""
+
+    def update_output(self, input):
+        out = self._buffer("output", input.shape, input.dtype)
+        self._f(input, out)
+        return out
+
+    def update_grad_input(self, input, grad_output):
+        self._check_grad(grad_output, input)
+        out = self._buffer("grad_input", input.shape, input.dtype)
+        self._df(input, grad_output, out)
+        return out
+
+
+class ReLU(_Activation):
+    """Rectified linear unit, ``y = max(x, 0)``.
+
+    Parameters
+    ----------
+    ip : bool
+        In place (BigDL's name): write the result into the caller's array when it is a
+        writable float32/float64 ndarray or a Tensor; otherwise a new array is returned.
+
+    Notes
+    -----
+    Backward: ``g * (x > 0)``.  NaN propagates.  Same in training and evaluation.
+    Any shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ReLU().forward(np.array([-1.0, 0.0, 2.0]))
+    array([0., 0., 2.])
+    """
+
+    def __init__(self, ip=False):
+        super().__init__()
+        if not isinstance(ip, bool):
+            raise TypeError(f"ReLU: expected ip to be a bool, got {ip!r}")
+        self.ip = ip
+
+    def update_output(self, input):
+        if self.ip and input.flags.writeable:
+            return np.maximum(input, 0, out=input)
+        return super().update_output(input)
+
+    def _f(self, x, out):
+        np.maximum(x, 0, out=out)
+
+    def _df(self, x, g, out):
+        np.multiply(g, x > 0, out=out)
+
+    def _extra_str(self):
+        return "(0.0, 0.0)"  # BigDL's ReLU is Threshold(0, 0): ``ReLU[name](0.0, 0.0)``
+
+
+class Tanh(_Activation):
+    """Hyperbolic tangent, ``y = tanh(x)``; backward ``g * (1 - y**2)``.  Any shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Tanh().forward(np.array([0.0], dtype=np.float32))
+    array([0.], dtype=float32)
+    """
+
+    def _f(self, x, out):
+        np.tanh(x, out=out)
+
+    def _df(self, x, g, out):
+        y = np.tanh(x)
+        np.multiply(y, y, out=y)
+        np.subtract(1, y, out=y)
+        np.multiply(g, y, out=out)
+
+
+class Sigmoid(_Activation):
+    """Logistic function, ``y = 1 / (1 + exp(-x))`` (overflow-free); backward
+    ``g * y * (1 - y)``.  Any shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Sigmoid().forward(np.array([0.0, -1000.0]))
+    array([0.5, 0. ])
+    """
+
+    def _f(self, x, out):
+        expit(x, out=out)
+
+    def _df(self, x, g, out):
+        y = expit(x)
+        np.multiply(g, y, out=out)
+        np.subtract(1, y, out=y)
+        np.multiply(out, y, out=out)
+
+
+class Identity(Module):
+    """``y = x`` (a copy, or this module's reused buffer for Tensor input); backward ``g``.
+
+    Examples
+    --------
+    >>> Identity().forward([1, 2])
+    array([1., 2.], dtype=float32)
+    """
+
+    def update_output(self, input):
+        out = self._buffer("output", input.shape, input.dtype)
+        out[...] = input
+        return out
+
+    def update_grad_input(self, input, grad_output):
+        self._check_grad(grad_output, input)
+        out = self._buffer("grad_input", input.shape, input.dtype)
+        out[...] = grad_output
+        return out
+
+
+class _LastAxis(_Activation):
+    """SoftMax family: 1D ``(C,)`` or 2D ``(N, C)``, normalised over the last axis."""
+
+    def _input(self, value, what="input"):
+        x, kind = super()._input(value, what)
+        if what == "input" and x.ndim not in (1, 2):
+            raise ValueError(f"{type(self).__name__}: expected a 1D (C,) or 2D (N, C) input, "
+                             f"got shape {x.shape}")
+        return x, kind
+
+    @staticmethod
+    def _log_softmax(x, out):
+        """``out = x - max - log(sum(exp(x - max)))`` over the last axis (stable)."""
+        if x.size == 0:
+            return out
+        np.subtract(x, x.max(axis=-1, keepdims=True), out=out)
+        lse = np.log(np.exp(out).sum(axis=-1, keepdims=True))
+        out -= lse
+        return out
+
+
+class SoftMax(_LastAxis):
+    """``y_i = exp(x_i) / sum_j exp(x_j)`` over the last axis, computed after subtracting the
+    row maximum (so 1e4-scale inputs are finite).
+
+    Backward: ``y * (g - sum(g * y))`` per row.  Shapes: ``(C,)`` or ``(N, C)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> SoftMax().forward(np.array([[0.0, 0.0], [1e4, 1e4]]))
+    array([[0.5, 0.5],
+           [0.5, 0.5]])
+    """
+
+    def _f(self, x, out):
+        np.exp(self._log_softmax(x, out), out=out)
+
+    def _df(self, x, g, out):
+        y = np.exp(self._log_softmax(x, np.empty_like(x)))
+        np.subtract(g, (g * y).sum(axis=-1, keepdims=True), out=out)
+        out *= y
+
+
+class LogSoftMax(_LastAxis):
+    """``y_i = x_i - log(sum_j exp(x_j))`` over the last axis, stable for large inputs.
+
+    Backward: ``g - exp(y) * sum(g)`` per row.  Shapes: ``(C,)`` or ``(N, C)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> LogSoftMax().forward(np.array([1e4, 1e4]))
+    array([-0.69314718, -0.69314718])
+    """
+
+    def _f(self, x, out):
+        self._log_softmax(x, out)
+
+    def _df(self, x, g, out):
+        p = np.exp(self._log_softmax(x, np.empty_like(x)))
+        p *= g.sum(axis=-1, keepdims=True)
+        np.subtract(g, p, out=out)

@@ -1,0 +1,188 @@
+"""Containers: the ``Container`` base (children, mode and parameter propagation) and
+``Sequential`` (BigDL's feed-forward chain)."""
+from .module import Module
+
+__all__ = ["Container", "Sequential"]
+
+
+def walk(module):
+    """``module`` and every module nested in it, depth first."""
+    yield module
+    for child in getattr(module, "modules", ()):
+        yield from walk(child)
+
+
+def _short_str(module):
+    s = str(module)
+    return s.split(" {", 1)[0] if "\n" in s else s
+
+
+def _rewrap(exc, message):
+    """The same exception type with ``message``; the original when the type needs other
+    constructor arguments."""
+    try:
+        return type(exc)(message)
+    except Exception:
+        return exc
+
+
+class Container(Module):
+    """A module made of child modules (``self.modules``).
+
+    The mode, ``parameters()`` (leaf names), ``_param_pairs()`` (so ``get_weights``,
+    ``set_weights``, ``zero_grad_parameters``, ``update_parameters`` and the optim
+    methods see every leaf parameter), ``reset``, ``clear_state`` and the gradient scales
+    propagate to the children.
+    """
+
+    def __init__(self, *modules):
+        super().__init__()
+        self.modules = []
+        for m in modules:
+            self.add(m)
+
+    def add(self, module):
+        """Append ``module`` as the last child; returns self (so calls chain)."""
+        owner = type(self).__name__
+        if not isinstance(module, Module):
+            raise TypeError(f"{owner}.add: expected a bigdl_py Module, got "
+                            f"{type(module).__name__}")
+        if any(m is self for m in walk(module)):
+            raise ValueError(f"{owner}.add: expected a module that does not contain this "
+                             "container, got one that does (it would make a cycle)")
+        self.modules.append(module)
+        return self
+
+    def _child_call(self, index, method, *args):
+        """``modules[index].method(*args)``; an error is re-raised as the same type,
+        naming the child (1-based, as BigDL) and its ``str()``."""
+        child = self.modules[index]
+        try:
+            return getattr(child, method)(*args)
+        except Exception as e:
+            raise _rewrap(e, f"{type(self).__name__}: module {index + 1} ({_short_str(child)})"
+                             f" failed in {method}: {e}") from e
+
+    # ---- propagation ------------------------------------------------------------------
+    def training(self):
+        for m in self.modules:
+            m.training()
+        return super().training()
+
+    def evaluate(self):
+        for m in self.modules:
+            m.evaluate()
+        return super().evaluate()
+
+    def _param_pairs(self):
+        return [p for m in self.modules for p in m._param_pairs()]
+
+    def parameters(self):
+        out = {}
+        for m in self.modules:
+            out.update(m.parameters())
+        return out
+
+    def zero_grad_parameters(self):
+        for m in self.modules:
+            m.zero_grad_parameters()
+        return self
+
+    def update_parameters(self, learning_rate):
+        for m in self.modules:
+            m.update_parameters(learning_rate)
+        return self
+
+    def set_scale_w(self, scale):
+        for m in self.modules:
+            m.set_scale_w(scale)
+        return super().set_scale_w(scale)
+
+    def set_scale_b(self, scale):
+        for m in self.modules:
+            m.set_scale_b(scale)
+        return super().set_scale_b(scale)
+
+    def reset(self):
+        for m in self.modules:
+            m.reset()
+        return self
+
+    def clear_state(self):
+        for m in self.modules:
+            m.clear_state()
+        return super().clear_state()
+
+
+class Sequential(Container):
+    """Plug modules together in a feed-forward chain: ``forward`` feeds each child the
+    previous child's output; ``backward`` runs the children in reverse, each with its own
+    input, accumulating their parameter gradients.
+
+    ``Sequential().add(a).add(b)`` or ``Sequential(a, b)``.  The children exchange fresh
+    ndarrays; a Tensor input gives this Sequential's own reused output Tensor.  An error
+    in a child is re-raised as the same exception type, prefixed with
+    ``"Sequential: module <i> (<child>) failed in <forward|backward>: "`` (1-based).
+
+    ``update_grad_input`` runs each child's full ``backward`` (so parameter gradients are
+    accumulated there) and ``acc_grad_parameters`` is a no-op.  Without children it is
+    the identity.
+
+    Examples
+    --------
+    >>> from bigdl_py.nn import ReLU, SoftMax
+    >>> model = Sequential().add(ReLU().set_name("relu")).add(SoftMax().set_name("prob"))
+    >>> print(model)
+    nn.Sequential {
+      [input -> (1) -> (2) -> output]
+      (1): ReLU[relu](0.0, 0.0)
+      (2): SoftMax[prob]
+    }
+    >>> model.forward([[-1.0, 0.0]])
+    array([[0.5, 0.5]], dtype=float32)
+    """
+
+    def __init__(self, *modules):
+        super().__init__(*modules)
+        self._inputs = None
+
+    def update_output(self, input):
+        if not self.modules:
+            out = self._buffer("output", input.shape, input.dtype)
+            out[...] = input
+            return out
+        inputs, out = [], input
+        for i in range(len(self.modules)):
+            inputs.append(out)
+            out = self._child_call(i, "forward", out)
+        self._inputs = inputs
+        return out
+
+    def update_grad_input(self, input, grad_output):
+        if not self.modules:
+            self._check_grad(grad_output, input)
+            out = self._buffer("grad_input", input.shape, input.dtype)
+            out[...] = grad_output
+            return out
+        if self._inputs is None:
+            if self._training:  # e.g. after clear_state: masks would be drawn anew
+                raise RuntimeError("Sequential: expected forward before backward in "
+                                   "training mode, got backward first")
+            self.update_output(input)  # evaluation mode: the chain's inputs
+        g = grad_output
+        for i in range(len(self.modules) - 1, -1, -1):
+            g = self._child_call(i, "backward", input if i == 0 else self._inputs[i], g)
+        return g
+
+    def clear_state(self):
+        self._inputs = None
+        return super().clear_state()
+
+    def __str__(self):
+        n = len(self.modules)
+        chain = " -> ".join(f"({i + 1})" for i in range(n))
+        body = "\n  ".join(f"({i + 1}): " + str(m).replace("\n", "\n  ")
+                           for i, m in enumerate(self.modules))
+        return f"nn.Sequential {{\n  [input -> {chain} -> output]\n  {body}\n}}"
+
+    __repr__ = __str__

@@ -1,0 +1,187 @@
+"""What Spark runs on the workers for ``DistriOptimizer`` (SPEC §8).
+
+Functions shipped to Spark workers must be importable there, so every task function lives
+here, in the library.  Each is a pure function of (broadcast values, partition data,
+counters): a task Spark retries gives the same result.  Each consumes its whole input
+iterator (a Python worker is only reused when its input was drained).
+"""
+import os
+
+import numpy as np
+
+from ..random import RNG
+from ._spark_data import _MODEL, batch_indices, derived_key, the_block
+
+
+# ---- fault injection (test hook) ---------------------------------------------------------
+
+def _maybe_fail(fault, iteration, partition):
+    """Test hook: ``fault == (iteration, partition)`` kills the Python worker on the first
+    attempt of that task (``os._exit``), so Spark has to retry it (needs a master that
+    allows task failures, e.g. ``local[2,4]``)."""
+    if fault is None or tuple(fault) != (iteration, partition):
+        return
+    from pyspark import TaskContext
+    ctx = TaskContext.get()
+    if ctx is not None and ctx.attemptNumber() == 0:
+        os._exit(17)
+
+
+# ---- treeAggregate ------------------------------------------------------------------------
+
+def add_results(a, b):
+    """seqOp/combOp of treeAggregate(None, ...): element-wise sum of result tuples
+    (None is the empty sum, so no zero vector is shipped with the tasks)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return tuple(np.add(x, y, out=x) if isinstance(x, np.ndarray) else x + y
+                 for x, y in zip(a, b))
+
+
+# ---- the model on a worker ------------------------------------------------------------------
+
+def set_flat(model, flat, which=0, divisor=1):
+    """Copy ``flat / divisor`` into the model's parameters (which=0) or gradients (1)."""
+    o = 0
+    for pair in model._param_pairs():
+        a = pair[which]
+        np.divide(flat[o:o + a.size], divisor, out=a.reshape(-1), casting="unsafe")
+        o += a.size
+
+
+def get_flat(model, which=0):
+    """The model's parameters (which=0) or gradients (which=1) as one flat vector."""
+    pairs = model._param_pairs()
+    return np.concatenate([p[which].reshape(-1) for p in pairs]) if pairs else np.empty(0)
+
+
+def _modules(module):
+    yield module
+    for child in getattr(module, "modules", ()):
+        yield from _modules(child)
+
+
+def worker_model(job):
+    """The job's model on this worker, its parameters and gradients made views of two
+    flat vectors once per process and job (BigDL's ``getParameters``): loading the
+    broadcast weights is one copy and the gradient needs no concatenation.  Returns
+    (model, flat weights, flat gradients)."""
+    flat = job.get("_flat")
+    if flat is None:
+        model = job["model"]
+        pairs = model._param_pairs()
+        dtypes = {w.dtype for w, _ in pairs}
+        if len(dtypes) != 1:  # mixed dtypes (or none): keep the arrays as they are
+            flat = job["_flat"] = (model, None, None)
+            return flat
+        n, dtype = sum(w.size for w, _ in pairs), dtypes.pop()
+        W, G = np.empty(n, dtype), np.zeros(n, dtype)
+        o = 0
+        for m in _modules(model):
+            for p, g in (("weight", "grad_weight"), ("bias", "grad_bias")):
+                w = getattr(m, p, None)
+                if isinstance(w, np.ndarray) and not hasattr(m, "modules"):
+                    W[o:o + w.size] = w.reshape(-1)
+                    setattr(m, p, W[o:o + w.size].reshape(w.shape))
+                    setattr(m, g, G[o:o + w.size].reshape(w.shape))
+                    o += w.size
+        starts = np.cumsum([0] + [w.size for w, _ in pairs])[:-1] * W.itemsize
+        got = [(w.ctypes.data - W.ctypes.data, g.ctypes.data - G.ctypes.data)
+               for w, g in model._param_pairs()]
+        if o != n or got != [(int(i), int(i)) for i in starts]:
+            # a layer whose _param_pairs differ from Module's: the arrays stay valid
+            # (views, values copied), but go through set_flat/get_flat
+            W = G = None
+        flat = job["_flat"] = (model, W, G)
+    return flat
+
+
+def load_weights(job, weights):
+    """The worker's model with ``weights`` (the flat broadcast vector) loaded."""
+    model, W, _ = worker_model(job)
+    if W is None:
+        set_flat(model, weights)
+    else:
+        W[...] = weights
+    return model
+
+
+def flat_grad(job):
+    model, _, G = worker_model(job)
+    return get_flat(model, 1) if G is None else G
+
+
+def _seed_task(job, iteration, partition):
+    """Seed this worker's RNG from (job seed, iteration, partition): dropout masks and any
+    other draws inside the model are a pure function of those counters."""
+    RNG.set_algorithm(job["algorithm"])
+    RNG.set_seed(derived_key(job["seed"], iteration, partition, _MODEL))
+
+
+def averages(criterion):
+    """True when the criterion divides by the batch (BigDL's ``size_average``, the
+    default): the driver then divides the partitions' summed gradients and losses by the
+    number of partitions."""
+    return bool(getattr(criterion, "size_average", True))
+
+
+def _forward_backward(job, model, X, y, iteration, partition):
+    """The criterion's loss on records X, y (returned) and its gradient (left in the
+    model's gradient arrays), with the task's RNG."""
+    _seed_task(job, iteration, partition)
+    crit = job["criterion"]
+    model.training()
+    model.zero_grad_parameters()
+    out = model.forward(X)
+    loss = float(crit.forward(out, y))
+    model.backward(X, crit.backward(out, y))
+    return loss
+
+
+def train_partition(job_b, weights_b, iteration, partition, blocks):
+    """mapPartitionsWithIndex for one synchronous iteration: this partition's share of the
+    global mini-batch -> one (gradient, loss, records, 1) tuple, gradient and loss as the
+    criterion gives them for the share.  Every partition's share has the same size, so
+    the global mini-batch's mean is the sum over partitions / partitions (``averages``)."""
+    block = the_block(blocks)
+    job = job_b.value
+    _maybe_fail(job["fault"], iteration, partition)
+    model = load_weights(job, weights_b.value)
+    idx = batch_indices(job["seed"], partition, len(block.X), job["share"], iteration)
+    loss = _forward_backward(job, model, block.X[idx], block.y[idx], iteration, partition)
+    yield flat_grad(job), loss, len(idx), 1
+
+
+def local_sgd_partition(job_b, eval_counter, weights_b, iteration, partition, blocks):
+    """mapPartitionsWithIndex for one local-SGD round (``job["steps"]`` iterations from
+    ``iteration``): SGD steps on this partition's shares -> (weights, loss sum, 1)."""
+    block = the_block(blocks)
+    job = job_b.value
+    _maybe_fail(job["fault"], iteration, partition)
+    model = load_weights(job, weights_b.value)
+    sgd = job["optim"]
+    sgd.clear_history()
+    sgd.state["evalCounter"] = eval_counter
+    pairs, loss_sum = model._param_pairs(), 0.0
+    for t in range(iteration, iteration + job["steps"]):
+        idx = batch_indices(job["seed"], partition, len(block.X), job["share"], t)
+        loss_sum += _forward_backward(job, model, block.X[idx], block.y[idx], t, partition)
+        sgd.optimize(pairs)
+    _, W, _ = worker_model(job)
+    yield get_flat(model) if W is None else W, loss_sum / job["steps"], 1
+
+
+def eval_partition(job_b, methods, batch_size, weights_b, _iteration, partition, blocks):
+    """mapPartitionsWithIndex for validation: this partition's records in evaluation mode,
+    in chunks of ``batch_size`` -> a tuple with one summed result per method."""
+    block = the_block(blocks)
+    model = load_weights(job_b.value, weights_b.value)
+    model.evaluate()
+    results = None
+    for i in range(0, len(block.X), batch_size):
+        out = model.forward(block.X[i:i + batch_size])
+        r = tuple(m(out, block.y[i:i + batch_size]) for m in methods)
+        results = add_results(results, r)
+    yield results

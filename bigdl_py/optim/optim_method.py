@@ -1,0 +1,260 @@
+"""Optimisation methods: ``OptimMethod`` (state, save/load), ``SGD`` and ``Adam`` with
+BigDL's (Torch7's) update formulas.
+
+``optimize(pairs)`` applies one step in place to ``[(parameter, gradient), ...]`` (the
+model's ``_param_pairs()``).  The state is per parameter (momentum buffers, moments) plus
+the counters ``evalCounter`` (steps taken, drives the learning-rate decay), ``epoch`` and
+``neval`` (kept by the Optimizer, BigDL's names), so training continues where it stopped
+across ``optimize()`` calls and across ``save``/``OptimMethod.load``.
+"""
+import math
+import numbers
+
+import numpy as np
+
+__all__ = ["OptimMethod", "SGD", "Adam"]
+
+
+def _number(value, owner, name, low=0.0, high=math.inf, high_open=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: expected {name} to be a number, got {value!r}")
+    value = float(value)
+    ok = low <= value and (value < high if high_open else value <= high)
+    if not ok or math.isnan(value) or math.isinf(value):
+        top = f"{high})" if high_open else f"{high}]"
+        raise ValueError(f"{owner}: expected {name} in [{low}, {top}, got {value}")
+    return value
+
+
+class OptimMethod:
+    """Base of the optimisation methods.
+
+    Attributes
+    ----------
+    state : dict
+        ``epoch`` (1-based), ``neval`` (1-based number of the next iteration) and
+        ``evalCounter`` (steps taken), plus what the Optimizer records (``Loss``,
+        ``score``).
+    """
+
+    _buffer_names = ()
+
+    def __init__(self):
+        self.state = {"epoch": 1, "neval": 1, "evalCounter": 0}
+        self._buffers = []  # per parameter: {name: ndarray}
+
+    def optimize(self, pairs):
+        """One step: update every parameter in place from its gradient; returns self."""
+        pairs = pairs if isinstance(pairs, list) else list(pairs)
+        self._check(pairs)
+        self._step(pairs, self._buffers)
+        self.state["evalCounter"] += 1
+        return self
+
+    def _check(self, pairs):
+        owner = type(self).__name__
+        if not self._buffers:
+            self._buffers = [{} for _ in pairs]
+        if len(self._buffers) != len(pairs):
+            raise ValueError(f"{owner}: expected {len(self._buffers)} parameters (as in the "
+                             f"previous steps), got {len(pairs)}")
+        for i, ((w, g), buf) in enumerate(zip(pairs, self._buffers)):
+            if w.shape != g.shape:
+                raise ValueError(f"{owner}: expected gradient {i} of shape {w.shape}, got "
+                                 f"{g.shape}")
+            for b in buf.values():
+                if b.shape != w.shape:
+                    raise ValueError(f"{owner}: expected parameter {i} of shape {b.shape} "
+                                     f"(as in the previous steps), got {w.shape}")
+
+    def clear_history(self):
+        """Forget the per-parameter buffers (momentum, moments); counters are kept."""
+        self._buffers = []
+        return self
+
+    def _step(self, pairs, buffers):
+        raise NotImplementedError
+
+    def _config(self):
+        """The constructor's keyword arguments, for ``save`` and ``repr``."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self._config().items())
+        return f"{type(self).__name__}({args})"
+
+    # ---- persistence --------------------------------------------------------------------
+    def save(self, path, over_write=False):
+        """Write the hyper-parameters, counters and buffers to ``path`` atomically."""
+        from .._archive import VERSION, write_archive
+        arrays, buffers = {}, []
+        for buf in self._buffers:
+            entry = {}
+            for name, arr in buf.items():
+                entry[name] = f"a{len(arrays)}"
+                arrays[entry[name]] = arr
+            buffers.append(entry)
+        state = {k: v for k, v in self.state.items()
+                 if v is None or isinstance(v, (bool, int, float, str))}
+        meta = {"format": "optim_method", "version": VERSION, "class": type(self).__name__,
+                "config": self._config(), "state": state, "buffers": buffers}
+        write_archive(path, meta, arrays, over_write, f"{type(self).__name__}.save")
+        return self
+
+    @staticmethod
+    def load(path):
+        """The optim method saved at ``path`` (SGD or Adam, with its state); ValueError
+        for a damaged, foreign or hostile file."""
+        import os
+
+        from .._archive import expect, read_archive
+        owner = "OptimMethod.load"
+        meta, arrays = read_archive(path, "optim_method", owner)
+
+        def err(cond, what):
+            expect(cond, owner, os.fspath(path), what)
+
+        cls = {"SGD": SGD, "Adam": Adam}.get(meta.get("class"))
+        err(cls is not None, f"unknown optim method {meta.get('class')!r}")
+        config, state, buffers = meta.get("config"), meta.get("state"), meta.get("buffers")
+        err(isinstance(config, dict) and isinstance(state, dict) and isinstance(buffers, list),
+            "bad layout")
+        try:
+            method = cls(**config)
+        except (TypeError, ValueError) as e:
+            err(False, f"bad {cls.__name__} configuration: {e}")
+        for key in ("epoch", "neval", "evalCounter"):
+            v = state.get(key)
+            err(isinstance(v, int) and not isinstance(v, bool) and v >= 0, f"bad {key}")
+        err(all(v is None or isinstance(v, (bool, int, float, str)) for v in state.values()),
+            "bad state values")
+        method.state = dict(state)
+        for entry in buffers:
+            err(isinstance(entry, dict) and set(entry) <= set(cls._buffer_names)
+                and all(isinstance(k, str) and k in arrays for k in entry.values()),
+                "bad buffer entry")
+            method._buffers.append({n: arrays[k].copy() for n, k in entry.items()})
+        return method
+
+
+class SGD(OptimMethod):
+    """Stochastic gradient descent with BigDL's (Torch7's) options.
+
+    At step ``n`` (``evalCounter``, from 0), for each parameter ``x`` with gradient ``g``:
+
+    - ``clr = learningrate / (1 + n * learningrate_decay)``
+    - ``g = g + weightdecay * x``
+    - with momentum: ``v = g`` on the first step, then ``v = momentum * v +
+      (1 - dampening) * g``; ``g = g + momentum * v`` if ``nesterov`` else ``g = v``
+    - ``x = x - clr * g``
+
+    ``dampening=None`` means "equal to momentum" (BigDL/Torch7's default); Nesterov
+    needs ``momentum > 0`` and ``dampening=0``.  The gradients are not modified.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, g = np.array([1.0, 2.0]), np.array([0.5, -0.5])
+    >>> _ = SGD(learningrate=0.1).optimize([(w, g)])
+    >>> w
+    array([0.95, 2.05])
+    """
+
+    _buffer_names = ("dfdx",)
+
+    def __init__(self, learningrate=1e-3, learningrate_decay=0.0, weightdecay=0.0,
+                 momentum=0.0, dampening=None, nesterov=False):
+        super().__init__()
+        o = "SGD"
+        self.learningrate = _number(learningrate, o, "learningrate")
+        self.learningrate_decay = _number(learningrate_decay, o, "learningrate_decay")
+        self.weightdecay = _number(weightdecay, o, "weightdecay")
+        self.momentum = _number(momentum, o, "momentum")
+        self.dampening = None if dampening is None else _number(dampening, o, "dampening",
+                                                                -math.inf)
+        if not isinstance(nesterov, bool):
+            raise TypeError(f"SGD: expected nesterov to be a bool, got {nesterov!r}")
+        self.nesterov = nesterov
+        if nesterov and (self.momentum <= 0 or self._damp() != 0):
+            raise ValueError(f"SGD: Nesterov momentum needs momentum > 0 and dampening=0, got "
+                             f"momentum={self.momentum}, dampening={dampening} (None means "
+                             "equal to momentum)")
+
+    def _damp(self):
+        return self.momentum if self.dampening is None else self.dampening
+
+    def _config(self):
+        return {"learningrate": self.learningrate,
+                "learningrate_decay": self.learningrate_decay,
+                "weightdecay": self.weightdecay, "momentum": self.momentum,
+                "dampening": self.dampening, "nesterov": self.nesterov}
+
+    def current_rate(self):
+        """The learning rate of the next step: ``lr / (1 + evalCounter * decay)``."""
+        return self.learningrate / (1 + self.state["evalCounter"] * self.learningrate_decay)
+
+    def _step(self, pairs, buffers):
+        clr, wd, mom, damp = self.current_rate(), self.weightdecay, self.momentum, self._damp()
+        for (x, g), buf in zip(pairs, buffers):
+            t = x.dtype.type
+            d = g + t(wd) * x if wd else g
+            if mom:
+                v = buf.get("dfdx")
+                if v is None:
+                    v = buf["dfdx"] = np.array(d, dtype=x.dtype)
+                else:
+                    v *= t(mom)
+                    v += t(1 - damp) * d
+                d = d + t(mom) * v if self.nesterov else v
+            x -= t(clr) * d
+
+
+class Adam(OptimMethod):
+    """Adam (Kingma and Ba) as in BigDL: at step ``t = evalCounter + 1``,
+
+    - ``clr = learningrate / (1 + (t - 1) * learningrate_decay)``
+    - ``s = beta1 * s + (1 - beta1) * g``;  ``r = beta2 * r + (1 - beta2) * g**2``
+    - ``x = x - clr * sqrt(1 - beta2**t) / (1 - beta1**t) * s / (sqrt(r) + epsilon)``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([1.0])
+    >>> _ = Adam(learningrate=0.1).optimize([(w, np.array([3.0]))])
+    >>> w.round(6)  # the first step moves by about learningrate
+    array([0.9])
+    """
+
+    _buffer_names = ("s", "r")
+
+    def __init__(self, learningrate=1e-3, learningrate_decay=0.0, beta1=0.9, beta2=0.999,
+                 epsilon=1e-8):
+        super().__init__()
+        o = "Adam"
+        self.learningrate = _number(learningrate, o, "learningrate")
+        self.learningrate_decay = _number(learningrate_decay, o, "learningrate_decay")
+        self.beta1 = _number(beta1, o, "beta1", 0.0, 1.0, high_open=True)
+        self.beta2 = _number(beta2, o, "beta2", 0.0, 1.0, high_open=True)
+        self.epsilon = _number(epsilon, o, "epsilon")
+
+    def _config(self):
+        return {"learningrate": self.learningrate,
+                "learningrate_decay": self.learningrate_decay,
+                "beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon}
+
+    def _step(self, pairs, buffers):
+        n = self.state["evalCounter"]
+        clr = self.learningrate / (1 + n * self.learningrate_decay)
+        t = n + 1
+        step = clr * math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
+        for (x, g), buf in zip(pairs, buffers):
+            c = x.dtype.type
+            s = buf.setdefault("s", np.zeros_like(x))
+            r = buf.setdefault("r", np.zeros_like(x))
+            s *= c(self.beta1)
+            s += c(1 - self.beta1) * g
+            r *= c(self.beta2)
+            r += c(1 - self.beta2) * (g * g)
+            denom = np.sqrt(r)
+            denom += c(self.epsilon)
+            x -= c(step) * (s / denom)

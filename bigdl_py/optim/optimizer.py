@@ -1,0 +1,310 @@
+"""``Optimizer.create(...)`` -> ``LocalOptimizer``: BigDL's local-mode training loop.
+
+Each iteration: forward a mini-batch, criterion forward/backward, zero the gradients,
+backward, one step of the optim method over the model's parameters.  Shuffles every
+epoch from ``RNG``; training mode for steps, evaluation mode for validation; a progress
+bar (tqdm when installed) and one line per epoch on stderr, also logged at INFO on the
+``bigdl_py.optim`` logger.
+"""
+import numbers
+import os
+import time
+
+import numpy as np
+
+from .. import _random
+from ..nn._validate import to_array
+from ..nn.criterion import Criterion
+from ..nn.module import Module
+from ..parallel import get_num_threads
+from ..random import RNG
+from ..utils.spark import is_rdd
+from ._progress import Progress
+from .optim_method import SGD, OptimMethod
+from .trigger import EveryEpoch, MaxEpoch, Trigger
+from .validation import Top1Accuracy, ValidationMethod
+
+__all__ = ["Optimizer", "LocalOptimizer"]
+
+_SHUFFLE_KEY = 0x5DEECE66D9E3779B  # xor-ed into the seed: the shuffles' own Philox stream
+
+
+def _batch_size(value, owner):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{owner}: expected batch_size to be an int >= 1, got {value!r}")
+    return int(value)
+
+
+def _dataset(X, Y, owner, what):
+    x, _ = to_array(X, owner, None, f"{what} features")
+    y = np.asarray(Y.numpy() if hasattr(Y, "numpy") else Y)
+    if x.ndim == 0 or y.ndim == 0 or len(x) == 0:
+        raise ValueError(f"{owner}: expected {what} samples along the first axis, got "
+                         f"features of shape {x.shape} and labels of shape {y.shape}")
+    if len(x) != len(y):
+        raise ValueError(f"{owner}: expected as many {what} labels as samples, got "
+                         f"{len(y)} labels for {len(x)} samples")
+    if y.dtype.kind not in "iuf":
+        raise TypeError(f"{owner}: expected numeric {what} labels, got dtype {y.dtype}")
+    return x, y
+
+
+class Optimizer:
+    """BigDL's entry point: ``Optimizer.create(model, training_set=(X, y), criterion,
+    end_trigger=MaxEpoch(1), batch_size=32, optim_method=SGD())``."""
+
+    @staticmethod
+    def create(model, training_set, criterion, end_trigger=None, batch_size=32,
+               optim_method=None):
+        """A ``LocalOptimizer`` for ``training_set=(X, y)`` (features along the first
+        axis, 1-based labels for classification criteria)."""
+        if isinstance(training_set, tuple) and len(training_set) == 2:
+            X, y = training_set
+            return LocalOptimizer(X, y, model, criterion, end_trigger, batch_size,
+                                  optim_method)
+        if is_rdd(training_set):
+            from .distri import DistriOptimizer
+            return DistriOptimizer(model, training_set, criterion, end_trigger, batch_size,
+                                   optim_method)
+        raise TypeError("Optimizer.create: expected training_set=(X, y) for local training "
+                        f"or an RDD of Samples, got {type(training_set).__name__}")
+
+
+class LocalOptimizer:
+    """Trains ``model`` on ``(X, Y)`` in this process (BigDL's ``LocalOptimizer``).
+
+    Parameters
+    ----------
+    X, Y : array-like
+        Samples along the first axis; Y the targets (1-based class labels for
+        ``ClassNLLCriterion``/``CrossEntropyCriterion``).
+    model : Module
+    criterion : Criterion
+    end_trigger : Trigger, default ``MaxEpoch(1)``
+    batch_size : int >= 1
+    optim_method : OptimMethod, default ``SGD()``
+        Its ``state`` holds the counters, so a second ``optimize()`` (or a new optimizer
+        with the same method, e.g. one from ``OptimMethod.load``) continues the run:
+        ``MaxEpoch(n)`` counts epochs from the start of training.
+
+    Attributes
+    ----------
+    history : list of dict
+        One entry per finished epoch: ``epoch``, ``iteration``, ``loss`` (mean training
+        loss), ``records_per_second``, ``seconds`` and ``validation`` ({method: value}).
+    """
+
+    def __init__(self, X, Y, model, criterion, end_trigger=None, batch_size=32,
+                 optim_method=None):
+        self._setup(model, criterion, end_trigger, batch_size, optim_method)
+        self.X, self.Y = _dataset(X, Y, "Optimizer", "training")
+
+    def _setup(self, model, criterion, end_trigger, batch_size, optim_method):
+        """Checks and attributes shared with ``DistriOptimizer``."""
+        owner = "Optimizer"
+        if not isinstance(model, Module):
+            raise TypeError(f"{owner}: expected a bigdl_py Module as model, got "
+                            f"{type(model).__name__}")
+        if not isinstance(criterion, Criterion):
+            raise TypeError(f"{owner}: expected a bigdl_py criterion, got "
+                            f"{type(criterion).__name__}")
+        end_trigger = MaxEpoch(1) if end_trigger is None else end_trigger
+        optim_method = SGD() if optim_method is None else optim_method
+        if not isinstance(end_trigger, Trigger):
+            raise TypeError(f"{owner}: expected a Trigger as end_trigger, got "
+                            f"{type(end_trigger).__name__}")
+        if not isinstance(optim_method, OptimMethod):
+            raise TypeError(f"{owner}: expected an OptimMethod, got "
+                            f"{type(optim_method).__name__}")
+        self.batch_size = _batch_size(batch_size, owner)
+        self.model, self.criterion = model, criterion
+        self.end_trigger, self.optim_method = end_trigger, optim_method
+        self._validation = None
+        self._checkpoint = None
+        self.history = []
+
+    def set_end_when(self, end_trigger):
+        if not isinstance(end_trigger, Trigger):
+            raise TypeError(f"Optimizer: expected a Trigger, got {type(end_trigger).__name__}")
+        self.end_trigger = end_trigger
+        return self
+
+    def set_validation(self, batch_size, X_val, Y_val, trigger=None, val_method=None):
+        """Validate on ``(X_val, Y_val)`` in evaluation mode whenever ``trigger`` fires
+        (default ``EveryEpoch()``) with ``val_method`` (default ``[Top1Accuracy()]``)."""
+        owner = "Optimizer.set_validation"
+        trigger = EveryEpoch() if trigger is None else trigger
+        methods = [Top1Accuracy()] if val_method is None else list(val_method)
+        if not isinstance(trigger, Trigger):
+            raise TypeError(f"{owner}: expected a Trigger, got {type(trigger).__name__}")
+        if not methods or not all(isinstance(m, ValidationMethod) for m in methods):
+            raise TypeError(f"{owner}: expected a non-empty list of validation methods, got "
+                            f"{val_method!r}")
+        X, Y = _dataset(X_val, Y_val, owner, "validation")
+        self._validation = (_batch_size(batch_size, owner), X, Y, trigger, methods)
+        return self
+
+    def set_checkpoint(self, path, trigger=None, over_write=True):
+        """Whenever ``trigger`` fires (default ``EveryEpoch()``), write
+        ``model.<neval>`` and ``optim.<neval>`` into the folder ``path`` (created if
+        needed; ``neval`` is the number of the next iteration, as in BigDL).  Each file is
+        written atomically; with ``over_write=False`` an existing file is a
+        FileExistsError.  Resume with ``Model.load_model``, ``OptimMethod.load`` and a new
+        ``Optimizer.create(...)``."""
+        if isinstance(path, Trigger) and isinstance(trigger, (str, os.PathLike)):
+            path, trigger = trigger, path  # BigDL Python's order: (trigger, path)
+        trigger = EveryEpoch() if trigger is None else trigger
+        if not isinstance(trigger, Trigger):
+            raise TypeError(f"Optimizer.set_checkpoint: expected a Trigger, got "
+                            f"{type(trigger).__name__}")
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"Optimizer.set_checkpoint: expected a folder path, got "
+                            f"{type(path).__name__}")
+        os.makedirs(path, exist_ok=True)
+        self._checkpoint = (os.fspath(path), trigger, bool(over_write))
+        return self
+
+    # ---- training ----------------------------------------------------------------------
+    def _permutation(self, epoch):
+        """The sample order of ``epoch``: Philox keys derived from (seed, epoch) in philox
+        mode (so a resumed run sees the same order), the MT19937 stream otherwise."""
+        keys = np.empty(len(self.X), dtype=np.float64)
+        if RNG.algorithm() == "philox":
+            _random.uniform(keys, 0.0, 1.0, (RNG.get_seed() ^ _SHUFFLE_KEY) % 2 ** 64, epoch,
+                            get_num_threads())
+        else:
+            RNG.uniform_(keys)
+        return np.argsort(keys, kind="stable")
+
+    # ---- what DistriOptimizer does differently ---------------------------------------------
+    def _num_records(self):
+        """Records in one epoch."""
+        return len(self.X)
+
+    def _prepare(self):
+        """Before the first iteration: cast X to the parameters' dtype once, then one
+        evaluation-mode forward of the first batch, so bad shapes or labels fail before
+        training starts (draws no random numbers)."""
+        X = self.X
+        dtypes = {w.dtype for w, _ in self.model._param_pairs()}
+        if len(dtypes) == 1 and X.dtype != next(iter(dtypes)):
+            X = X.astype(next(iter(dtypes)))  # cast once, not per batch
+        self._X, self._perm = X, None
+        bs = self.batch_size
+        self.model.evaluate()
+        try:
+            out = self.model.forward(X[:bs])
+            self.criterion.forward(out, self.Y[:bs])
+        finally:
+            self.model.training()
+
+    def _finish(self):
+        """After training, also after an error."""
+        self._X = self._perm = None
+
+    def _begin_epoch(self, epoch):
+        self._perm = self._permutation(epoch)
+
+    def _train_step(self, state, pos):
+        """One iteration from record ``pos`` of the epoch: updates the parameters and
+        returns (loss, records used, iterations done)."""
+        model, crit = self.model, self.criterion
+        idx = self._perm[pos:pos + self.batch_size]
+        xb, yb = self._X[idx], self.Y[idx]
+        out = model.forward(xb)
+        loss = crit.forward(out, yb)
+        grad = crit.backward(out, yb)
+        model.zero_grad_parameters()
+        model.backward(xb, grad)
+        self.optim_method.optimize(model._param_pairs())
+        return loss, len(idx), 1
+
+    def _validation_results(self, bs, X, Y, methods):
+        """[summed result per method] over the validation set (evaluation mode is set)."""
+        model = self.model
+        results = [None] * len(methods)
+        for i in range(0, len(X), bs):
+            out = model.forward(X[i:i + bs])
+            for j, m in enumerate(methods):
+                r = m(out, Y[i:i + bs])
+                results[j] = r if results[j] is None else results[j] + r
+        return results
+
+    # ---- the loop (shared) -------------------------------------------------------------------
+    def optimize(self):
+        """Train until the end trigger fires; returns the model (in the mode it had)."""
+        model, state = self.model, self.optim_method.state
+        n, bs = self._num_records(), self.batch_size
+        was_training = model.is_training()
+        pos = state.get("recordsProcessedThisEpoch", 0)
+        pos = pos if isinstance(pos, int) and 0 <= pos < n else 0
+        bar = None
+        try:
+            self._prepare()
+            while not self.end_trigger(state):
+                if bar is None:
+                    self._begin_epoch(state["epoch"])
+                    bar = Progress(state["epoch"], -(-(n - pos) // bs))
+                    seconds, loss_sum, records = 0.0, 0.0, 0
+                t0 = time.perf_counter()
+                loss, used, steps = self._train_step(state, pos)
+                seconds += time.perf_counter() - t0  # steps only, not validation
+                pos += used
+                loss_sum, records = loss_sum + loss * used, records + used
+                state["neval"] += steps
+                state["Loss"] = loss
+                state["epoch_end"] = pos >= n
+                if pos >= n:
+                    state["epoch"] += 1
+                    pos = 0
+                state["recordsProcessedThisEpoch"] = pos
+                bar.update(loss, steps)
+                scores = self._maybe_validate(state)
+                if state["epoch_end"]:
+                    bar.close()
+                    bar = None
+                    self._epoch_line(state, loss_sum / records, records / max(seconds, 1e-9),
+                                     seconds, scores)
+                self._maybe_checkpoint(state)
+        finally:
+            if bar is not None:
+                bar.close()
+            self._finish()
+            model.training() if was_training else model.evaluate()
+        return model
+
+    def _maybe_validate(self, state):
+        if self._validation is None or not self._validation[3](state):
+            return None
+        bs, X, Y, _, methods = self._validation
+        model = self.model
+        model.evaluate()
+        try:
+            results = self._validation_results(bs, X, Y, methods)
+        finally:
+            model.training()
+        state["score"] = results[0].value
+        return [(type(m).__name__, r) for m, r in zip(methods, results)]
+
+    def _maybe_checkpoint(self, state):
+        if self._checkpoint is None or not self._checkpoint[1](state):
+            return
+        path, _, over_write = self._checkpoint
+        suffix = state["neval"]
+        self.optim_method.save(os.path.join(path, f"optim.{suffix}"), over_write)
+        self.model.save_model(os.path.join(path, f"model.{suffix}"), over_write)
+
+    def _epoch_line(self, state, loss, rate, seconds, scores):
+        epoch = state["epoch"] - 1
+        total = f"/{self.end_trigger.max_epoch}" if isinstance(self.end_trigger, MaxEpoch) \
+            else ""
+        line = (f"epoch {epoch}{total}  iterations {state['neval'] - 1}  loss {loss:.6f}  "
+                f"{rate:.1f} records/s")
+        validation = {}
+        for name, r in scores or ():
+            validation[name] = r.value
+            line += f"  {name} {r.value:.4f}"
+        self.history.append({"epoch": epoch, "iteration": state["neval"] - 1, "loss": loss,
+                             "records_per_second": rate, "seconds": seconds,
+                             "validation": validation})
+        Progress.report(line)

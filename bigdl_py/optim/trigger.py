@@ -1,0 +1,123 @@
+"""Triggers: when training ends, validates or checkpoints (BigDL's semantics).
+
+A trigger is called with the optim method's ``state`` after each iteration (the end
+trigger also before the first): ``epoch`` (1-based, the epoch now running), ``neval``
+(1-based number of the next iteration), ``epoch_end`` (the last iteration finished an
+epoch), ``Loss`` (last training loss) and ``score`` (last validation score).
+Triggers hold no state of their own, so one object may serve several roles.
+"""
+import numbers
+
+__all__ = ["Trigger", "MaxEpoch", "MaxIteration", "EveryEpoch", "SeveralIteration",
+           "MaxScore", "MinLoss", "TriggerAnd", "TriggerOr"]
+
+
+def _count(value, owner, name, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{owner}: expected {name} to be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _real(value, owner, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: expected {name} to be a number, got {value!r}")
+    return float(value)
+
+
+class Trigger:
+    """Base: ``trigger(state) -> bool``."""
+
+    def __call__(self, state):
+        raise NotImplementedError
+
+    def __repr__(self):
+        args = ", ".join(repr(v) for v in vars(self).values())
+        return f"{type(self).__name__}({args})"
+
+
+class MaxEpoch(Trigger):
+    """End when ``max_epoch`` epochs are done (``state["epoch"] > max_epoch``)."""
+
+    def __init__(self, max_epoch):
+        self.max_epoch = _count(max_epoch, "MaxEpoch", "max_epoch", 0)
+
+    def __call__(self, state):
+        return state["epoch"] > self.max_epoch
+
+
+class MaxIteration(Trigger):
+    """End when ``max`` iterations are done (``state["neval"] > max``)."""
+
+    def __init__(self, max):
+        self.max = _count(max, "MaxIteration", "max", 0)
+
+    def __call__(self, state):
+        return state["neval"] > self.max
+
+
+class EveryEpoch(Trigger):
+    """Fire after the last iteration of every epoch."""
+
+    def __call__(self, state):
+        return bool(state.get("epoch_end", False))
+
+    def __repr__(self):
+        return "EveryEpoch()"
+
+
+class SeveralIteration(Trigger):
+    """Fire after every ``interval`` iterations."""
+
+    def __init__(self, interval):
+        self.interval = _count(interval, "SeveralIteration", "interval")
+
+    def __call__(self, state):
+        done = state["neval"] - 1
+        return done > 0 and done % self.interval == 0
+
+
+class MaxScore(Trigger):
+    """End once the validation score (first validation method) exceeds ``max``."""
+
+    def __init__(self, max):
+        self.max = _real(max, "MaxScore", "max")
+
+    def __call__(self, state):
+        return state.get("score", float("-inf")) > self.max
+
+
+class MinLoss(Trigger):
+    """End once the training loss falls below ``min``."""
+
+    def __init__(self, min):
+        self.min = _real(min, "MinLoss", "min")
+
+    def __call__(self, state):
+        return state.get("Loss", float("inf")) < self.min
+
+
+class TriggerAnd(Trigger):
+    """Fire when all of the given triggers fire."""
+
+    def __init__(self, first, *others):
+        self.triggers = _triggers("TriggerAnd", (first,) + others)
+
+    def __call__(self, state):
+        return all(t(state) for t in self.triggers)
+
+
+class TriggerOr(Trigger):
+    """Fire when any of the given triggers fires."""
+
+    def __init__(self, first, *others):
+        self.triggers = _triggers("TriggerOr", (first,) + others)
+
+    def __call__(self, state):
+        return any(t(state) for t in self.triggers)
+
+
+def _triggers(owner, items):
+    for t in items:
+        if not isinstance(t, Trigger):
+            raise TypeError(f"{owner}: expected Trigger objects, got {type(t).__name__}")
+    return list(items)

@@ -1,0 +1,8 @@
+"""bigdl_py.utils: training records (``Sample``) and Spark helpers.
+
+Importing this package never imports pyspark; ``get_spark_context`` imports it when called.
+"""
+from .sample import Sample
+from .spark import get_spark_context, is_rdd
+
+__all__ = ["Sample", "get_spark_context", "is_rdd"]

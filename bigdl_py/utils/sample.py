@@ -1,0 +1,60 @@
+"""``Sample``: one training record (features and label), as BigDL's ``Sample``."""
+import numpy as np
+
+__all__ = ["Sample"]
+
+
+class Sample:
+    """One record of a distributed training set: a features array and a label array.
+
+    An RDD of Samples is what ``Optimizer.create(model, training_set=rdd, ...)`` trains
+    on (SPEC §8).  Samples are plain picklable objects holding two ndarrays; no JVM.
+
+    Attributes
+    ----------
+    features : ndarray
+        float32/float64 (integer or bool input is converted to float32), any shape;
+        every Sample of a training set has the same features shape.
+    label : ndarray
+        Numeric, any shape: a 0-d array for a scalar label such as a 1-based class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = Sample.from_ndarray(np.zeros(3, np.float32), 2)
+    >>> s
+    Sample(features=(3,) float32, label=() int64)
+    >>> s.features.shape, int(s.label)
+    ((3,), 2)
+    """
+
+    __slots__ = ("features", "label")
+
+    def __init__(self, features, label):
+        self.features = _numeric(features, "features", to_float=True)
+        self.label = _numeric(label, "label", to_float=False)
+
+    @classmethod
+    def from_ndarray(cls, features, label):
+        """A Sample from a features array (or nested list) and a label (scalar or array)."""
+        return cls(features, label)
+
+    def __reduce__(self):
+        return (Sample, (self.features, self.label))
+
+    def __repr__(self):
+        return (f"Sample(features={self.features.shape} {self.features.dtype}, "
+                f"label={self.label.shape} {self.label.dtype})")
+
+
+def _numeric(value, what, to_float):
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise TypeError(f"Sample: expected numeric {what}, got {type(value).__name__} "
+                        f"({exc})") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"Sample: expected numeric {what}, got dtype {arr.dtype}")
+    if to_float and arr.dtype.kind != "f" or arr.dtype == np.float16:
+        arr = arr.astype(np.float32)
+    return arr

@@ -1,0 +1,157 @@
+import numpy as np
+import pytest
+from gradcheck import check_module_grads
+from scipy.special import expit
+
+from bigdl_py import Tensor
+from bigdl_py.nn import Identity, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh
+
+
+def _log_softmax(x):
+    x = np.asarray(x, dtype=np.float64)
+    m = x.max(axis=-1, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=-1, keepdims=True))
+
+
+ORACLES = {  # numpy forward and d/dx (element-wise ones) in float64
+    ReLU: (lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(np.float64)),
+    Tanh: (np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+    Sigmoid: (expit, lambda x: expit(x) * (1 - expit(x))),
+    Identity: (lambda x: x, np.ones_like),
+}
+ALL = [ReLU, Tanh, Sigmoid, Identity, SoftMax, LogSoftMax]
+
+
+@pytest.mark.parametrize("cls", list(ORACLES))
+def test_elementwise_against_numpy(cls, dtype):
+    x = np.random.default_rng(0).standard_normal((3, 4, 5)).astype(dtype) * 3
+    g = np.random.default_rng(1).standard_normal(x.shape).astype(dtype)
+    f, df = ORACLES[cls]
+    m = cls()
+    y = m.forward(x)
+    assert y.dtype == dtype and y.shape == x.shape
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(y, f(x.astype(np.float64)), rtol=tol, atol=tol)
+    gi = m.backward(x, g)
+    assert gi.dtype == dtype
+    np.testing.assert_allclose(gi, g * df(x.astype(np.float64)), rtol=tol * 10, atol=tol * 10)
+
+
+@pytest.mark.parametrize("shape", [(7,), (4, 7), (0, 3), (1, 1)])
+def test_softmax_family_against_numpy(shape, dtype):
+    x = (np.random.default_rng(2).standard_normal(shape) * 5).astype(dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(LogSoftMax().forward(x), _log_softmax(x), rtol=tol, atol=tol)
+    np.testing.assert_allclose(SoftMax().forward(x), np.exp(_log_softmax(x)), rtol=tol, atol=tol)
+    if x.size:
+        np.testing.assert_allclose(SoftMax().forward(x).sum(axis=-1), 1.0, rtol=tol)
+
+
+@pytest.mark.parametrize("cls", ALL)
+@pytest.mark.parametrize("shape", [(6,), (3, 5)])
+def test_gradcheck(cls, shape):
+    x = np.random.default_rng(3).standard_normal(shape) * 2
+    if cls is ReLU:  # keep away from the kink
+        x[np.abs(x) < 1e-2] = 0.5
+    check_module_grads(cls(), x)
+    check_module_grads(cls().evaluate(), x)
+
+
+def test_large_inputs_are_finite():
+    x = np.array([[1e4, -1e4, 0.0], [3e4, 3e4 + 1, 3e4 - 1]], dtype=np.float32)
+    y = LogSoftMax().forward(x)
+    assert np.all(np.isfinite(y))
+    np.testing.assert_allclose(y[0], [0.0, -2e4, -1e4], rtol=1e-6)
+    p = SoftMax().forward(x)
+    assert np.all(np.isfinite(p)) and p[0, 0] == 1.0
+    g = np.ones_like(x)
+    assert np.all(np.isfinite(LogSoftMax().evaluate().backward(x, g)))
+    assert np.all(np.isfinite(SoftMax().evaluate().backward(x, g)))
+    s = Sigmoid()
+    with np.errstate(all="raise"):  # no overflow warning either
+        np.testing.assert_array_equal(s.forward(np.array([-1e4, 1e4])), [0.0, 1.0])
+        np.testing.assert_array_equal(Tanh().forward(np.array([-1e4, 1e4])), [-1.0, 1.0])
+
+
+def test_softmax_rank_checked():
+    for cls in (SoftMax, LogSoftMax):
+        with pytest.raises(ValueError, match=rf"{cls.__name__}: expected a 1D \(C,\) or 2D "
+                                             r"\(N, C\) input, got shape \(2, 3, 4\)"):
+            cls().forward(np.zeros((2, 3, 4)))
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_grad_shape_checked(cls):
+    m = cls()
+    m.forward(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: expected grad_output of shape "
+                                         r"\(2, 3\), got \(3, 2\)"):
+        m.backward(np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_tensor_in_tensor_out_reused(cls, dtype):
+    m = cls()
+    x = Tensor.from_numpy(np.arange(6, dtype=dtype).reshape(2, 3))
+    y1 = m.forward(x)
+    assert isinstance(y1, Tensor) and y1.dtype == dtype
+    first = y1.numpy()
+    y2 = m.forward(Tensor.from_numpy(np.arange(6, dtype=dtype).reshape(2, 3) * 2))
+    assert y2 is y1 and y2.numpy() is first  # the same buffer, reused
+    gi = m.backward(x, Tensor.from_numpy(np.ones((2, 3), dtype=dtype)))
+    assert isinstance(gi, Tensor)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_ndarray_out_is_fresh_and_input_untouched(cls):
+    x = np.array([[-1.0, 0.5, 2.0]], dtype=np.float32)
+    keep = x.copy()
+    m = cls()
+    y1, y2 = m.forward(x), m.forward(x)
+    assert y1 is not y2 and not np.shares_memory(y1, x) and not np.shares_memory(y1, y2)
+    np.testing.assert_array_equal(x, keep)
+    np.testing.assert_array_equal(y1, y2)
+
+
+def test_integer_and_list_input_become_float32():
+    assert ReLU().forward([[1, -2]]).dtype == np.float32
+    assert SoftMax().forward(np.array([1, 2], dtype=np.int64)).dtype == np.float32
+
+
+def test_relu_inplace():
+    x = np.array([-1.0, 2.0, -3.0])
+    y = ReLU(True).forward(x)
+    assert y is x
+    np.testing.assert_array_equal(x, [0.0, 2.0, 0.0])
+    ro = np.array([-1.0, 2.0])
+    ro.flags.writeable = False
+    y = ReLU(True).forward(ro)
+    np.testing.assert_array_equal(ro, [-1.0, 2.0])
+    np.testing.assert_array_equal(y, [0.0, 2.0])
+    ints = np.array([-1, 2])
+    np.testing.assert_array_equal(ReLU(True).forward(ints), [0.0, 2.0])
+    np.testing.assert_array_equal(ints, [-1, 2])
+    with pytest.raises(TypeError, match="ReLU: expected ip to be a bool, got 'yes'"):
+        ReLU("yes")
+
+
+def test_relu_nan_and_zero_gradient():
+    m = ReLU()
+    y = m.forward(np.array([np.nan, 0.0, -0.0, 1.0]))
+    assert np.isnan(y[0]) and y[1] == 0 and y[3] == 1
+    np.testing.assert_array_equal(m.backward(np.array([-1.0, 0.0, 1.0]), np.ones(3)),
+                                  [0.0, 0.0, 1.0])
+
+
+def test_str():
+    assert str(ReLU().set_name("r")) == "ReLU[r](0.0, 0.0)"
+    t = Tanh()
+    assert str(t) == f"Tanh[{t._hex}]" and t.name() == f"Tanh{t._hex}"
+    assert str(LogSoftMax().set_name("out")) == "LogSoftMax[out]"
+
+
+def test_empty_and_noncontiguous():
+    x = np.arange(12, dtype=np.float64).reshape(3, 4)[:, ::2]
+    np.testing.assert_allclose(LogSoftMax().forward(x), _log_softmax(x))
+    assert Tanh().forward(np.zeros((0, 5))).shape == (0, 5)
+    assert SoftMax().evaluate().backward(np.zeros((0, 5)), np.zeros((0, 5))).shape == (0, 5)
