@@ -59,6 +59,17 @@ def load_torch():
     return torch
 
 
+def machine_load():
+    """1-minute load average and CPU pressure (Linux), to judge how noisy a run was."""
+    out = {}
+    try:
+        out["loadavg"] = open("/proc/loadavg").read().split()[:3]
+        out["cpu_pressure"] = open("/proc/pressure/cpu").readline().strip()
+    except OSError:
+        pass
+    return out
+
+
 def environment(torch):
     from bigdl_py import _random
     return {
@@ -70,6 +81,7 @@ def environment(torch):
         "bigdl_py": os.path.dirname(bigdl_py.__file__),
         "openmp_enabled": bigdl_py.openmp_enabled(),
         "random_avx2": _random.set_simd(True),
+        "load_before": machine_load(),
         "env": {k: v for k, v in sorted(os.environ.items())
                 if k.startswith(("OPENBLAS", "OMP_", "MKL_"))},
     }
@@ -149,12 +161,15 @@ def main(argv=None):
     print()
     print("ratios: times faster than the anchor measured in the same run (> 1: faster)")
     print(format_table(rows))
+    load_after = machine_load()
+    print(f"load after: {load_after}")
     print(f"\n{len(rows)} rows in {time.perf_counter() - t0:.1f} s"
           + (f"; {len(failures)} FAILED: " + ", ".join(f"{f['family']}@{f['threads']}"
                                                        for f in failures) if failures else ""))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"environment": env, "quick": args.quick, "repeats": repeats,
+            json.dump({"environment": env, "load_after": load_after, "quick": args.quick,
+                       "repeats": repeats,
                        "rows": rows, "failures": failures}, f, indent=1)
     return 1 if failures else 0
 
