@@ -145,18 +145,31 @@ class Uniform(Initializer):
         return RNG.uniform_(out, self.range[0], self.range[1])
 
 
-class Glorot(Initializer):
+class _Scaled(Initializer):
+    """``initializer`` (Normal or Uniform, given ``std=``) with the standard deviation
+    ``_std(shape)`` of a subclass (Glorot's or He's fan rule)."""
+
+    def __init__(self, initializer, gain=1.0, c01b=False):
+        self.initializer = initializer
+        self.gain = _gain(gain, type(self).__name__)
+        self.c01b = bool(c01b)
+
+    def sample(self, shape, dtype=None):
+        shape = _shape(shape, type(self).__name__)
+        return self.initializer(std=self._std(shape)).sample(shape, dtype)
+
+    def __repr__(self):
+        head = "" if type(self) in _SHORTCUT else f"{self.initializer.__name__}, "
+        return f"{type(self).__name__}({head}gain={self.gain}, c01b={self.c01b})"
+
+
+class Glorot(_Scaled):
     """Glorot (Xavier) scaling of ``initializer`` (Normal or Uniform, given ``std=``).
 
     :math:`\\sigma = gain\\sqrt{2 / ((n_1 + n_2)\\,r)}` with ``n1, n2 = shape[:2]`` and
     ``r = prod(shape[2:])`` (``c01b``: ``shape[0], shape[3]`` and ``shape[1]*shape[2]``).
     Shapes of fewer than 2 dimensions are a ValueError.
     """
-
-    def __init__(self, initializer, gain=1.0, c01b=False):
-        self.initializer = initializer
-        self.gain = _gain(gain, type(self).__name__)
-        self.c01b = bool(c01b)
 
     def _std(self, shape):
         owner = type(self).__name__
@@ -171,14 +184,6 @@ class Glorot(Initializer):
                                  f" are undefined otherwise), got {shape}")
             n1, n2, receptive = shape[0], shape[1], int(np.prod(shape[2:]))
         return self.gain * math.sqrt(2.0 / max((n1 + n2) * receptive, 1))
-
-    def sample(self, shape, dtype=None):
-        shape = _shape(shape, type(self).__name__)
-        return self.initializer(std=self._std(shape)).sample(shape, dtype)
-
-    def __repr__(self):
-        head = "" if type(self) in _SHORTCUT else f"{self.initializer.__name__}, "
-        return f"{type(self).__name__}({head}gain={self.gain}, c01b={self.c01b})"
 
 
 class GlorotNormal(Glorot):
@@ -195,7 +200,7 @@ class GlorotUniform(Glorot):
         super().__init__(Uniform, gain, c01b)
 
 
-class He(Initializer):
+class He(_Scaled):
     """He scaling of ``initializer``: :math:`\\sigma = gain\\sqrt{1 / fan_{in}}`.
 
     ``fan_in = shape[0]`` for 2-D shapes (a DenseLayer's W is ``(num_inputs,
@@ -203,11 +208,6 @@ class He(Initializer):
     ``(out, in, *kernel)``), ``prod(shape[:3])`` with ``c01b``.  Fewer than 2
     dimensions is a ValueError.
     """
-
-    def __init__(self, initializer, gain=1.0, c01b=False):
-        self.initializer = initializer
-        self.gain = _gain(gain, type(self).__name__)
-        self.c01b = bool(c01b)
 
     def _std(self, shape):
         owner = type(self).__name__
@@ -224,14 +224,6 @@ class He(Initializer):
             raise ValueError(f"{owner}: expected a shape of length >= 2 (fan-in is undefined "
                              f"otherwise), got {shape}")
         return self.gain * math.sqrt(1.0 / max(fan_in, 1))
-
-    def sample(self, shape, dtype=None):
-        shape = _shape(shape, type(self).__name__)
-        return self.initializer(std=self._std(shape)).sample(shape, dtype)
-
-    def __repr__(self):
-        head = "" if type(self) in _SHORTCUT else f"{self.initializer.__name__}, "
-        return f"{type(self).__name__}({head}gain={self.gain}, c01b={self.c01b})"
 
 
 class HeNormal(He):
