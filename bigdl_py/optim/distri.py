@@ -37,9 +37,7 @@ from ..utils.spark import is_rdd
 from . import _spark_data as data
 from . import _spark_tasks as tasks
 from .optim_method import SGD
-from .optimizer import LocalOptimizer, _batch_size
-from .trigger import EveryEpoch, Trigger
-from .validation import Top1Accuracy, ValidationMethod
+from .optimizer import LocalOptimizer, _batch_size, _validation_args
 
 __all__ = ["DistriOptimizer"]
 
@@ -100,13 +98,7 @@ class DistriOptimizer(LocalOptimizer):
         ``[Top1Accuracy()]``): each partition scores its records in evaluation mode, in
         chunks of ``batch_size``, and the driver adds the partial results."""
         owner = "DistriOptimizer.set_validation"
-        trigger = EveryEpoch() if trigger is None else trigger
-        methods = [Top1Accuracy()] if val_method is None else list(val_method)
-        if not isinstance(trigger, Trigger):
-            raise TypeError(f"{owner}: expected a Trigger, got {type(trigger).__name__}")
-        if not methods or not all(isinstance(m, ValidationMethod) for m in methods):
-            raise TypeError(f"{owner}: expected a non-empty list of validation methods, got "
-                            f"{val_method!r}")
+        trigger, methods = _validation_args(trigger, val_method, owner)
         batch_size = _batch_size(batch_size, owner)
         if not is_rdd(val_rdd):
             raise TypeError(f"{owner}: expected an RDD of Samples, got "

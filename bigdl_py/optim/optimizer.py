@@ -29,6 +29,18 @@ __all__ = ["Optimizer", "LocalOptimizer"]
 _SHUFFLE_KEY = 0x5DEECE66D9E3779B  # xor-ed into the seed: the shuffles' own Philox stream
 
 
+def _validation_args(trigger, val_method, owner):
+    """(trigger, methods) with BigDL's defaults: EveryEpoch() and [Top1Accuracy()]."""
+    trigger = EveryEpoch() if trigger is None else trigger
+    methods = [Top1Accuracy()] if val_method is None else list(val_method)
+    if not isinstance(trigger, Trigger):
+        raise TypeError(f"{owner}: expected a Trigger, got {type(trigger).__name__}")
+    if not methods or not all(isinstance(m, ValidationMethod) for m in methods):
+        raise TypeError(f"{owner}: expected a non-empty list of validation methods, got "
+                        f"{val_method!r}")
+    return trigger, methods
+
+
 def _batch_size(value, owner):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{owner}: expected batch_size to be an int >= 1, got {value!r}")
@@ -133,13 +145,7 @@ class LocalOptimizer:
         """Validate on ``(X_val, Y_val)`` in evaluation mode whenever ``trigger`` fires
         (default ``EveryEpoch()``) with ``val_method`` (default ``[Top1Accuracy()]``)."""
         owner = "Optimizer.set_validation"
-        trigger = EveryEpoch() if trigger is None else trigger
-        methods = [Top1Accuracy()] if val_method is None else list(val_method)
-        if not isinstance(trigger, Trigger):
-            raise TypeError(f"{owner}: expected a Trigger, got {type(trigger).__name__}")
-        if not methods or not all(isinstance(m, ValidationMethod) for m in methods):
-            raise TypeError(f"{owner}: expected a non-empty list of validation methods, got "
-                            f"{val_method!r}")
+        trigger, methods = _validation_args(trigger, val_method, owner)
         X, Y = _dataset(X_val, Y_val, owner, "validation")
         self._validation = (_batch_size(batch_size, owner), X, Y, trigger, methods)
         return self
