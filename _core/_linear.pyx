@@ -19,9 +19,10 @@ from dense cimport add_vec, add_untied_row, colsum_block, sign, COL_BLOCK
 
 # Elements below which a pass runs on one thread.  Every pass here runs next to a BLAS call,
 # and OpenBLAS's idle workers keep spinning for ~0.1 s after each call, so a fresh OpenMP
-# team waits milliseconds for a core: on 2 cores a 2-thread Linear step measured 1.1-2x
-# slower than a 1-thread one up to 12.8M-element passes (benchmarks/bench_linear.py), while
-# a serial pass costs ~1 ms per million elements.  Hence a high threshold (tests lower it).
+# team waits milliseconds for a core.  Measured on 2 cores, float32 fwd+bwd with 2-thread vs
+# 1-thread passes: 256x1024->1024 19.9 vs 9.3 ms, 25088x256->512 146 vs 131 ms (with
+# OPENBLAS_THREAD_TIMEOUT=4 the two were equal), while a serial pass costs ~1 ms per million
+# elements.  Hence a high threshold (tests lower it to cover the parallel paths).
 cdef Py_ssize_t _par_min = 1 << 25
 
 

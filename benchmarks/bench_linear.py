@@ -1,19 +1,20 @@
 """Linear and NIN (issue 4): forward + backward through the modules against numpy doing the
 same products (and PyTorch when installed), float32 unless the row says f64.
 
-Rows and their bars (ratio = our time / anchor time, same run):
-- ``linear fwd+bwd 1024x4096->4096``      <= 1.10x ``numpy_3mm`` (the three matmuls only)
-- ``linear fwd 64x256->128``              <= 1.30x ``numpy`` (``x @ W.T + b``)
-- ``nin NHWC fwd+bwd 32x28x28x256->512``   <= 1.10x ``numpy`` (single-GEMM form)
-- ``nin NCHW fwd+bwd 32x256x28x28->512``   <= 1.15x ``numpy`` (batched ``matmul`` form)
-- ``linear f64 fwd+bwd 256x1024->1024``    <= 1.10x ``numpy``
+Bars (2 threads; ``bar`` in each row is our time / the anchor's, same run):
+- ``linear fwd+bwd 1024x4096->4096``      <= 1.10 x ``numpy_3mm`` (the three matmuls only)
+- ``linear fwd 64x256->128``              <= 1.30 x ``numpy`` (``x @ W.T + b``)
+- ``nin NHWC fwd+bwd 32x28x28x256->512``   <= 1.10 x ``numpy`` (single-GEMM form)
+- ``nin NCHW fwd+bwd 32x256x28x28->512``   <= 1.15 x ``numpy`` (batched ``matmul`` form)
+- ``linear f64 fwd+bwd 256x1024->1024``    <= 1.10 x ``numpy``
 plus ``nin NCHW one GEMM per sample`` (the NCHW strategy NIN does not use, for the record:
-NIN copies (N, C, S) to (C, N*S) and runs one GEMM per product instead).
+NIN copies (N, C, S) to (C, N*S) and runs one GEMM per product instead).  Layers get
+Tensors (the training-loop use: output buffers are reused).
 
 Each function is timed in its own block (median), the sequence of blocks twice, keeping
 the better median, so a load change on a shared machine does not decide a ratio.  BLAS
 (numpy's and scipy's OpenBLAS) is limited to ``ctx.threads`` through threadpoolctl when it
-is installed.
+is installed.  Run: ``python benchmarks/run.py --only linear --threads 2``.
 """
 import contextlib
 import time
@@ -51,6 +52,13 @@ def _paired(fns, rounds, passes=2):
             t = measure(f, repeats=rounds, warmup=1)
             best[k] = min(best.get(k, t), t)
     return best
+
+
+def _bar(r, anchor_seconds, limit, what):
+    """Attach the issue's bar: our time / the anchor's time against ``limit``."""
+    value = r["ms"] / 1e3 / anchor_seconds
+    r["bar"] = {"what": what, "value": value, "limit": limit, "ok": bool(value <= limit)}
+    return r
 
 
 def _loop(fn, n):
@@ -113,7 +121,9 @@ def _linear_rows(ctx, name, batch, fin, fout, dtype, rounds, anchor_3mm):
         fns["torch"] = _torch_linear(ctx.torch, x, g, w, b)
     t = _paired(fns, rounds)
     flops = 6.0 * batch * fin * fout
-    return row(name, ctx.threads, t.pop("ours"), flops=flops, **t)
+    r = row(name, ctx.threads, t.pop("ours"), flops=flops, **t)
+    return _bar(r, t["numpy_3mm" if anchor_3mm else "numpy"], 1.10,
+                "our time / numpy_3mm" if anchor_3mm else "our time / numpy")
 
 
 def _linear_forward_row(ctx, batch, fin, fout, rounds, inner):
@@ -132,8 +142,9 @@ def _linear_forward_row(ctx, batch, fin, fout, rounds, inner):
                 lin(xt)
         fns["torch"] = _loop(tfwd, inner)
     t = {k: v / inner for k, v in _paired(fns, rounds).items()}
-    return row(f"linear fwd {batch}x{fin}->{fout} (per call)", ctx.threads, t.pop("ours"),
-               flops=2.0 * batch * fin * fout, **t)
+    r = row(f"linear fwd {batch}x{fin}->{fout} (per call)", ctx.threads, t.pop("ours"),
+            flops=2.0 * batch * fin * fout, **t)
+    return _bar(r, t["numpy"], 1.30, "our time / numpy")
 
 
 def _nin_rows(ctx, n, c, h, wd, o, rounds):
@@ -176,8 +187,10 @@ def _nin_rows(ctx, n, c, h, wd, o, rounds):
     nchw = {"numpy": t["numpy_nchw"]}
     if ctx.torch is not None:
         nhwc["torch"], nchw["torch"] = t["torch_nhwc"], t["torch_nchw"]
-    return [row(f"nin NHWC fwd+bwd {tag}", ctx.threads, t["nhwc"], flops=flops, **nhwc),
-            row(f"nin NCHW fwd+bwd {tag}", ctx.threads, t["nchw"], flops=flops, **nchw),
+    return [_bar(row(f"nin NHWC fwd+bwd {tag}", ctx.threads, t["nhwc"], flops=flops, **nhwc),
+                 t["numpy_nhwc"], 1.10, "our time / numpy single-GEMM form"),
+            _bar(row(f"nin NCHW fwd+bwd {tag}", ctx.threads, t["nchw"], flops=flops, **nchw),
+                 t["numpy_nchw"], 1.15, "our time / numpy batched matmul form"),
             row(f"nin NCHW one GEMM per sample {tag}", ctx.threads, t["nchw_per_sample"],
                 flops=flops, ours_swap=t["nchw"], **nchw)]
 
@@ -187,34 +200,16 @@ def run(ctx):
     bigdl_py.set_num_threads(ctx.threads)
     if ctx.torch is not None:
         ctx.torch.set_num_threads(ctx.threads)
-    q = ctx.quick
+    q, reps = ctx.quick, getattr(ctx, "repeats", 7)
+    big = (64, 256, 256) if q else (1024, 4096, 4096)
+    nin = (2, 16, 8, 8, 32) if q else (32, 256, 28, 28, 512)
+    f64 = (32, 128, 128) if q else (256, 1024, 1024)
     with _blas_threads(ctx.threads):
         return [
-            _linear_rows(ctx, "linear fwd+bwd " + ("64x256->256" if q else "1024x4096->4096"),
-                         *((64, 256, 256) if q else (1024, 4096, 4096)), np.float32,
-                         2 if q else 5, True),
-            _linear_forward_row(ctx, 64, 256, 128, 3 if q else 30, 10 if q else 50),
-            *_nin_rows(ctx, *((2, 16, 8, 8, 32) if q else (32, 256, 28, 28, 512)),
-                       2 if q else 5),
-            _linear_rows(ctx, "linear f64 fwd+bwd " + ("32x128->128" if q else
-                                                       "256x1024->1024"),
-                         *((32, 128, 128) if q else (256, 1024, 1024)), np.float64,
-                         2 if q else 15, False),
+            _linear_rows(ctx, "linear fwd+bwd {}x{}->{}".format(*big), *big, np.float32,
+                         reps, True),
+            _linear_forward_row(ctx, 64, 256, 128, reps if q else 4 * reps, 10 if q else 50),
+            *_nin_rows(ctx, *nin, reps),
+            _linear_rows(ctx, "linear f64 fwd+bwd {}x{}->{}".format(*f64), *f64, np.float64,
+                         reps if q else 2 * reps, False),
         ]
-
-
-if __name__ == "__main__":  # python benchmarks/bench_linear.py [--quick] [--threads N]
-    import argparse
-    import types
-
-    p = argparse.ArgumentParser()
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--threads", type=int, default=2)
-    a = p.parse_args()
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    for r in run(types.SimpleNamespace(quick=a.quick, threads=a.threads, torch=torch)):
-        ratios = "  ".join(f"{k} {v:.3f}x" for k, v in r["ratios"].items())
-        print(f"{r['name']:<48} {r['ms']:9.3f} ms {r.get('gflops', 0):7.1f} GF/s  {ratios}")
