@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 import bigdl_py
+from bigdl_py import _linear
 
 
 @pytest.fixture(autouse=True)
@@ -24,3 +25,12 @@ def dtype(request):
 def threads(request):
     bigdl_py.set_num_threads(request.param)
     return request.param
+
+
+@pytest.fixture
+def parallel_passes():
+    """Run the bias/regularizer passes on the OpenMP path even for small arrays (the
+    library keeps passes next to BLAS serial below 2**25 elements)."""
+    old = _linear._set_parallel_threshold(0)
+    yield
+    _linear._set_parallel_threshold(old)

@@ -44,3 +44,23 @@ def check_module_grads(module, x, seed=0, atol=1e-6, rtol=1e-5, params=True):
     for a, n in zip(analytic, numeric):
         np.testing.assert_allclose(a, n, atol=atol, rtol=rtol)
     return analytic
+
+
+class Frozen:
+    """Wraps a random layer so every forward re-seeds ``RNG`` with ``seed`` first: the
+    training mask or noise is then the same on each call, and the checker can compare
+    backward with central differences of the training forward."""
+
+    def __init__(self, module, seed=1234):
+        self.module, self.seed = module, seed
+
+    def forward(self, x):
+        from bigdl_py import RNG
+        RNG.set_seed(self.seed)
+        return self.module.forward(x)
+
+    def backward(self, x, g):
+        return self.module.backward(x, g)
+
+    def _param_pairs(self):
+        return []

@@ -3,7 +3,7 @@ import re
 
 import numpy as np
 import pytest
-from gradcheck import check_module_grads
+from gradcheck import Frozen, check_module_grads
 
 import bigdl_py
 from bigdl_py import RNG, Tensor, _dropout
@@ -61,21 +61,6 @@ def spatial_mask(shape, shared, p, keep_fn=philox_keep):
     return keep_fn(int(np.prod(mshape)), p).reshape(mshape)
 
 
-class Frozen:
-    """Re-seeds before every forward so the training mask is the same on each call."""
-
-    def __init__(self, m):
-        self.m = m
-
-    def forward(self, x):
-        RNG.set_seed(SEED)
-        return self.m.forward(x)
-
-    def backward(self, x, g):
-        return self.m.backward(x, g)
-
-    def _param_pairs(self):
-        return []
 
 
 def test_numpy_philox_oracle_known_answer():
@@ -328,9 +313,9 @@ def test_gradients(make):
     shape = shapes.get(type(m), (3, 4, 5))
     x = rng.standard_normal(shape)
     check_module_grads(m.evaluate(), x)  # evaluation: the derivative of the evaluation forward
-    check_module_grads(Frozen(m.training()), x)  # training with the mask frozen
+    check_module_grads(Frozen(m.training(), SEED), x)  # training with the mask frozen
     w = rng.standard_normal(shape)
-    y = Frozen(m).forward(x)
+    y = Frozen(m, SEED).forward(x)
     mask = (y != 0) * (1 / (1 - m.p) if m.scale else 1.0)
     assert np.allclose(m.backward(x, w), mask * w, rtol=1e-15, atol=0)
 

@@ -77,7 +77,7 @@ def test_layers_pass_bigdl_fans():
     assert np.abs(m.weight).max() <= math.sqrt(6 / 400) < np.abs(m.weight).max() * 1.01
     assert np.abs(m.bias).max() <= math.sqrt(6 / 101)
     m.set_init_method(RandomUniform(), RandomUniform())
-    assert 1 / math.sqrt(300) * 0.99 < np.abs(m.weight).max() <= 1 / math.sqrt(300)
+    assert 0.99 / math.sqrt(300) < np.abs(m.weight).max() <= 1 / math.sqrt(300)
     assert np.abs(m.bias).max() <= 1 / math.sqrt(100)
     n = NIN(300, 100, untie_biases=True, spatial_shape=(20, 30))
     n.set_init_method(bias_init=Xavier())

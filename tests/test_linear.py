@@ -5,22 +5,13 @@ import pytest
 from gradcheck import check_module_grads
 
 import bigdl_py
-from bigdl_py import RNG, Tensor, _linear
+from bigdl_py import RNG, Tensor
 from bigdl_py.nn import Linear, RandomNormal, Zeros
 from bigdl_py.optim import L1L2Regularizer, L1Regularizer, L2Regularizer
 
 
 def tol(dtype):
     return dict(rtol=2e-5, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
-
-
-@pytest.fixture
-def parallel_passes():
-    """Run the bias/regularizer passes on the OpenMP path even for small arrays (the
-    library keeps passes next to BLAS serial below 2**25 elements)."""
-    old = _linear._set_parallel_threshold(0)
-    yield
-    _linear._set_parallel_threshold(old)
 
 
 def data(shape, dtype, seed=0):

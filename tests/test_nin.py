@@ -15,15 +15,6 @@ def tol(dtype):
     return dict(rtol=3e-5, atol=3e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
 
 
-@pytest.fixture
-def parallel_passes():
-    """Run the bias/regularizer passes on the OpenMP path even for small arrays (the
-    library keeps passes next to BLAS serial below 2**25 elements)."""
-    old = _linear._set_parallel_threshold(0)
-    yield
-    _linear._set_parallel_threshold(old)
-
-
 @pytest.fixture(params=[True, False], ids=["swap", "per_sample"])
 def nchw_strategy(request, monkeypatch):
     """Both NCHW strategies of bigdl_py._nin (NIN uses "swap")."""

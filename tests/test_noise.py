@@ -3,7 +3,7 @@ import re
 
 import numpy as np
 import pytest
-from gradcheck import check_module_grads
+from gradcheck import Frozen, check_module_grads
 
 import bigdl_py
 from bigdl_py import RNG, Tensor, _random
@@ -25,21 +25,6 @@ def bitwise(a, b):
     return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
-class Frozen:
-    """Re-seeds before every forward so the training noise is the same on each call."""
-
-    def __init__(self, m):
-        self.m = m
-
-    def forward(self, x):
-        RNG.set_seed(SEED)
-        return self.m.forward(x)
-
-    def backward(self, x, g):
-        return self.m.backward(x, g)
-
-    def _param_pairs(self):
-        return []
 
 
 # ---- values -------------------------------------------------------------------------------------
@@ -138,7 +123,7 @@ def test_gradients(make):
     m = make()
     x = np.random.default_rng(4).standard_normal((3, 4, 2))
     check_module_grads(m.evaluate(), x)
-    check_module_grads(Frozen(m.training()), x)  # training with the noise frozen
+    check_module_grads(Frozen(m.training(), SEED), x)  # training with the noise frozen
 
 
 # ---- input kinds --------------------------------------------------------------------------------
