@@ -217,16 +217,29 @@ class Linear(_Dense):
         return out
 
     def update_grad_input(self, input, grad_output):
+        return self._grad_input(input, grad_output, self._checked_rows(input, grad_output))
+
+    def acc_grad_parameters(self, input, grad_output):
+        self._acc_grad(input, grad_output, self._checked_rows(input, grad_output))
+
+    def _backward(self, input, grad_output):
+        rows = self._checked_rows(input, grad_output)  # validated once for both phases
+        grad_input = self._grad_input(input, grad_output, rows)
+        self._acc_grad(input, grad_output, rows)
+        return grad_input
+
+    def _checked_rows(self, input, grad_output):
         rows, out_shape = self._rows(input)
         self._check_grad_shape(grad_output, out_shape)
+        return rows
+
+    def _grad_input(self, input, grad_output, rows):
         gi = self._buffer("grad_input", input.shape, self._dtype)
         _linear.linear_grad_input(grad_output.reshape(rows, self.output_size), self.weight,
                                   gi.reshape(rows, self.input_size))
         return gi
 
-    def acc_grad_parameters(self, input, grad_output):
-        rows, out_shape = self._rows(input)
-        self._check_grad_shape(grad_output, out_shape)
+    def _acc_grad(self, input, grad_output, rows):
         _linear.linear_acc_grad(input.reshape(rows, self.input_size),
                                 grad_output.reshape(rows, self.output_size), self.grad_weight,
                                 self.grad_bias, self._scale_w, self._scale_b, 1,
