@@ -137,7 +137,7 @@ def test_state_survives_across_optimize_calls():
 
 
 @pytest.mark.parametrize("trigger,resume_at", [(EveryEpoch(), "model.17"),
-                                               (SeveralIteration(5), "model.11")])
+                                               (SeveralIteration(5), "model.10")])
 def test_checkpoint_and_resume_reach_the_same_weights(tmp_path, trigger, resume_at):
     X, y = _blobs(250)  # 8 iterations per epoch, the last one partial
     bigdl_py.RNG.set_seed(8)
@@ -160,6 +160,22 @@ def test_checkpoint_and_resume_reach_the_same_weights(tmp_path, trigger, resume_
     Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxEpoch(4), 32, method).optimize()
     for a, b in zip(_weights(full), _weights(model)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_triggers_fire_on_bigdl_counts(tmp_path):
+    """SeveralIteration(3): BigDL 2.4 writes model.3 and model.6 (after iterations 2 and
+    5, when neval, the next iteration's number, is a multiple of 3); validation the same."""
+    X, y = _blobs(64)
+    opt = Optimizer.create(_mlp(), (X, y), ClassNLLCriterion(), MaxIteration(7), 8)
+    opt.set_checkpoint(str(tmp_path), SeveralIteration(3))
+    opt.set_validation(32, X, y, SeveralIteration(3))
+    seen, inner = [], opt._validation_results
+    opt._validation_results = lambda *a: seen.append(opt.optim_method.state["neval"]) or \
+        inner(*a)
+    opt.optimize()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.3", "model.6", "optim.3",
+                                                          "optim.6"]
+    assert seen == [3, 6]
 
 
 def test_checkpoint_without_over_write(tmp_path):

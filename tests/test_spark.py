@@ -340,6 +340,20 @@ def test_local_sgd(sc):
         adam.set_local_sgd(2)
 
 
+def test_triggers_fire_on_bigdl_counts(sc, tmp_path):
+    X, y = _data()
+    opt = Optimizer.create(_mlp(), _rdd(sc, X, y), ClassNLLCriterion(), MaxIteration(7), 8)
+    opt.set_checkpoint(str(tmp_path), SeveralIteration(3))
+    opt.set_validation(8, _rdd(sc, X, y), SeveralIteration(3))
+    seen, inner = [], opt._validation_results
+    opt._validation_results = lambda *a: seen.append(opt.optim_method.state["neval"]) or \
+        inner(*a)
+    opt.optimize()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.3", "model.6", "optim.3",
+                                                          "optim.6"]
+    assert seen == [3, 6]
+
+
 # ---- checkpoints -------------------------------------------------------------------------
 
 def test_checkpoint_then_resume_equals_an_uninterrupted_run(sc, tmp_path):
@@ -355,11 +369,11 @@ def test_checkpoint_then_resume_equals_an_uninterrupted_run(sc, tmp_path):
                            SGD(0.2, momentum=0.9))
     opt.set_checkpoint(str(tmp_path), SeveralIteration(2))
     opt.optimize()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.3", "model.5", "optim.3",
-                                                          "optim.5"]
-    model = Model.load_model(tmp_path / "model.3")
-    method = OptimMethod.load(tmp_path / "optim.3")
-    assert (method.state["neval"], method.state["epoch"]) == (3, 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.2", "model.4", "optim.2",
+                                                          "optim.4"]  # BigDL's counts
+    model = Model.load_model(tmp_path / "model.4")
+    method = OptimMethod.load(tmp_path / "optim.4")
+    assert (method.state["neval"], method.state["epoch"]) == (4, 2)
     bigdl_py.RNG.set_seed(21)
     Optimizer.create(model, rdd, ClassNLLCriterion(), MaxEpoch(2), 16, method).optimize()
     for a, b in zip(_weights(full), _weights(model)):
