@@ -18,8 +18,13 @@ from .random import RNG
 __all__ = ["TensorMath"]
 
 
+def _is_number(value):
+    """A real number that is not a bool (bools are not numbers anywhere in the API)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
 def _scalar(value, method, what="value"):
-    if isinstance(value, numbers.Real):
+    if _is_number(value):
         return float(value)
     raise TypeError(f"Tensor.{method}: expected a real number as {what}, got "
                     f"{type(value).__name__}")
@@ -186,7 +191,7 @@ class TensorMath:
         ``t`` has self's dtype and either as many elements (paired in row-major order)
         or a shape that broadcasts to self's.
         """
-        if len(args) == 1 and isinstance(args[0], numbers.Real):
+        if len(args) == 1 and _is_number(args[0]):
             v = float(args[0])
             self._writable("add")
             return self._apply(_tensor_ops.add, v)
@@ -253,6 +258,9 @@ class TensorMath:
                 f"{_sz(a.shape)}, mat2 {_sz(b.shape)}, M {_sz(c_in.shape)}")
         self._writable("addmm")
         if m is not self:
+            # mat1/mat2 overlapping self are read before M overwrites self (aliasing)
+            a = a.copy() if np.may_share_memory(a, self._a) else a
+            b = b.copy() if np.may_share_memory(b, self._a) else b
             self.resize(*c_in.shape)
             self._a[...] = c_in
         c = self._a

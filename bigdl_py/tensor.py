@@ -354,7 +354,7 @@ class Tensor(TensorMath, metaclass=_TensorMeta):
             raise ValueError("Tensor.set_value: expected indices then a value, got nothing")
         *idx, v = args
         at = self._offset(tuple(idx), "set_value")
-        if not isinstance(v, numbers.Real):
+        if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
             raise TypeError(f"Tensor.set_value: expected a real number as value, got "
                             f"{type(v).__name__}")
         self._writable("set_value")

@@ -798,3 +798,93 @@ def test_almost_equal(dtype):
         a.almost_equal(Tensor(6, dtype=other), 1.0)
     with pytest.raises(TypeError, match="Tensor.almost_equal: expected a real number as tol"):
         a.almost_equal(a, "x")
+
+
+# ---- aliasing: every op that takes other tensors, with operands that are self or overlap it
+def _aliased(dtype):
+    """(name, self, operand) triples where operand shares self's storage."""
+    def base():
+        return Tensor(np.arange(1.0, 26.0).reshape(5, 5).astype(dtype) / 7)
+    cases = []
+    b = base()
+    cases.append(("self", b, b))
+    b = base()
+    cases.append(("transpose", b, b.t()))
+    b = base()
+    cases.append(("shifted rows", b.narrow(1, 1, 4).narrow(2, 1, 4),
+                  b.narrow(1, 2, 4).narrow(2, 1, 4)))
+    b = base()
+    cases.append(("shifted cols", b.narrow(1, 2, 4).narrow(2, 2, 4),
+                  b.narrow(1, 1, 4).narrow(2, 1, 4)))
+    b = base()
+    cases.append(("transposed shift", b.narrow(1, 1, 4).narrow(2, 1, 4),
+                  b.narrow(1, 2, 4).narrow(2, 2, 4).t()))
+    return cases
+
+
+ALIAS_IDS = ["self", "transpose", "shifted rows", "shifted cols", "transposed shift"]
+
+
+@pytest.mark.parametrize("case", range(5), ids=ALIAS_IDS)
+@pytest.mark.parametrize("op", ["copy", "add", "add_alpha", "cmul"])
+def test_elementwise_ops_with_aliased_operands(op, case, dtype):
+    _, s, o = _aliased(dtype)[case]
+    x, y = s.numpy().copy(), o.numpy().copy()
+    expected = {"copy": y, "add": x + y, "add_alpha": x + dtype(-0.5) * y,
+                "cmul": x * y}[op]
+    if op == "add_alpha":
+        s.add(-0.5, o)
+    elif op == "copy":
+        s.copy(o)
+    else:
+        getattr(s, op)(o)
+    np.testing.assert_allclose(s.numpy(), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("case", range(5), ids=ALIAS_IDS)
+@pytest.mark.parametrize("role", ["M", "mat1", "mat2", "all"])
+def test_addmm_with_aliased_operands(role, case, dtype):
+    # issue 18: self as mat1 gave [[3, 3], [3, 3]] for M + mat1 @ mat2 = [[8, 11], [16, 23]]
+    _, s, o = _aliased(dtype)[case]
+    n = s.size(1)
+    rng = np.random.default_rng(case)
+    other = [Tensor(rng.standard_normal((n, n)).astype(dtype)) for _ in range(3)]
+    ops = {"M": [o, other[1], other[2]], "mat1": [other[0], o, other[2]],
+           "mat2": [other[0], other[1], o], "all": [o, o, o]}[role]
+    m, m1, m2 = (t.numpy().copy() for t in ops)
+    s.addmm(0.5, ops[0], 2.0, ops[1], ops[2])
+    np.testing.assert_allclose(s.numpy(), dtype(0.5) * m + dtype(2.0) * (m1 @ m2),
+                               **_close(dtype))
+
+
+@pytest.mark.parametrize("form", ["M,mat1,mat2", "beta,alpha,mat1,mat2", "alpha,mat1,mat2",
+                                  "mat1,mat2"])
+def test_addmm_overloads_with_self_as_operand(form, dtype):
+    mat = np.array([[1.0, 2.0], [3.0, 4.0]], dtype)
+    for as_m1, as_m2 in ((True, False), (False, True), (True, True)):
+        s = Tensor(mat.copy())
+        M = Tensor(np.ones((2, 2), dtype))
+        m1 = s if as_m1 else Tensor(mat.copy())
+        m2 = s if as_m2 else Tensor(mat.copy())
+        args = {"M,mat1,mat2": (M, m1, m2), "beta,alpha,mat1,mat2": (1.0, 1.0, m1, m2),
+                "alpha,mat1,mat2": (1.0, m1, m2), "mat1,mat2": (m1, m2)}[form]
+        base = np.ones((2, 2), dtype) if form == "M,mat1,mat2" else mat
+        s.addmm(*args)
+        np.testing.assert_array_equal(s.numpy(), base + mat @ mat)
+    s = Tensor(mat.copy())
+    s.addmm(Tensor(np.ones((2, 2), dtype)), s, Tensor(mat.copy()))
+    np.testing.assert_array_equal(s.numpy(), [[8, 11], [16, 23]])
+
+
+@pytest.mark.parametrize("call", ["mul", "fill", "add", "div", "add_alpha", "set_value"])
+@pytest.mark.parametrize("value", [True, np.bool_(False)])
+def test_bools_are_not_numbers(call, value):
+    t = Tensor(np.ones((2, 2), np.float32))
+    with pytest.raises(TypeError, match="expected"):
+        if call == "add_alpha":
+            t.add(value, Tensor(np.ones((2, 2), np.float32)))
+        elif call == "set_value":
+            t.set_value(1, 1, value)
+        else:
+            getattr(t, call)(value)
+    np.testing.assert_array_equal(t.numpy(), np.ones((2, 2)))

@@ -69,6 +69,16 @@ def check_nonnegative(value, owner, name):
     return value
 
 
+def check_finite(value, owner, name):
+    """A finite real number (not bool, str, NaN or infinite), as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: expected {name} to be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{owner}: expected {name} to be a finite number, got {value}")
+    return value
+
+
 def check_int(value, owner, name, minimum=None):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{owner}: expected {name} to be an int, got {value!r}")

@@ -1,5 +1,6 @@
 """Containers: the ``Container`` base (children, mode and parameter propagation) and
 ``Sequential`` (BigDL's feed-forward chain)."""
+from ._validate import check_finite
 from .module import Module
 
 __all__ = ["Container", "Sequential"]
@@ -89,16 +90,19 @@ class Container(Module):
         return self
 
     def update_parameters(self, learning_rate):
+        lr = check_finite(learning_rate, type(self).__name__, "learning_rate")
         for m in self.modules:
-            m.update_parameters(learning_rate)
+            m.update_parameters(lr)
         return self
 
     def set_scale_w(self, scale):
+        scale = check_finite(scale, type(self).__name__, "scale_w")
         for m in self.modules:
             m.set_scale_w(scale)
         return super().set_scale_w(scale)
 
     def set_scale_b(self, scale):
+        scale = check_finite(scale, type(self).__name__, "scale_b")
         for m in self.modules:
             m.set_scale_b(scale)
         return super().set_scale_b(scale)

@@ -10,7 +10,7 @@ import secrets
 import numpy as np
 
 from ..tensor import Tensor
-from ._validate import check_same_shape, to_array
+from ._validate import check_finite, check_same_shape, to_array
 
 __all__ = ["Module"]
 
@@ -167,16 +167,21 @@ class Module:
         return self
 
     def update_parameters(self, learning_rate):
+        """``w -= learning_rate * grad`` for every parameter; the rate must be a finite
+        number (checked before any parameter changes)."""
+        lr = check_finite(learning_rate, type(self).__name__, "learning_rate")
         for w, g in self._param_pairs():
-            w -= w.dtype.type(learning_rate) * g
+            w -= w.dtype.type(lr) * g
         return self
 
     def set_scale_w(self, scale):
-        self._scale_w = float(scale)
+        """Scale of the weight-gradient accumulation (BigDL's ``scaleW``): a finite number."""
+        self._scale_w = check_finite(scale, type(self).__name__, "scale_w")
         return self
 
     def set_scale_b(self, scale):
-        self._scale_b = float(scale)
+        """Scale of the bias-gradient accumulation (BigDL's ``scaleB``): a finite number."""
+        self._scale_b = check_finite(scale, type(self).__name__, "scale_b")
         return self
 
     def reset(self):

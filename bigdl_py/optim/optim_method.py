@@ -14,6 +14,14 @@ import numpy as np
 
 __all__ = ["OptimMethod", "SGD", "Adam"]
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype} ndarray"
+    return type(value).__name__
+
 
 def _number(value, owner, name, low=0.0, high=math.inf, high_open=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -44,28 +52,97 @@ class OptimMethod:
         self._buffers = []  # per parameter: {name: ndarray}
 
     def optimize(self, pairs):
-        """One step: update every parameter in place from its gradient; returns self."""
-        pairs = pairs if isinstance(pairs, list) else list(pairs)
-        self._check(pairs)
+        """One step: update every parameter in place from its gradient; returns self.
+
+        Everything is checked first (:meth:`_prepare_step`): a bad pair or buffer raises
+        before any parameter, buffer or counter changes.
+        """
+        pairs = self._prepare_step(pairs)
         self._step(pairs, self._buffers)
         self.state["evalCounter"] += 1
         return self
 
-    def _check(self, pairs):
+    def _prepare_step(self, pairs):
+        """The pre-step validation every optim method runs before it changes anything.
+
+        Checks every ``(parameter, gradient)`` pair and every state buffer and returns the
+        pairs as a list, each gradient as an ndarray of its parameter's dtype; creates the
+        (empty) per-parameter buffer dicts on the first step.  Rules:
+
+        - a parameter is a writable float32/float64 ndarray;
+        - a gradient is a Tensor or a real ndarray of the parameter's shape; a float
+          gradient of the other float dtype is **cast** to the parameter's dtype (the
+          SPEC's rule for data meeting parameters: inputs and ``set_weights`` are cast to
+          the parameter dtype); integer, bool or complex gradients are a TypeError;
+        - the number of parameters is the one of the previous steps, and every buffer
+          (momentum, moments, ...) is a writable ndarray of its parameter's dtype and
+          shape, with a name in ``_buffer_names``.
+
+        TypeError / ValueError ``"<Method>: expected ..., got ..."``, raised before any
+        parameter, buffer or counter changes.  A method that overrides ``optimize`` (e.g.
+        with a fused kernel) calls this first and updates only what it returns.
+        """
+        from ..tensor import Tensor
         owner = type(self).__name__
-        if not self._buffers:
-            self._buffers = [{} for _ in pairs]
-        if len(self._buffers) != len(pairs):
+        if isinstance(pairs, (str, bytes)):
+            raise TypeError(f"{owner}: expected a list of (parameter, gradient) pairs, got "
+                            f"{type(pairs).__name__}")
+        try:
+            pairs = list(pairs)
+        except TypeError:
+            raise TypeError(f"{owner}: expected a list of (parameter, gradient) pairs, got "
+                            f"{type(pairs).__name__}") from None
+        if self._buffers and len(self._buffers) != len(pairs):
             raise ValueError(f"{owner}: expected {len(self._buffers)} parameters (as in the "
                              f"previous steps), got {len(pairs)}")
-        for i, ((w, g), buf) in enumerate(zip(pairs, self._buffers)):
-            if w.shape != g.shape:
+        out = []
+        for i, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(f"{owner}: expected pair {i} as (parameter, gradient), got "
+                                f"{type(pair).__name__}")
+            w, g = pair
+            if isinstance(w, Tensor):
+                w = w.numpy()
+            if not isinstance(w, np.ndarray) or w.dtype not in _FLOATS:
+                raise TypeError(f"{owner}: expected parameter {i} as a float32 or float64 "
+                                f"ndarray, got {_describe(w)}")
+            if not w.flags.writeable:
+                raise ValueError(f"{owner}: expected parameter {i} writable, got a read-only "
+                                 "array")
+            if isinstance(g, Tensor):
+                g = g.numpy()
+            if not isinstance(g, np.ndarray) or g.dtype not in _FLOATS:
+                raise TypeError(f"{owner}: expected gradient {i} as a float32 or float64 "
+                                f"ndarray, got {_describe(g)}")
+            if g.shape != w.shape:
                 raise ValueError(f"{owner}: expected gradient {i} of shape {w.shape}, got "
                                  f"{g.shape}")
-            for b in buf.values():
-                if b.shape != w.shape:
-                    raise ValueError(f"{owner}: expected parameter {i} of shape {b.shape} "
-                                     f"(as in the previous steps), got {w.shape}")
+            if self._buffers:
+                self._check_buffers(i, w, self._buffers[i])
+            out.append((w, g if g.dtype == w.dtype else g.astype(w.dtype)))
+        if not self._buffers:
+            self._buffers = [{} for _ in out]
+        return out
+
+    def _check_buffers(self, i, w, buf):
+        owner = type(self).__name__
+        if not isinstance(buf, dict):
+            raise TypeError(f"{owner}: expected the state of parameter {i} as a dict, got "
+                            f"{type(buf).__name__}")
+        for name, b in buf.items():
+            if name not in self._buffer_names:
+                raise ValueError(f"{owner}: expected state buffers named "
+                                 f"{list(self._buffer_names)}, got {name!r}")
+            if not isinstance(b, np.ndarray) or b.dtype != w.dtype:
+                raise TypeError(f"{owner}: expected state buffer {name!r} of parameter {i} "
+                                f"as a {w.dtype} ndarray (the parameter's dtype), got "
+                                f"{_describe(b)}")
+            if b.shape != w.shape:
+                raise ValueError(f"{owner}: expected parameter {i} of shape {b.shape} (as "
+                                 f"in the previous steps), got {w.shape}")
+            if not b.flags.writeable:
+                raise ValueError(f"{owner}: expected state buffer {name!r} of parameter "
+                                 f"{i} writable, got a read-only array")
 
     def clear_history(self):
         """Forget the per-parameter buffers (momentum, moments); counters are kept."""
@@ -133,7 +210,12 @@ class OptimMethod:
             err(isinstance(entry, dict) and set(entry) <= set(cls._buffer_names)
                 and all(isinstance(k, str) and k in arrays for k in entry.values()),
                 "bad buffer entry")
-            method._buffers.append({n: arrays[k].copy() for n, k in entry.items()})
+            bufs = {n: arrays[k] for n, k in entry.items()}
+            err(all(b.dtype in _FLOATS for b in bufs.values()),
+                "a state buffer is not float32 or float64")
+            err(len({(b.dtype, b.shape) for b in bufs.values()}) <= 1,
+                "the state buffers of one parameter differ in dtype or shape")
+            method._buffers.append({n: b.copy() for n, b in bufs.items()})
         return method
 
 
