@@ -70,10 +70,17 @@ class Container(Module):
             m.training()
         return super().training()
 
-    def evaluate(self):
+    def evaluate(self, *args, **kwargs):
+        if args or kwargs:  # test mode: Module.evaluate(data, ...)
+            return super().evaluate(*args, **kwargs)
         for m in self.modules:
             m.evaluate()
         return super().evaluate()
+
+    def _set_frozen(self, frozen):
+        for m in self.modules:
+            m._set_frozen(frozen)
+        super()._set_frozen(frozen)
 
     def _param_pairs(self):
         return [p for m in self.modules for p in m._param_pairs()]

@@ -61,7 +61,8 @@ class MSECriterion(Criterion):
     """Mean squared error, ``sum((x - t)**2) / n`` (``n`` = number of elements) when
     ``size_average``, else the plain sum.  Gradient ``2 (x - t) / n``.
 
-    Shapes: ``input`` and ``target`` of the same (any) shape.
+    Shapes: ``input`` and ``target`` of the same (any) shape, size-1 axes aside (BigDL
+    pairs equal element counts: an (N, 1) output takes N regression labels).
 
     Examples
     --------
@@ -76,8 +77,11 @@ class MSECriterion(Criterion):
     def _target(self, target, x):
         t = super()._target(target, x)
         if t.shape != x.shape:
-            raise ValueError(f"MSECriterion: expected target of shape {x.shape} (the input's), "
-                             f"got {t.shape}")
+            squeeze = [d for d in t.shape if d != 1], [d for d in x.shape if d != 1]
+            if squeeze[0] != squeeze[1]:
+                raise ValueError(f"MSECriterion: expected target of shape {x.shape} (the "
+                                 f"input's, size-1 axes aside), got {t.shape}")
+            t = t.reshape(x.shape)  # e.g. 1-D regression labels for an (N, 1) output
         return t
 
     def _norm(self, x):

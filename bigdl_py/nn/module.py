@@ -42,6 +42,7 @@ class Module:
         self._tensors = {}
         self._scale_w = 1.0
         self._scale_b = 1.0
+        self._frozen = None  # (scale_w, scale_b) before freeze(), None when not frozen
 
     # ---- the three phases --------------------------------------------------------
     def update_output(self, input):
@@ -113,7 +114,14 @@ class Module:
         self._training = True
         return self
 
-    def evaluate(self):
+    def evaluate(self, *args, **kwargs):
+        """``evaluate()``: evaluation mode, returns self.  ``evaluate(X, y, batch_size=32,
+        val_methods=None)`` or ``evaluate(rdd_of_samples, batch_size=32,
+        val_methods=None)``: test the model (see ``bigdl_py.optim.evaluator.evaluate``),
+        returning a list of ``EvaluatedResult``; the mode is restored afterwards."""
+        if args or kwargs:
+            from ..optim.evaluator import evaluate
+            return evaluate(self, *args, **kwargs)
         self._training = False
         return self
 
@@ -183,6 +191,69 @@ class Module:
         """Scale of the bias-gradient accumulation (BigDL's ``scaleB``): a finite number."""
         self._scale_b = check_finite(scale, type(self).__name__, "scale_b")
         return self
+
+    def set_seed(self, seed=123):
+        """Seed the global ``RNG`` (BigDL's ``RandomGenerator.RNG.setSeed``: global, not
+        per layer); returns self."""
+        from ..random import RNG
+        RNG.set_seed(seed)
+        return self
+
+    def freeze(self, names=None):
+        """Freeze this module (``names=None``) or the sub-modules called ``names`` (a name
+        or a list of names): their gradient scales become 0, so they accumulate no
+        parameter gradient (the gradient w.r.t. the input still flows) and the optim
+        methods leave their weights where they are (BigDL's weight decay would still move
+        them).  Returns self; an unknown name is a ValueError and nothing is frozen.
+
+        Examples
+        --------
+        >>> from bigdl_py.nn import Linear, Sequential
+        >>> model = Sequential(Linear(2, 2).set_name("fc1"), Linear(2, 1).set_name("fc2"))
+        >>> model.freeze("fc1").modules[0].is_frozen(), model.modules[1].is_frozen()
+        (True, False)
+        """
+        for m in self._find(names, "freeze"):
+            m._set_frozen(True)
+        return self
+
+    def unfreeze(self, names=None):
+        """Undo ``freeze`` on this module or the sub-modules called ``names`` (the scales
+        are restored); returns self."""
+        for m in self._find(names, "unfreeze"):
+            m._set_frozen(False)
+        return self
+
+    def is_frozen(self):
+        return self._frozen is not None
+
+    def _set_frozen(self, frozen):
+        """Freeze or unfreeze this module (a container also its children)."""
+        if frozen and self._frozen is None:
+            self._frozen = (self._scale_w, self._scale_b)
+            self._scale_w = self._scale_b = 0.0
+        elif not frozen and self._frozen is not None:
+            self._scale_w, self._scale_b = self._frozen
+            self._frozen = None
+
+    def _find(self, names, what):
+        """[self] for None, else the modules (self or nested) with those names."""
+        if names is None:
+            return [self]
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+            raise TypeError(f"{type(self).__name__}.{what}: expected a name or a list of "
+                            f"names, got {names!r}")
+        from .container import walk
+        by_name = {}
+        for m in walk(self):
+            by_name.setdefault(m.name(), m)
+        missing = [n for n in names if n not in by_name]
+        if missing:
+            raise ValueError(f"{type(self).__name__}.{what}: expected names of modules in "
+                             f"this model, got {missing[0]!r} (cannot match module named "
+                             f"{missing[0]})")
+        return [by_name[n] for n in names]
 
     def reset(self):
         """Re-draw the initial parameters (no-op without parameters)."""

@@ -177,7 +177,7 @@ class DistriOptimizer(LocalOptimizer):
             grad, loss, _, parts = self._run(fn, state["neval"])
             div = parts if self._averages else 1
             tasks.set_flat(self.model, grad, which=1, divisor=div)
-            om.optimize(pairs)
+            om.optimize(pairs, self._frozen)
             return loss / div, self.batch_size, 1
         fn = functools.partial(tasks.local_sgd_partition, self._job_b, om.state["evalCounter"])
         weights, loss, parts = self._run(fn, state["neval"])

@@ -51,14 +51,20 @@ class OptimMethod:
         self.state = {"epoch": 1, "neval": 1, "evalCounter": 0}
         self._buffers = []  # per parameter: {name: ndarray}
 
-    def optimize(self, pairs):
+    def optimize(self, pairs, frozen=None):
         """One step: update every parameter in place from its gradient; returns self.
 
         Everything is checked first (:meth:`_prepare_step`): a bad pair or buffer raises
-        before any parameter, buffer or counter changes.
+        before any parameter, buffer or counter changes.  ``frozen`` (one bool per pair,
+        e.g. from ``module.freeze``) leaves those parameters and their state untouched
+        (weight decay does not move them either).
         """
         pairs = self._prepare_step(pairs)
-        self._step(pairs, self._buffers)
+        if frozen is not None and any(frozen):
+            keep = [i for i, f in enumerate(frozen) if not f]
+            self._step([pairs[i] for i in keep], [self._buffers[i] for i in keep])
+        else:
+            self._step(pairs, self._buffers)
         self.state["evalCounter"] += 1
         return self
 

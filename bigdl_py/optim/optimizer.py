@@ -61,6 +61,15 @@ def _dataset(X, Y, owner, what):
     return x, y
 
 
+def frozen_mask(model):
+    """One bool per ``model._param_pairs()`` entry: the parameter belongs to a frozen
+    module (``Module.freeze``), so the optim method leaves it alone; None if none is."""
+    from ..nn.container import walk
+    frozen = {id(w) for m in walk(model) if getattr(m, "_frozen", None) is not None
+              for w, _ in m._param_pairs()}
+    return [id(w) in frozen for w, _ in model._param_pairs()] if frozen else None
+
+
 class Optimizer:
     """BigDL's entry point: ``Optimizer.create(model, training_set=(X, y), criterion,
     end_trigger=MaxEpoch(1), batch_size=32, optim_method=SGD())``."""
@@ -141,10 +150,23 @@ class LocalOptimizer:
         self.end_trigger = end_trigger
         return self
 
-    def set_validation(self, batch_size, X_val, Y_val, trigger=None, val_method=None):
+    def set_validation(self, batch_size, X_val, Y_val=None, trigger=None, val_method=None):
         """Validate on ``(X_val, Y_val)`` in evaluation mode whenever ``trigger`` fires
-        (default ``EveryEpoch()``) with ``val_method`` (default ``[Top1Accuracy()]``)."""
+        (default ``EveryEpoch()``) with ``val_method`` (default ``[Top1Accuracy()]``).
+        The data may also be one tuple: ``set_validation(bs, (X_val, Y_val), trigger,
+        val_method)``."""
         owner = "Optimizer.set_validation"
+        if isinstance(X_val, tuple) and len(X_val) == 2 and \
+                (Y_val is None or isinstance(Y_val, Trigger)):
+            if Y_val is not None:  # positional: (bs, (X, y), trigger, val_method)
+                if val_method is not None:
+                    raise TypeError(f"{owner}: expected (batch_size, (X_val, Y_val), trigger, "
+                                    "val_method), got one argument too many")
+                trigger, val_method = Y_val, trigger
+            X_val, Y_val = X_val
+        elif Y_val is None:
+            raise TypeError(f"{owner}: expected Y_val, or (X_val, Y_val) as one tuple, got "
+                            f"no labels")
         trigger, methods = _validation_args(trigger, val_method, owner)
         X, Y = _dataset(X_val, Y_val, owner, "validation")
         self._validation = (_batch_size(batch_size, owner), X, Y, trigger, methods)
@@ -222,7 +244,7 @@ class LocalOptimizer:
         grad = crit.backward(out, yb)
         model.zero_grad_parameters()
         model.backward(xb, grad)
-        self.optim_method.optimize(model._param_pairs())
+        self.optim_method.optimize(model._param_pairs(), self._frozen)
         return loss, len(idx), 1
 
     def _validation_results(self, bs, X, Y, methods):
@@ -245,6 +267,7 @@ class LocalOptimizer:
         pos = state.get("recordsProcessedThisEpoch", 0)
         pos = pos if isinstance(pos, int) and 0 <= pos < n else 0
         bar = None
+        self._frozen = frozen_mask(model)
         try:
             self._prepare()
             while not self.end_trigger(state):

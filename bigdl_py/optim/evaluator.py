@@ -1,0 +1,158 @@
+"""``module.evaluate(data, ...)``: test a model on arrays or on an RDD of Samples (BigDL's
+``Evaluator.test``), returning one ``EvaluatedResult`` per validation method.
+
+BigDL leaves the model in evaluation mode afterwards; here the mode is restored.  The RDD
+form runs one Spark job: each partition scores its Samples in evaluation mode in chunks of
+``batch_size`` and the driver adds the partial results (``treeAggregate``).
+"""
+import copy
+import functools
+
+import numpy as np
+
+from ..nn._validate import to_array
+from ..utils.spark import is_rdd
+from .validation import Top1Accuracy, ValidationMethod
+
+__all__ = ["EvaluatedResult", "evaluate"]
+
+
+class EvaluatedResult:
+    """One validation method's result: ``result`` (the value, e.g. the accuracy),
+    ``total_num`` (records scored) and ``method`` (its name, e.g. ``"Top1Accuracy"``)."""
+
+    def __init__(self, result, total_num, method):
+        self.result, self.total_num, self.method = result, total_num, method
+
+    def __str__(self):
+        return (f"Evaluated result: {self.result}, total_num: {self.total_num}, "
+                f"method: {self.method}")
+
+    __repr__ = __str__
+
+
+def method_name(method):
+    """BigDL's ``toString`` of a validation method (also the summary tag)."""
+    return type(method).__name__
+
+
+def _methods(val_methods, owner):
+    methods = [Top1Accuracy()] if val_methods is None else val_methods
+    if isinstance(methods, ValidationMethod):
+        methods = [methods]
+    if not isinstance(methods, (list, tuple)) or not methods or \
+            not all(isinstance(m, ValidationMethod) for m in methods):
+        raise TypeError(f"{owner}: expected a non-empty list of validation methods, got "
+                        f"{val_methods!r}")
+    return list(methods)
+
+
+def _batch(batch_size, owner):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise ValueError(f"{owner}: expected batch_size to be an int >= 1, got {batch_size!r}")
+    return int(batch_size)
+
+
+def score_batches(model, X, y, batch_size, methods):
+    """Summed result per method over ``X, y`` in chunks of ``batch_size`` (the model's
+    mode is the caller's business)."""
+    results = None
+    for i in range(0, len(X), batch_size):
+        out = model.forward(X[i:i + batch_size])
+        r = [m(out, y[i:i + batch_size]) for m in methods]
+        results = r if results is None else [a + b for a, b in zip(results, r)]
+    return results
+
+
+def evaluate(model, data, *args, **kwargs):
+    """Test ``model``: ``evaluate(model, X, y, batch_size=32, val_methods=None)`` or
+    ``evaluate(model, rdd, batch_size=32, val_methods=None)``; ``val_methods`` defaults to
+    ``[Top1Accuracy()]``.  Returns ``[EvaluatedResult(value, count, name), ...]`` and
+    restores the model's mode.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bigdl_py.nn import Identity
+    >>> from bigdl_py.optim import Top1Accuracy
+    >>> X, y = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), np.array([2, 1, 1])
+    >>> Identity().evaluate(X, y, 2, [Top1Accuracy()])
+    [Evaluated result: 0.6666666666666666, total_num: 3, method: Top1Accuracy]
+    """
+    owner = f"{type(model).__name__}.evaluate"
+    if is_rdd(data):
+        return _evaluate_rdd(model, data, *args, **kwargs)
+    return _evaluate_arrays(model, data, *args, owner=owner, **kwargs)
+
+
+def _evaluate_arrays(model, X, y, batch_size=32, val_methods=None, *, owner):
+    from .optimizer import _dataset
+    methods, batch_size = _methods(val_methods, owner), _batch(batch_size, owner)
+    X, y = _dataset(X, y, owner, "test")
+    dtypes = {w.dtype for w, _ in model._param_pairs()}
+    if len(dtypes) == 1:
+        X, _ = to_array(X, owner, dtypes.pop(), "X")
+    was_training = model.is_training()
+    model.evaluate()
+    try:
+        results = score_batches(model, X, y, batch_size, methods)
+    finally:
+        if was_training:
+            model.training()
+    return _wrap(results, methods)
+
+
+def _wrap(results, methods):
+    return [EvaluatedResult(r.value, r.count, method_name(m)) for r, m in zip(results, methods)]
+
+
+def _evaluate_rdd(model, rdd, batch_size=32, val_methods=None):
+    owner = f"{type(model).__name__}.evaluate"
+    methods, batch_size = _methods(val_methods, owner), _batch(batch_size, owner)
+    sc = rdd.context
+    job = sc.broadcast((copy.deepcopy(model).clear_state(), methods))
+    try:
+        fn = functools.partial(evaluate_partition, job, batch_size)
+        results = rdd.mapPartitions(fn).treeAggregate(None, _add, _add)
+    finally:
+        job.destroy()
+    if results is None:
+        raise ValueError(f"{owner}: expected an RDD with at least one Sample, got an empty "
+                         "RDD")
+    return _wrap(results, methods)
+
+
+def _add(a, b):
+    """treeAggregate's seqOp/combOp: per-method sums (None is the empty sum)."""
+    if a is None or b is None:
+        return b if a is None else a
+    return [x + y for x, y in zip(a, b)]
+
+
+def evaluate_partition(job_b, batch_size, records):
+    """mapPartitions: this partition's Samples in chunks of ``batch_size`` in evaluation
+    mode -> [summed result per method] (nothing for an empty partition)."""
+    from ..utils.sample import Sample
+    model, methods = job_b.value
+    model.evaluate()
+    results, chunk = None, []
+
+    def flush():
+        X = np.stack([s.features for s in chunk])
+        y = np.stack([s.label for s in chunk])
+        r = score_batches(model, X, y, len(chunk), methods)
+        chunk.clear()
+        return r if results is None else [a + b for a, b in zip(results, r)]
+
+    for i, s in enumerate(records):
+        if not isinstance(s, Sample):
+            raise TypeError(f"evaluate: expected an RDD of bigdl_py.utils.Sample, got a "
+                            f"{type(s).__name__} (record {i} of a partition)")
+        chunk.append(s)
+        if len(chunk) == batch_size:
+            results = flush()
+    if chunk:
+        results = flush()
+    if results is not None:
+        yield results

@@ -1,0 +1,48 @@
+"""Training features on Spark (SPEC §11): ``module.evaluate`` on an RDD of Samples and the
+summaries the distributed optimizer writes.  Uses the session's SparkContext when one is
+running (tests/test_spark.py starts ``local[2]``), else starts it."""
+import numpy as np
+import pytest
+
+pyspark = pytest.importorskip("pyspark")
+
+import bigdl_py  # noqa: E402
+from bigdl_py.nn import Linear, LogSoftMax, Sequential  # noqa: E402
+from bigdl_py.optim import Loss, Top1Accuracy  # noqa: E402
+from bigdl_py.utils import Sample, get_spark_context  # noqa: E402
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(scope="module")
+def sc():
+    context = get_spark_context("local[2]", app_name="bigdl_py tests")
+    context.setLogLevel("ERROR")
+    return context  # stopped by test_spark's session fixture or at exit
+
+
+def _data(n=23, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, 5)).astype(np.float32), rng.integers(1, 4, n)
+
+
+def _model():
+    bigdl_py.RNG.set_seed(4)
+    return Sequential(Linear(5, 3), LogSoftMax())
+
+
+def test_evaluate_on_an_rdd_equals_arrays(sc):
+    X, y = _data()
+    rdd = sc.parallelize([Sample.from_ndarray(a, b) for a, b in zip(X, y)], 3)
+    model = _model()
+    methods = [Top1Accuracy(), Loss()]
+    on_rdd = model.evaluate(rdd, 4, methods)
+    local = model.evaluate(X, y, 4, methods)
+    assert model.is_training()
+    assert [r.method for r in on_rdd] == ["Top1Accuracy", "Loss"]
+    assert [r.total_num for r in on_rdd] == [23, 23]
+    assert on_rdd[0].result == local[0].result
+    assert on_rdd[1].result == pytest.approx(local[1].result, rel=1e-6)
+    with pytest.raises(ValueError, match="Sequential.evaluate: expected an RDD with at least "
+                                         "one Sample"):
+        model.evaluate(sc.parallelize([], 2), 4, methods)
