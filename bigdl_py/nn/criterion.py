@@ -9,13 +9,14 @@ import numbers
 import numpy as np
 
 from ..tensor import Tensor
+from ._bigdl_type import BigDLType
 from ._validate import to_array
 from .activation import _LastAxis
 
 __all__ = ["Criterion", "MSECriterion", "ClassNLLCriterion", "CrossEntropyCriterion"]
 
 
-class Criterion:
+class Criterion(metaclass=BigDLType):
     """Base of the criteria: a subclass writes ``update_output(x, t) -> float`` and
     ``update_grad_input(x, t) -> ndarray`` on converted arrays (see ``_target``)."""
 
@@ -51,6 +52,19 @@ class Criterion:
     __str__ = __repr__
 
 
+def paired_target(t, x, owner):
+    """``t`` shaped like ``x``: as it is when the shapes are equal, reshaped when they
+    differ only by size-1 axes (BigDL pairs an ``(N, 1)`` output with an ``(N,)`` target);
+    anything else is a ValueError (BigDL's pairing by element count hides bugs)."""
+    if t.shape == x.shape:
+        return t
+    if [d for d in t.shape if d != 1] != [d for d in x.shape if d != 1]:
+        raise ValueError(f"{owner}: expected target of shape {x.shape} (the input's, size-1 "
+                         f"axes aside), "
+                         f"got {t.shape}")
+    return t.reshape(x.shape)
+
+
 def _check_bool(value, owner, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{owner}: expected {name} to be a bool, got {value!r}")
@@ -61,8 +75,8 @@ class MSECriterion(Criterion):
     """Mean squared error, ``sum((x - t)**2) / n`` (``n`` = number of elements) when
     ``size_average``, else the plain sum.  Gradient ``2 (x - t) / n``.
 
-    Shapes: ``input`` and ``target`` of the same (any) shape, size-1 axes aside (BigDL
-    pairs equal element counts: an (N, 1) output takes N regression labels).
+    Shapes: ``input`` and ``target`` of the same (any) shape, or shapes that differ only
+    by size-1 axes (an ``(N, 1)`` output with ``(N,)`` targets).
 
     Examples
     --------
@@ -75,14 +89,7 @@ class MSECriterion(Criterion):
         self.size_average = _check_bool(size_average, "MSECriterion", "size_average")
 
     def _target(self, target, x):
-        t = super()._target(target, x)
-        if t.shape != x.shape:
-            squeeze = [d for d in t.shape if d != 1], [d for d in x.shape if d != 1]
-            if squeeze[0] != squeeze[1]:
-                raise ValueError(f"MSECriterion: expected target of shape {x.shape} (the "
-                                 f"input's, size-1 axes aside), got {t.shape}")
-            t = t.reshape(x.shape)  # e.g. 1-D regression labels for an (N, 1) output
-        return t
+        return paired_target(super()._target(target, x), x, "MSECriterion")
 
     def _norm(self, x):
         return x.size if self.size_average else 1
@@ -237,3 +244,11 @@ class CrossEntropyCriterion(ClassNLLCriterion):
     def __repr__(self):
         w = None if self.weights is None else self.weights.tolist()
         return f"CrossEntropyCriterion(weights={w}, size_average={self.size_average})"
+
+
+from .criterion_extra import (AbsCriterion, BCECriterion, KLDCriterion,  # noqa: E402
+                              ParallelCriterion, SmoothL1Criterion)
+from .._bigdl_paths import reexport  # noqa: E402  (BigDL's bigdl.nn.criterion path)
+
+__getattr__, __dir__, __all__ = reexport(__name__, "criterion", __all__ + [
+    "AbsCriterion", "BCECriterion", "KLDCriterion", "ParallelCriterion", "SmoothL1Criterion"])

@@ -1,3 +1,4 @@
-"""BigDL Python's ``bigdl.nn.layer`` import path: every layer of ``bigdl_py.nn``."""
-from . import *  # noqa: F401,F403
-from . import __all__  # noqa: F401
+"""BigDL's ``bigdl.nn.layer`` path: bigdl_py's layers by BigDL's names (see ``bigdl_py._bigdl_paths``)."""
+from .._bigdl_paths import reexport
+
+__getattr__, __dir__, __all__ = reexport(__name__, "layer")

@@ -10,12 +10,13 @@ import secrets
 import numpy as np
 
 from ..tensor import Tensor
+from ._bigdl_type import BigDLType
 from ._validate import check_finite, check_same_shape, to_array
 
 __all__ = ["Module"]
 
 
-class Module:
+class Module(metaclass=BigDLType):
     """Base of every layer and container.
 
     Parameter layers set ``self.weight``/``self.bias`` and ``self.grad_weight``/

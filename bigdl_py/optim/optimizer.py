@@ -337,3 +337,8 @@ class LocalOptimizer:
                              "records_per_second": rate, "seconds": seconds,
                              "validation": validation})
         Progress.report(line)
+
+
+from .._bigdl_paths import reexport  # noqa: E402  (BigDL's bigdl.optim.optimizer path)
+
+__getattr__, __dir__, __all__ = reexport(__name__, "optimizer", __all__)

@@ -2,7 +2,7 @@
 
 Importing this package never imports pyspark; ``get_spark_context`` imports it when called.
 """
-from .sample import Sample
+from .sample import JTensor, Sample
 from .spark import get_spark_context, is_rdd
 
-__all__ = ["Sample", "get_spark_context", "is_rdd"]
+__all__ = ["Sample", "JTensor", "get_spark_context", "is_rdd"]

@@ -1,7 +1,7 @@
 """``Sample``: one training record (features and label), as BigDL's ``Sample``."""
 import numpy as np
 
-__all__ = ["Sample"]
+__all__ = ["Sample", "JTensor"]
 
 
 class Sample:
@@ -58,3 +58,28 @@ def _numeric(value, what, to_float):
     if to_float and arr.dtype.kind != "f" or arr.dtype == np.float16:
         arr = arr.astype(np.float32)
     return arr
+
+
+class JTensor(np.ndarray):
+    """BigDL's JTensor as a numpy array: ``JTensor.from_ndarray(a)`` views ``a`` (no copy)
+    and ``t.to_ndarray()`` gives a plain ndarray back, so BigDL code that passes JTensors
+    around (``sample.features[0].to_ndarray()``) runs unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = JTensor.from_ndarray(np.arange(3.0))
+    >>> t.to_ndarray()
+    array([0., 1., 2.])
+    """
+
+    @classmethod
+    def from_ndarray(cls, a_ndarray, bigdl_type="float"):
+        """A JTensor viewing ``a_ndarray`` (None stays None, as in BigDL)."""
+        if a_ndarray is None:
+            return None
+        return np.asarray(a_ndarray).view(cls)
+
+    def to_ndarray(self):
+        """This tensor as a plain ndarray (a view)."""
+        return self.view(np.ndarray)

@@ -8,6 +8,9 @@ __all__ = ["get_spark_context", "is_rdd"]
 def get_spark_context(master="local[*]", app_name="bigdl_py", conf=None):
     """The active SparkContext, or a new one for ``master`` when none is running.
 
+    BigDL's form ``get_spark_context(spark_conf)`` works too: a ``SparkConf`` as the
+    first argument is used as it is (plus the settings below where it has none).
+
     Before creating a context this sets, when unset, ``PYSPARK_PYTHON`` and
     ``PYSPARK_DRIVER_PYTHON`` to this interpreter (so workers can import bigdl_py) and
     ``SPARK_LOCAL_IP=127.0.0.1``; the new context has the web UI and the console progress
@@ -35,13 +38,27 @@ def get_spark_context(master="local[*]", app_name="bigdl_py", conf=None):
     active = SparkContext._active_spark_context
     if active is not None:
         return active
-    settings = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
-    settings.update(worker_env())
+    if isinstance(master, SparkConf):  # BigDL's get_spark_context(conf)
+        spark_conf = master
+        for key, value in spark_settings().items():
+            spark_conf.setIfMissing(key, str(value))
+        spark_conf.setIfMissing("spark.master", "local[*]")
+        spark_conf.setIfMissing("spark.app.name", app_name)
+        return SparkContext.getOrCreate(spark_conf)
+    settings = spark_settings()
     settings.update(conf or {})
     spark_conf = SparkConf().setMaster(master).setAppName(app_name)
     for key, value in settings.items():
         spark_conf.set(key, str(value))
     return SparkContext.getOrCreate(spark_conf)
+
+
+def spark_settings():
+    """The Spark settings bigdl_py gives a context it creates: web UI and console
+    progress bar off, and ``worker_env()``."""
+    settings = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
+    settings.update(worker_env())
+    return settings
 
 
 def worker_env():

@@ -1,0 +1,1 @@
+"""BigDL 2.x's ``bigdl.dllib.nn`` package path."""

@@ -1,0 +1,4 @@
+"""BigDL 2.x's ``bigdl.dllib.optim.optimizer`` path (see ``bigdl_py._bigdl_paths``)."""
+from ..._bigdl_paths import reexport
+
+__getattr__, __dir__, __all__ = reexport(__name__, "optimizer")

@@ -1,0 +1,4 @@
+"""BigDL's ``bigdl.nn.initialization_method`` path (see ``bigdl_py._bigdl_paths``)."""
+from .._bigdl_paths import reexport
+
+__getattr__, __dir__, __all__ = reexport(__name__, "initialization_method")

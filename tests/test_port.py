@@ -1,0 +1,117 @@
+"""BigDL's module paths and bootstrap calls under bigdl_py (SPEC §12): star imports bring
+BigDL's names, names bigdl_py lacks fail on use (never at import), bootstrap calls work
+without Spark, constructors accept bigdl_type."""
+import importlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import bigdl_py
+import bigdl_py.nn
+import bigdl_py.optim
+from bigdl_py._bigdl_paths import Missing
+
+PATHS = ["bigdl_py.nn.layer", "bigdl_py.nn.criterion", "bigdl_py.nn.initialization_method",
+         "bigdl_py.optim.optimizer", "bigdl_py.util.common", "bigdl_py.dllib.nn.layer",
+         "bigdl_py.dllib.nn.criterion", "bigdl_py.dllib.nn.initialization_method",
+         "bigdl_py.dllib.optim.optimizer", "bigdl_py.dllib.utils.common",
+         "bigdl_py.dllib.nncontext"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_star_import_brings_bigdl_names_and_leaks(path):
+    ns = {}
+    exec(f"from {path} import *", ns)
+    assert ns["np"] is np and ns["sys"] is sys and "os" in ns
+    mod = importlib.import_module(path)
+    assert set(mod.__all__) <= set(ns)
+
+
+def test_paths_resolve_to_the_one_definition():
+    from bigdl_py.dllib.nn import layer as l2
+    from bigdl_py.nn import layer as l0
+    from bigdl_py.dllib.optim import optimizer as o2
+    from bigdl_py.dllib.utils import common as c2
+    from bigdl_py.util import common as c0
+    assert l0.Linear is l2.Linear is bigdl_py.nn.Linear
+    assert l0.Layer is bigdl_py.nn.Module
+    assert o2.SGD is bigdl_py.optim.SGD and o2.MaxEpoch is bigdl_py.optim.MaxEpoch
+    assert o2.Optimizer is bigdl_py.optim.Optimizer
+    assert c0.Sample is c2.Sample is bigdl_py.utils.Sample
+    assert o2.Sample is c0.Sample  # 0.x's optimizer star-imports util.common
+    assert c0.RNG is bigdl_py.RNG
+    from bigdl_py.dllib.nn.criterion import AbsCriterion
+    assert AbsCriterion is bigdl_py.nn.criterion.AbsCriterion
+
+
+def test_missing_name_fails_on_use_naming_it():
+    from bigdl_py.dllib.nn.layer import BinaryTreeLSTM
+    assert isinstance(BinaryTreeLSTM, Missing)
+    with pytest.raises(NotImplementedError,
+                       match=r"bigdl_py\.dllib\.nn\.layer\.BinaryTreeLSTM \(BigDL's "
+                             r"BinaryTreeLSTM\) is not implemented by bigdl_py"):
+        BinaryTreeLSTM(3, 4)
+    with pytest.raises(NotImplementedError, match="BinaryTreeLSTM"):
+        BinaryTreeLSTM.some_static_method
+    with pytest.raises(ImportError):
+        exec("from bigdl_py.nn.layer import NotABigDLName", {})
+
+
+def test_bootstrap_calls_without_a_spark_context(tmp_path):
+    from bigdl_py.dllib.nncontext import (get_node_and_core_number, init_engine,
+                                          redire_spark_logs, set_optimizer_version,
+                                          show_bigdl_info_logs)
+    from bigdl_py.dllib.utils.common import get_optimizer_version, to_list
+    assert init_engine() is None
+    assert get_node_and_core_number() == (1, bigdl_py.get_num_threads())
+    show_bigdl_info_logs()
+    set_optimizer_version("optimizerv2")
+    assert get_optimizer_version() == "optimizerV2"
+    set_optimizer_version("optimizerV1")
+    with pytest.raises(ValueError, match="set_optimizer_version: expected 'optimizerV1' or "
+                                         "'optimizerV2', got 'v3'"):
+        set_optimizer_version("v3")
+    assert to_list(1) == [1] and to_list([1]) == [1]
+    assert redire_spark_logs(log_path=str(tmp_path / "spark.log")) == str(tmp_path / "spark.log")
+
+
+def test_script_without_pyspark_trains_locally(tmp_path):
+    """A BigDL-style script that calls the bootstrap helpers but trains on arrays runs
+    with pyspark unavailable; asking for a SparkContext names the extra."""
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import sys\n"
+        "sys.modules['pyspark'] = None  # pyspark not installed\n"
+        "from bigdl_py.nn.layer import *\n"
+        "from bigdl_py.nn.criterion import *\n"
+        "from bigdl_py.optim.optimizer import *\n"
+        "from bigdl_py.util.common import *\n"
+        "init_engine()\n"
+        "show_bigdl_info_logs()\n"
+        "X = np.random.default_rng(0).standard_normal((64, 3)).astype('float32')\n"
+        "y = X @ np.float32([1, -2, 0.5])\n"
+        "model = Sequential().add(Linear(3, 1))\n"
+        "opt = Optimizer.create(model, (X, y.reshape(-1, 1)), MSECriterion(), MaxEpoch(2), 16,"
+        " SGD(0.1))\n"
+        "opt.optimize()\n"
+        "try:\n"
+        "    create_spark_conf()\n"
+        "except ImportError as e:\n"
+        "    print('IMPORTERROR', e)\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "IMPORTERROR" in out.stdout and "bigdl_py[spark]" in out.stdout
+
+
+def test_bigdl_type_on_layers():
+    from bigdl_py.nn.layer import Dropout, Linear
+    assert Linear(3, 2, bigdl_type="double").weight.dtype == np.float64
+    assert Linear(3, 2, bigdl_type="float").weight.dtype == np.float32
+    assert Linear(3, 2, True, bigdl_type="double").bias.dtype == np.float64
+    assert Dropout(0.3, bigdl_type="double").get_p() == pytest.approx(0.3)
+    with pytest.raises(ValueError, match="Linear: expected bigdl_type 'float' or 'double', "
+                                         "got 'int'"):
+        Linear(3, 2, bigdl_type="int")
