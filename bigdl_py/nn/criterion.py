@@ -60,8 +60,7 @@ def paired_target(t, x, owner):
         return t
     if [d for d in t.shape if d != 1] != [d for d in x.shape if d != 1]:
         raise ValueError(f"{owner}: expected target of shape {x.shape} (the input's, size-1 "
-                         f"axes aside), "
-                         f"got {t.shape}")
+                         f"axes aside), got {t.shape}")
     return t.reshape(x.shape)
 
 
