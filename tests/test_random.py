@@ -142,15 +142,6 @@ def test_bernoulli_rate(p, dtype):
     assert abs(out.mean() - p) <= Z * np.sqrt(p * (1 - p) / N)
 
 
-def test_openmp_build():
-    # a normal build on this machine (gcc) must have OpenMP; BIGDL_PY_ALLOW_SERIAL=1 opts out
-    if os.environ.get("BIGDL_PY_ALLOW_SERIAL") == "1":
-        pytest.skip("serial build explicitly allowed")
-    assert bigdl_py.openmp_enabled()
-    from bigdl_py import _openmp
-    assert _openmp.threads_used(2) == 2
-
-
 def test_thread_setting():
     with pytest.raises(ValueError, match="set_num_threads: expected a positive int, got 0"):
         bigdl_py.set_num_threads(0)
