@@ -128,3 +128,64 @@ def test_bigdl_type_on_layers():
     with pytest.raises(ValueError, match="Linear: expected bigdl_type 'float' or 'double', "
                                          "got 'int'"):
         Linear(3, 2, bigdl_type="int")
+
+
+def test_size_one_axes_leniency_for_weights():
+    from bigdl_py.nn import Linear
+    m = Linear(4, 2, init_bias=np.ones((1, 2)))
+    np.testing.assert_array_equal(m.bias, [1, 1])
+    m.set_weights([np.ones((1, 2, 4)), np.zeros((2, 1))])
+    np.testing.assert_array_equal(m.weight, np.ones((2, 4)))
+    assert m.bias.shape == (2,)
+    with pytest.raises(ValueError, match=r"Linear: expected weights of shape \(2, 4\), got "
+                                         r"\(4, 2\)"):
+        m.set_weights([np.ones((4, 2)), np.zeros(2)])  # a transpose stays an error
+    np.testing.assert_array_equal(m.weight, np.ones((2, 4)))  # unchanged
+
+
+def test_bigdl_0x_optimizer_constructor_and_setters(tmp_path):
+    from bigdl_py.nn.criterion import MSECriterion
+    from bigdl_py.nn.layer import Linear, Sequential
+    from bigdl_py.optim.optimizer import (SGD, EveryEpoch, LocalOptimizer, MaxEpoch,
+                                          Optimizer)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((32, 3)).astype(np.float32)
+    y = (X @ np.float32([1, 2, 3]))[:, None]
+    model = Sequential().add(Linear(3, 1))
+    opt = Optimizer(model=model, training_set=(X, y), criterion=MSECriterion(),
+                    optim_method=SGD(0.05), end_trigger=MaxEpoch(2), batch_size=8)
+    assert isinstance(opt, LocalOptimizer)
+    opt.set_checkpoint(EveryEpoch(), str(tmp_path), isOverWrite=False)
+    before = bigdl_py.get_num_threads()
+    opt2 = Optimizer.create(model, (X, y), MSECriterion(), MaxEpoch(1), 8, SGD(0.05), cores=1)
+    opt2.set_model(Sequential().add(Linear(3, 1))).set_criterion(MSECriterion())
+    opt2.set_traindata((X[:16], y[:16]), 4)
+    assert opt2.batch_size == 4 and len(opt2.X) == 16
+    opt2.optimize()
+    assert bigdl_py.get_num_threads() == before
+    opt.optimize()
+    # BigDL's order (trigger, path): one checkpoint per epoch of 4 iterations, named by
+    # the next iteration's number as in BigDL
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.5", "model.9", "optim.5",
+                                                           "optim.9"]
+    with pytest.raises(TypeError, match="Optimizer: expected one of training_rdd= or "
+                                        "training_set=, got neither"):
+        Optimizer(model=model, criterion=MSECriterion())
+    with pytest.raises(ValueError, match="Optimizer: expected cores >= 1, got 0"):
+        Optimizer.create(model, (X, y), MSECriterion(), cores=0)
+
+
+def test_persistence_aliases(tmp_path):
+    from bigdl_py.nn.layer import Linear, Model
+    m = Linear(3, 2).set_name("fc")
+    m.saveModel(str(tmp_path / "a.bigdl"))
+    m.save(str(tmp_path / "b.bigdl"))
+    for loaded in (Model.loadModel(str(tmp_path / "a.bigdl")),
+                   Model.load(str(tmp_path / "b.bigdl"))):
+        assert str(loaded) == str(m)
+        np.testing.assert_array_equal(loaded.weight, m.weight)
+    with pytest.raises(FileExistsError):
+        m.saveModel(str(tmp_path / "a.bigdl"))
+    m.saveModel(str(tmp_path / "a.bigdl"), over_write=True)
+    with pytest.raises(ValueError, match="Linear.saveModel: expected weightPath=None"):
+        m.saveModel(str(tmp_path / "c.bigdl"), str(tmp_path / "c.bin"))

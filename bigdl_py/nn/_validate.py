@@ -92,3 +92,16 @@ def check_same_shape(grad, ref, owner):
     if grad.shape != ref.shape:
         raise ValueError(f"{owner}: expected grad_output of shape {tuple(ref.shape)}, got "
                          f"{tuple(grad.shape)}")
+
+
+def fit_shape(arr, shape, owner, what, note=""):
+    """``arr`` with the shape ``shape``: as it is, or reshaped when the two shapes differ
+    only by size-1 axes (BigDL's leniency: ``(1, n)`` for ``(n,)``, an ``(N,)`` target for
+    an ``(N, 1)`` output).  Anything else -- a transposed array included -- is a ValueError
+    (BigDL copies by element count, which hides such bugs)."""
+    shape = tuple(shape)
+    if arr.shape == shape:
+        return arr
+    if [d for d in arr.shape if d != 1] != [d for d in shape if d != 1]:
+        raise ValueError(f"{owner}: expected {what} of shape {shape}{note}, got {arr.shape}")
+    return arr.reshape(shape)

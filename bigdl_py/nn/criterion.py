@@ -10,7 +10,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._bigdl_type import BigDLType
-from ._validate import to_array
+from ._validate import fit_shape, to_array
 from .activation import _LastAxis
 
 __all__ = ["Criterion", "MSECriterion", "ClassNLLCriterion", "CrossEntropyCriterion"]
@@ -53,15 +53,9 @@ class Criterion(metaclass=BigDLType):
 
 
 def paired_target(t, x, owner):
-    """``t`` shaped like ``x``: as it is when the shapes are equal, reshaped when they
-    differ only by size-1 axes (BigDL pairs an ``(N, 1)`` output with an ``(N,)`` target);
-    anything else is a ValueError (BigDL's pairing by element count hides bugs)."""
-    if t.shape == x.shape:
-        return t
-    if [d for d in t.shape if d != 1] != [d for d in x.shape if d != 1]:
-        raise ValueError(f"{owner}: expected target of shape {x.shape} (the input's, size-1 "
-                         f"axes aside), got {t.shape}")
-    return t.reshape(x.shape)
+    """``t`` shaped like ``x``; shapes that differ only by size-1 axes are paired (BigDL
+    pairs an ``(N, 1)`` output with an ``(N,)`` target), anything else is a ValueError."""
+    return fit_shape(t, x.shape, owner, "target", " (the input's, size-1 axes aside)")
 
 
 def _check_bool(value, owner, name):

@@ -11,7 +11,7 @@ from .. import _linear
 from ..optim.regularizer import Regularizer
 from ..parallel import get_num_threads
 from . import init as _init
-from ._validate import FLOATS, check_int, to_array
+from ._validate import FLOATS, check_int, fit_shape, to_array
 from .module import Module
 
 __all__ = ["Linear"]
@@ -61,10 +61,7 @@ class _Dense(Module):
         if value is None:
             return np.zeros(shape, self._dtype)
         arr, _ = to_array(value, type(self).__name__, self._dtype, what)
-        if arr.shape != shape:
-            raise ValueError(f"{type(self).__name__}: expected {what} of shape {shape}, got "
-                             f"{arr.shape}")
-        return arr.copy()
+        return fit_shape(arr, shape, type(self).__name__, what).copy()
 
     def reset(self):
         """Re-draw weight then bias with the init methods (BigDL: parameters given as

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._bigdl_type import BigDLType
-from ._validate import check_finite, check_same_shape, to_array
+from ._validate import check_finite, check_same_shape, fit_shape, to_array
 
 __all__ = ["Module"]
 
@@ -163,9 +163,7 @@ class Module(metaclass=BigDLType):
         new = []
         for (w, _), v in zip(pairs, weights):
             arr, _ = to_array(v, owner, w.dtype, "weights")
-            if arr.shape != w.shape:
-                raise ValueError(f"{owner}: expected weights of shape {w.shape}, got {arr.shape}")
-            new.append(arr)
+            new.append(fit_shape(arr, w.shape, owner, "weights"))
         for (w, _), arr in zip(pairs, new):
             w[...] = arr
         return self
@@ -305,6 +303,18 @@ class Module(metaclass=BigDLType):
         from .persist import save_model
         save_model(self, path, over_write)
         return self
+
+    def saveModel(self, modelPath, weightPath=None, over_write=False):
+        """BigDL's name for ``save_model`` (one file holds the weights too, so
+        ``weightPath`` must be None)."""
+        if weightPath is not None:
+            raise ValueError(f"{type(self).__name__}.saveModel: expected weightPath=None (a "
+                             f"bigdl_py model file holds the weights), got {weightPath!r}")
+        return self.save_model(modelPath, over_write)
+
+    def save(self, path, over_write=False):
+        """BigDL's name for ``save_model``."""
+        return self.save_model(path, over_write)
 
     # ---- naming and printing ----------------------------------------------------------
     def set_name(self, name):

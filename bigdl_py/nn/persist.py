@@ -220,7 +220,20 @@ def load_model(path):
         _set_rng_state(saved)
 
 
+def _load_bigdl(path, weight_path=None, bigdl_type="float"):
+    """BigDL's ``Model.loadModel(path)`` / ``Model.load(path)``: the same safe format as
+    ``load_model`` (one file holds architecture and weights, so ``weight_path`` must be
+    None)."""
+    if weight_path is not None:
+        raise ValueError(f"Model.loadModel: expected weight_path=None (a bigdl_py model file "
+                         f"holds the weights), got {weight_path!r}")
+    return load_model(path)
+
+
 class Model:
-    """BigDL's model loader: ``Model.load_model(path)`` (see :func:`load_model`)."""
+    """BigDL's model loader: ``Model.load_model(path)`` (see :func:`load_model`), also
+    under BigDL's names ``Model.loadModel(path)`` and ``Model.load(path)``."""
 
     load_model = staticmethod(load_model)
+    loadModel = staticmethod(_load_bigdl)
+    load = staticmethod(_load_bigdl)

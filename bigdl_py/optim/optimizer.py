@@ -13,10 +13,10 @@ import time
 import numpy as np
 
 from .. import _random
-from ..nn._validate import to_array
+from ..nn._validate import check_int, to_array
 from ..nn.criterion import Criterion
 from ..nn.module import Module
-from ..parallel import get_num_threads
+from ..parallel import get_num_threads, set_num_threads
 from ..random import RNG
 from ..utils.spark import is_rdd
 from ._progress import Progress
@@ -72,17 +72,34 @@ def frozen_mask(model):
 
 class Optimizer:
     """BigDL's entry point: ``Optimizer.create(model, training_set=(X, y), criterion,
-    end_trigger=MaxEpoch(1), batch_size=32, optim_method=SGD())``."""
+    end_trigger=MaxEpoch(1), batch_size=32, optim_method=SGD())``.
+
+    BigDL 0.x's constructor works too and returns what ``create`` returns:
+    ``Optimizer(model=..., training_rdd=..., criterion=..., optim_method=...,
+    end_trigger=..., batch_size=...)`` (``training_set=`` is accepted for
+    ``training_rdd=``).
+    """
+
+    def __new__(cls, model, training_rdd=None, criterion=None, end_trigger=None,
+                batch_size=32, optim_method=None, bigdl_type="float", *, training_set=None):
+        if (training_rdd is None) == (training_set is None):
+            raise TypeError("Optimizer: expected one of training_rdd= or training_set=, got "
+                            f"{'both' if training_set is not None else 'neither'}")
+        data = training_rdd if training_set is None else training_set
+        return cls.create(model, data, criterion, end_trigger, batch_size, optim_method)
 
     @staticmethod
     def create(model, training_set, criterion, end_trigger=None, batch_size=32,
-               optim_method=None):
+               optim_method=None, cores=None, bigdl_type="float"):
         """A ``LocalOptimizer`` for ``training_set=(X, y)`` (features along the first
-        axis, 1-based labels for classification criteria)."""
+        axis, 1-based labels for classification criteria), a ``DistriOptimizer`` for an
+        RDD of Samples.  ``cores`` (local mode) is the thread count used while training
+        (default: ``bigdl_py.get_num_threads()``); ``bigdl_type`` is BigDL's and changes
+        nothing (the model's parameters fix the dtype)."""
         if isinstance(training_set, tuple) and len(training_set) == 2:
             X, y = training_set
             return LocalOptimizer(X, y, model, criterion, end_trigger, batch_size,
-                                  optim_method)
+                                  optim_method, cores)
         if is_rdd(training_set):
             from .distri import DistriOptimizer
             return DistriOptimizer(model, training_set, criterion, end_trigger, batch_size,
@@ -116,9 +133,44 @@ class LocalOptimizer:
     """
 
     def __init__(self, X, Y, model, criterion, end_trigger=None, batch_size=32,
-                 optim_method=None):
+                 optim_method=None, cores=None, bigdl_type="float"):
         self._setup(model, criterion, end_trigger, batch_size, optim_method)
         self.X, self.Y = _dataset(X, Y, "Optimizer", "training")
+        self._cores = None if cores is None else check_int(cores, "Optimizer", "cores", 1)
+
+    def set_model(self, model):
+        """Train ``model`` instead (BigDL's ``set_model``)."""
+        if not isinstance(model, Module):
+            raise TypeError(f"Optimizer: expected a bigdl_py Module as model, got "
+                            f"{type(model).__name__}")
+        self.model = model
+        return self
+
+    def set_criterion(self, criterion):
+        """Train with ``criterion`` instead (BigDL's ``set_criterion``)."""
+        if not isinstance(criterion, Criterion):
+            raise TypeError(f"Optimizer: expected a bigdl_py criterion, got "
+                            f"{type(criterion).__name__}")
+        self.criterion = criterion
+        return self
+
+    def set_traindata(self, X, Y=None, batch_size=None):
+        """Train on other data: ``set_traindata((X, Y), batch_size)`` or
+        ``set_traindata(X, Y, batch_size)``; the batch size is kept when not given."""
+        if isinstance(X, tuple) and len(X) == 2 and not isinstance(Y, (np.ndarray, list)):
+            (X, Y), batch_size = X, Y if batch_size is None else batch_size
+        self.X, self.Y = _dataset(X, Y, "Optimizer.set_traindata", "training")
+        if batch_size is not None:
+            self.batch_size = _batch_size(batch_size, "Optimizer.set_traindata")
+        return self
+
+    def set_optim_method(self, optim_method):
+        """Train with ``optim_method`` instead (BigDL's ``set_optim_method``)."""
+        if not isinstance(optim_method, OptimMethod):
+            raise TypeError(f"Optimizer: expected an OptimMethod, got "
+                            f"{type(optim_method).__name__}")
+        self.optim_method = optim_method
+        return self
 
     def _setup(self, model, criterion, end_trigger, batch_size, optim_method):
         """Checks and attributes shared with ``DistriOptimizer``."""
@@ -172,13 +224,16 @@ class LocalOptimizer:
         self._validation = (_batch_size(batch_size, owner), X, Y, trigger, methods)
         return self
 
-    def set_checkpoint(self, path, trigger=None, over_write=True):
+    def set_checkpoint(self, path, trigger=None, over_write=True, *, isOverWrite=None):
         """Whenever ``trigger`` fires (default ``EveryEpoch()``), write
         ``model.<neval>`` and ``optim.<neval>`` into the folder ``path`` (created if
         needed; ``neval`` is the number of the next iteration, as in BigDL).  Each file is
         written atomically; with ``over_write=False`` an existing file is a
         FileExistsError.  Resume with ``Model.load_model``, ``OptimMethod.load`` and a new
-        ``Optimizer.create(...)``."""
+        ``Optimizer.create(...)``.  BigDL's order and keyword work too:
+        ``set_checkpoint(trigger, path, isOverWrite=True)``."""
+        if isOverWrite is not None:
+            over_write = isOverWrite
         if isinstance(path, Trigger) and isinstance(trigger, (str, os.PathLike)):
             path, trigger = trigger, path  # BigDL Python's order: (trigger, path)
         trigger = EveryEpoch() if trigger is None else trigger
@@ -268,6 +323,9 @@ class LocalOptimizer:
         pos = pos if isinstance(pos, int) and 0 <= pos < n else 0
         bar = None
         self._frozen = frozen_mask(model)
+        threads = get_num_threads()
+        if getattr(self, "_cores", None) is not None:
+            set_num_threads(self._cores)
         try:
             self._prepare()
             while not self.end_trigger(state):
@@ -299,6 +357,7 @@ class LocalOptimizer:
             if bar is not None:
                 bar.close()
             self._finish()
+            set_num_threads(threads)
             model.training() if was_training else model.evaluate()
         return model
 
