@@ -1,6 +1,12 @@
 """Public names of BigDL 2.4's Python modules (read from its source, tag v2.4.0), so the
 re-exported module paths offer what BigDL's offer: names that bigdl_py implements resolve
-to bigdl_py's objects, the rest fail on use with a message naming them (``_bigdl_paths``)."""
+to bigdl_py's objects, the rest fail on use with a message naming them (``_bigdl_paths``),
+and BigDL's numeric constants."""
+import sys
+
+INTMAX = 2147483647
+INTMIN = -2147483648
+DOUBLEMAX = sys.float_info.max  # BigDL's 1.7976931348623157E308: "not set" (SGD dampening)
 
 LAYER = (
     'Node', 'SharedStaticUtils', 'Layer', 'Container', 'Model', 'Attention',

@@ -189,3 +189,18 @@ def test_persistence_aliases(tmp_path):
     m.saveModel(str(tmp_path / "a.bigdl"), over_write=True)
     with pytest.raises(ValueError, match="Linear.saveModel: expected weightPath=None"):
         m.saveModel(str(tmp_path / "c.bigdl"), str(tmp_path / "c.bin"))
+
+
+def test_sgd_dampening_doublemax_means_momentum():
+    from bigdl_py.optim import DOUBLEMAX, SGD
+    from bigdl_py.util.common import DOUBLEMAX as common_max
+    assert DOUBLEMAX == common_max == 1.7976931348623157e308
+    w = np.ones(3, np.float32)
+    g = np.full(3, 0.5, np.float32)
+    ref = w.copy()
+    a, b = SGD(0.1, momentum=0.9, dampening=DOUBLEMAX), SGD(0.1, momentum=0.9)
+    for _ in range(3):
+        a.optimize([(w, g.copy())])
+        b.optimize([(ref, g.copy())])
+    assert np.all(np.isfinite(w))
+    np.testing.assert_array_equal(w, ref)

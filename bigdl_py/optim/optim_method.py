@@ -12,6 +12,8 @@ import numbers
 
 import numpy as np
 
+from .._bigdl_names import DOUBLEMAX
+
 __all__ = ["OptimMethod", "SGD", "Adam"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -236,7 +238,8 @@ class SGD(OptimMethod):
       (1 - dampening) * g``; ``g = g + momentum * v`` if ``nesterov`` else ``g = v``
     - ``x = x - clr * g``
 
-    ``dampening=None`` means "equal to momentum" (BigDL/Torch7's default); Nesterov
+    ``dampening=None`` (or BigDL's ``DOUBLEMAX``) means "equal to momentum" (BigDL/Torch7's
+    default); Nesterov
     needs ``momentum > 0`` and ``dampening=0``.  The gradients are not modified.
 
     Examples
@@ -258,8 +261,9 @@ class SGD(OptimMethod):
         self.learningrate_decay = _number(learningrate_decay, o, "learningrate_decay")
         self.weightdecay = _number(weightdecay, o, "weightdecay")
         self.momentum = _number(momentum, o, "momentum")
-        self.dampening = None if dampening is None else _number(dampening, o, "dampening",
-                                                                -math.inf)
+        # BigDL's Python default is dampening=DOUBLEMAX, meaning "equal to momentum"
+        self.dampening = None if dampening is None or dampening == DOUBLEMAX else \
+            _number(dampening, o, "dampening", -math.inf)
         if not isinstance(nesterov, bool):
             raise TypeError(f"SGD: expected nesterov to be a bool, got {nesterov!r}")
         self.nesterov = nesterov

@@ -22,6 +22,7 @@ import os
 import re
 import sys
 
+from .._bigdl_names import DOUBLEMAX, INTMAX, INTMIN  # noqa: F401  (re-exported)
 from ..nn._validate import check_int
 from ..parallel import get_num_threads, set_num_threads
 from .spark import get_spark_context, spark_settings
@@ -32,9 +33,6 @@ __all__ = ["create_spark_conf", "get_spark_context", "init_nncontext", "init_spa
            "get_spark_sql_context", "to_list", "to_sample_rdd",
            "DOUBLEMAX", "INTMAX", "INTMIN"]
 
-INTMAX = 2147483647
-INTMIN = -2147483648
-DOUBLEMAX = 1.7976931348623157e308
 
 _OPTIMIZER_VERSIONS = ("optimizerv1", "optimizerv2")
 _optimizer_version = "optimizerV1"
