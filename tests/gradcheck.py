@@ -64,3 +64,45 @@ class Frozen:
 
     def _param_pairs(self):
         return []
+
+
+def _leaves(act):
+    if isinstance(act, list):
+        for a in act:
+            yield from _leaves(a)
+    else:
+        yield act
+
+
+def _copy(act):
+    return [_copy(a) for a in act] if isinstance(act, list) else np.array(act)
+
+
+def check_table_grads(module, x, seed=0, atol=1e-6, rtol=1e-5):
+    """``check_module_grads`` for modules whose input and/or output are tables (nested
+    lists of float64 arrays): the loss is the sum over the output's arrays of
+    ``out * w`` with fixed random w's; every input array and parameter is checked."""
+    x = _copy(x)
+    rng = np.random.default_rng(seed)
+    w = [rng.standard_normal(np.shape(o)) for o in _leaves(module.forward(_copy(x)))]
+    w_act = _rebuild(module.forward(_copy(x)), iter(w))
+
+    def loss():
+        return float(sum(np.sum(np.asarray(o) * wi)
+                         for o, wi in zip(_leaves(module.forward(x)), w)))
+
+    module.forward(_copy(x))
+    module.zero_grad_parameters()
+    grad_in = module.backward(_copy(x), w_act)
+    analytic = [np.array(g) for g in _leaves(grad_in)]
+    analytic += [np.array(g) for _, g in module._param_pairs()]
+    numeric = [numeric_grad(loss, a) for a in _leaves(x)]
+    numeric += [numeric_grad(loss, p) for p, _ in module._param_pairs()]
+    assert len(analytic) == len(numeric)
+    for a, n in zip(analytic, numeric):
+        np.testing.assert_allclose(a, n, atol=atol, rtol=rtol)
+    return grad_in
+
+
+def _rebuild(like, it):
+    return [_rebuild(a, it) for a in like] if isinstance(like, list) else next(it)

@@ -86,18 +86,23 @@ def test_parameterless_parameters():
 
 def test_str_block_form():
     a, b, c = ReLU().set_name("a"), Tanh().set_name("b"), SoftMax().set_name("c")
-    s = Sequential(a, Sequential(b, c))
-    assert str(s) == (
-        "nn.Sequential {\n"
+    s = Sequential(a, Sequential(b, Sequential(c).set_name("in2")).set_name("in1"))
+    assert str(s.set_name("seq")) == (  # BigDL: no space before "{", nested bodies indented
+        "Sequential[seq]{\n"
         "  [input -> (1) -> (2) -> output]\n"
         "  (1): ReLU[a](0.0, 0.0)\n"
-        "  (2): nn.Sequential {\n"
+        "  (2): Sequential[in1]{\n"
         "    [input -> (1) -> (2) -> output]\n"
         "    (1): Tanh[b]\n"
-        "    (2): SoftMax[c]\n"
+        "    (2): Sequential[in2]{\n"
+        "      [input -> (1) -> output]\n"
+        "      (1): SoftMax[c]\n"
+        "    }\n"
         "  }\n"
         "}")
-    assert str(Sequential()) == "nn.Sequential {\n  [input ->  -> output]\n  \n}"
+    empty = Sequential()
+    assert str(empty) == f"Sequential[{empty._hex}]{{\n  [input ->  -> output]\n  \n}}"
+    assert empty.name() == f"Sequential{empty._hex}"
 
 
 def test_child_error_names_index_and_child():
@@ -112,9 +117,9 @@ def test_child_error_names_index_and_child():
             "Sequential: module 2 (SoftMax[sm]) failed in backward: SoftMax: expected "
             "grad_output of shape (2, 3), got (3, 2)")):
         s.backward(np.zeros((2, 3)), np.zeros((3, 2)))
-    outer = Sequential(Sequential(Tanh(), bad))
+    outer = Sequential(Sequential(Tanh(), bad).set_name("inner"))
     with pytest.raises(ValueError, match=re.escape(
-            "Sequential: module 1 (nn.Sequential) failed in forward: Sequential: module 2 "
+            "Sequential: module 1 (Sequential[inner]) failed in forward: Sequential: module 2 "
             "(SoftMax[sm]) failed in forward: SoftMax")):
         outer.forward(np.zeros(4).reshape(1, 2, 2))
     with pytest.raises(TypeError, match=r"Sequential: expected a Tensor, ndarray or nested "

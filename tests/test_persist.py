@@ -52,7 +52,7 @@ def test_exists_without_over_write(tmp_path):
         _model().save_model(path)
     assert path.read_bytes() == b"keep me"
     _model().save_model(path, over_write=True)
-    assert str(Model.load_model(path)).startswith("nn.Sequential {")
+    assert str(Model.load_model(path)).startswith("Sequential[top]{")
     assert _files(tmp_path) == ["m"]
 
 

@@ -1,18 +1,24 @@
 """bigdl_py.nn: BigDL's layers (also importable as ``bigdl_py.nn.layer``)."""
 from . import init
 from .activation import Identity, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh
+from .concat_table import ConcatTable, ParallelTable
 from .container import Container, Sequential
 from .dropout import Dropout
+from .elementwise import CAdd, CMul
+from .graph import Input, Model, Node
 from .init import (ConstInitMethod, InitializationMethod, MsraFiller, Ones, RandomNormal,
                    RandomUniform, Xavier, Zeros)
 from .linear import Linear
 from .module import Module
 from .nin import NIN
 from .noise import GaussianDropout, GaussianNoise
-from .persist import Model
 from .spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from .select_table import FlattenTable, SelectTable
+from .table import CAddTable, JoinTable
 
-__all__ = ["Module", "Container", "Sequential", "Model",
+__all__ = ["Module", "Container", "Sequential", "Model", "Input", "Node",
+           "ConcatTable", "ParallelTable", "CAddTable", "JoinTable", "SelectTable",
+           "FlattenTable", "CAdd", "CMul",
            "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
            "GaussianDropout", "GaussianNoise", "Linear", "NIN",
            "ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity",

@@ -14,8 +14,9 @@ def walk(module):
 
 
 def _short_str(module):
-    s = str(module)
-    return s.split(" {", 1)[0] if "\n" in s else s
+    """The first line of ``str(module)`` without the opening brace, e.g.
+    ``Sequential[seq]`` or ``Linear[fc](4 -> 3)``."""
+    return str(module).split("\n", 1)[0].rstrip("{ ")
 
 
 def _rewrap(exc, message):
@@ -131,7 +132,9 @@ class Sequential(Container):
     input, accumulating their parameter gradients.
 
     ``Sequential().add(a).add(b)`` or ``Sequential(a, b)``.  The children exchange fresh
-    ndarrays; a Tensor input gives this Sequential's own reused output Tensor.  An error
+    ndarrays or tables (lists); the Sequential takes what its first child takes (an
+    array, a table, or either).  A Tensor input gives this Sequential's own reused output
+    Tensor.  An error
     in a child is re-raised as the same exception type, prefixed with
     ``"Sequential: module <i> (<child>) failed in <forward|backward>: "`` (1-based).
 
@@ -143,8 +146,8 @@ class Sequential(Container):
     --------
     >>> from bigdl_py.nn import ReLU, SoftMax
     >>> model = Sequential().add(ReLU().set_name("relu")).add(SoftMax().set_name("prob"))
-    >>> print(model)
-    nn.Sequential {
+    >>> print(model.set_name("seq"))
+    Sequential[seq]{
       [input -> (1) -> (2) -> output]
       (1): ReLU[relu](0.0, 0.0)
       (2): SoftMax[prob]
@@ -156,6 +159,9 @@ class Sequential(Container):
     def __init__(self, *modules):
         super().__init__(*modules)
         self._inputs = None
+
+    def _takes_table(self):
+        return self.modules[0]._takes_table() if self.modules else False
 
     def update_output(self, input):
         if not self.modules:
@@ -189,11 +195,15 @@ class Sequential(Container):
         self._inputs = None
         return super().clear_state()
 
+    def _str(self, line):
+        # BigDL's Sequential.toString: children get setLine(line + tab), so a nested
+        # Sequential is indented; other children print with their own "\n".
+        tab = line + "  "
+        chain = " -> ".join(f"({i + 1})" for i in range(len(self.modules)))
+        body = tab.join(f"({i + 1}): {m._str(tab)}" for i, m in enumerate(self.modules))
+        return f"{self._print_name()}{{{tab}[input -> {chain} -> output]{tab}{body}{line}}}"
+
     def __str__(self):
-        n = len(self.modules)
-        chain = " -> ".join(f"({i + 1})" for i in range(n))
-        body = "\n  ".join(f"({i + 1}): " + str(m).replace("\n", "\n  ")
-                           for i, m in enumerate(self.modules))
-        return f"nn.Sequential {{\n  [input -> {chain} -> output]\n  {body}\n}}"
+        return self._str("\n")
 
     __repr__ = __str__

@@ -10,6 +10,7 @@ import secrets
 import numpy as np
 
 from ..tensor import Tensor
+from . import _activity
 from ._bigdl_type import BigDLType
 from ._validate import check_finite, check_same_shape, fit_shape, to_array
 
@@ -25,6 +26,9 @@ class Module(metaclass=BigDLType):
     """
 
     _dtype = None
+    #: what ``forward`` accepts: False = arrays only, True = tables (lists) only, None =
+    #: either (a list holding arrays at its leaves is a table).  See ``nn._activity``.
+    _TAKES_TABLE = False
 
     def __new__(cls, *args, **kwargs):
         self = super().__new__(cls)
@@ -56,8 +60,30 @@ class Module(metaclass=BigDLType):
         """Add this call's parameter gradients (scaled by scale_w/scale_b); no-op here."""
 
     # ---- forward / backward --------------------------------------------------------
+    def _takes_table(self):
+        return self._TAKES_TABLE
+
     def _input(self, value, what="input"):
-        return to_array(value, type(self).__name__, self._dtype, what)
+        takes = self._takes_table()
+        if takes is False:
+            if _activity.is_table_like(value):
+                raise TypeError(f"{type(self).__name__}: expected an array as {what}, got a "
+                                f"table (a list of {len(value)} arrays)")
+            return to_array(value, type(self).__name__, self._dtype, what)
+        return _activity.to_activity(value, type(self).__name__, what, takes)
+
+    def _grad_output(self, grad_output, input):
+        """``grad_output`` converted like the last output (a table for a table), else to
+        an array of the input's dtype."""
+        owner = type(self).__name__
+        if isinstance(self.output, list) or (
+                self.output is None and _activity.is_table_like(grad_output)):
+            like = self.output
+            if like is None:
+                return _activity.to_activity(grad_output, owner, "grad_output", True)[0]
+            return _activity.to_like(grad_output, like, owner)
+        dtype = input.dtype if isinstance(input, np.ndarray) else None
+        return to_array(grad_output, owner, dtype, "grad_output")[0]
 
     def forward(self, input):
         """Compute the output; a Tensor in gives this module's reused output Tensor."""
@@ -74,7 +100,7 @@ class Module(metaclass=BigDLType):
             raise RuntimeError(f"{type(self).__name__}: expected forward before backward in "
                                "training mode, got backward first")
         x, kind = self._input(input)
-        g, _ = to_array(grad_output, type(self).__name__, x.dtype, "grad_output")
+        g = self._grad_output(grad_output, x)
         self._reuse = kind == "tensor"
         grad_input = self._backward(x, g)
         self.grad_input = self._mirror(grad_input, kind, "grad_input")
@@ -100,6 +126,8 @@ class Module(metaclass=BigDLType):
     def _mirror(self, arr, kind, name):
         if kind != "tensor":
             return arr
+        if isinstance(arr, list):  # a table: one reused Tensor per position
+            return [self._mirror(a, kind, f"{name}.{i}") for i, a in enumerate(arr)]
         t = self._tensors.get(name)
         if t is None:
             t = self._tensors[name] = Tensor.from_numpy(arr)
@@ -268,27 +296,28 @@ class Module(metaclass=BigDLType):
 
     # ---- inference and saving ----------------------------------------------------------
     def predict(self, X, batch_size=32):
-        """Outputs for the samples ``X`` (first axis), computed in evaluation mode in
-        batches of ``batch_size``; the mode is restored afterwards.  Returns an ndarray."""
+        """Outputs for the samples ``X`` (first axis; a list of arrays for a graph with
+        several inputs), computed in evaluation mode in batches of ``batch_size``; the
+        mode is restored afterwards.  Returns an ndarray (a list for table outputs)."""
         owner = type(self).__name__
-        x, _ = to_array(X, owner, None, "X")
+        x = _activity.batchable(X, owner, "X")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size < 1:
             raise ValueError(f"{owner}.predict: expected batch_size >= 1, got {batch_size!r}")
-        if x.ndim == 0:
+        if getattr(x, "ndim", 1) == 0:
             raise ValueError(f"{owner}.predict: expected samples along the first axis, got a "
                              "scalar")
         was_training = self._training
         self.evaluate()
         try:
-            outs = [np.asarray(self.forward(x[i:i + batch_size]))
+            outs = [_activity.map_leaves(np.asarray, self.forward(x[i:i + batch_size]))
                     for i in range(0, len(x), batch_size)]
         finally:
             if was_training:
                 self.training()
         if not outs:  # no samples: the shape of an output is unknown
-            return np.empty((0,), dtype=x.dtype)
-        return np.concatenate(outs)
+            return np.empty((0,), dtype=x.dtype if x.dtype is not None else np.float32)
+        return _activity.concat(outs)
 
     def predict_class(self, X, batch_size=32):
         """1-based class indices (BigDL's labels): ``argmax(predict(X), axis=-1) + 1``."""
@@ -324,14 +353,35 @@ class Module(metaclass=BigDLType):
         return self
 
     def name(self):
-        return self._name if self._name is not None else f"{type(self).__name__}{self._hex}"
+        return self._name if self._name is not None else f"{self._class_name()}{self._hex}"
+
+    def _class_name(self):
+        """The class name BigDL prints (``StaticGraph`` for a graph ``Model``)."""
+        return type(self).__name__
+
+    def _print_name(self):
+        """BigDL's ``getPrintName``: ``Class[<name or 8 hex digits>]``."""
+        tag = self._name if self._name is not None else self._hex
+        return f"{self._class_name()}[{tag}]"
 
     def _extra_str(self):
         """What BigDL prints after ``Class[name]``, e.g. ``(0.5)``."""
         return ""
 
+    def _str(self, line):
+        """``str()`` with ``line`` as the line separator: BigDL's ``setLine``, which only
+        Sequential honours (so a Sequential nested in a Sequential is indented)."""
+        return str(self)
+
     def __str__(self):
-        tag = self._name if self._name is not None else self._hex
-        return f"{type(self).__name__}[{tag}]{self._extra_str()}"
+        return f"{self._print_name()}{self._extra_str()}"
 
     __repr__ = __str__
+
+    # ---- graphs --------------------------------------------------------------------------
+    def __call__(self, x=None):
+        """A graph node applying this module to the node(s) ``x`` (BigDL's
+        ``layer(x)``): ``Linear(4, 3)(inp)``, ``CAddTable()([a, b])``; see
+        :class:`bigdl_py.nn.Model`."""
+        from .graph import Node
+        return Node(self, x)

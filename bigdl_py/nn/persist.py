@@ -14,8 +14,9 @@ import numpy as np
 from .._archive import VERSION, expect, read_archive, write_archive
 from ..random import RNG
 from ..tensor import Tensor, _DType
+from .graph import Model
 
-__all__ = ["Model", "save_model", "load_model"]
+__all__ = ["save_model", "load_model"]
 
 _HEX = re.compile(r"[0-9a-f]{8}\Z")
 
@@ -94,9 +95,12 @@ def _classes():
     from .. import nn
     from .module import Module
     from .container import Container
-    return {name: obj for name, obj in vars(nn).items()
-            if isinstance(obj, type) and issubclass(obj, Module)
-            and obj not in (Module, Container) and obj.__module__.startswith("bigdl_py.")}
+    from .graph import _Input
+    classes = {name: obj for name, obj in vars(nn).items()
+               if isinstance(obj, type) and issubclass(obj, Module)
+               and obj not in (Module, Container) and obj.__module__.startswith("bigdl_py.")}
+    classes["_Input"] = _Input  # the module of an Input() node
+    return classes
 
 
 _GETSET = (("get_p", "set_p"),)  # state changed after construction, kept by round trip
@@ -113,6 +117,9 @@ def _encode_module(m, arrays, classes):
     if isinstance(m, Container):
         node.update(args=[], kwargs={},
                     children=[_encode_module(c, arrays, classes) for c in m.modules])
+        if isinstance(m, Model):  # the topology: each node's predecessors (indices)
+            node["graph"] = {"prev": m._prev, "inputs": [m._order.index(n) for n in m.inputs],
+                             "outputs": list(m._out)}
         return node
     args, kwargs = m._init_args
     node["args"] = [_encode(a, arrays, f"argument {i + 1} of {cls.__name__}")
@@ -147,11 +154,16 @@ def _decode_module(node, arrays, classes, err, depth=0):
         "bad scales")
     args = _decode(args, arrays, err)
     kwargs = {k: _decode(v, arrays, err) for k, v in kwargs.items()}
-    try:
-        m = cls(*args, **kwargs)
-    except Exception as e:
-        err(False, f"cannot rebuild {cls.__name__}: {type(e).__name__}: {e}")
-    if isinstance(m, Container):
+    if cls is Model:
+        m = _decode_graph(node, arrays, classes, err, depth)
+    else:
+        try:
+            m = cls(*args, **kwargs)
+        except Exception as e:
+            err(False, f"cannot rebuild {cls.__name__}: {type(e).__name__}: {e}")
+    if isinstance(m, Model):
+        pass
+    elif isinstance(m, Container):
         children = node.get("children")
         err(isinstance(children, list), f"{cls.__name__} without a children list")
         for c in children:
@@ -177,6 +189,30 @@ def _decode_module(node, arrays, classes, err, depth=0):
     m._name, m._hex, m._training = name, hexid, training
     m._scale_w, m._scale_b = float(scales[0]), float(scales[1])
     return m
+
+
+def _decode_graph(node, arrays, classes, err, depth):
+    """A graph ``Model`` from its children (the nodes' modules in execution order) and
+    its topology; the graph checks of ``Model(...)`` apply."""
+    from .graph import Node
+    graph, children = node.get("graph"), node.get("children")
+    err(isinstance(graph, dict) and isinstance(children, list), "a graph without topology")
+    prev, ins, outs = graph.get("prev"), graph.get("inputs"), graph.get("outputs")
+
+    def indices(v, below):
+        return isinstance(v, list) and all(type(i) is int and 0 <= i < below for i in v)
+    n = len(children)
+    err(isinstance(prev, list) and len(prev) == n and all(indices(p, i) for i, p in
+                                                          enumerate(prev)), "bad graph edges")
+    err(indices(ins, n) and indices(outs, n) and ins and outs, "bad graph inputs or outputs")
+    nodes = []
+    for c, p in zip(children, prev):
+        nodes.append(Node(_decode_module(c, arrays, classes, err, depth + 1),
+                          [nodes[i] for i in p]))
+    try:
+        return Model([nodes[i] for i in ins], [nodes[i] for i in outs])
+    except Exception as e:
+        err(False, f"cannot rebuild the graph: {e}")
 
 
 def _rng_state():
@@ -229,11 +265,3 @@ def _load_bigdl(path, weight_path=None, bigdl_type="float"):
                          f"holds the weights), got {weight_path!r}")
     return load_model(path)
 
-
-class Model:
-    """BigDL's model loader: ``Model.load_model(path)`` (see :func:`load_model`), also
-    under BigDL's names ``Model.loadModel(path)`` and ``Model.load(path)``."""
-
-    load_model = staticmethod(load_model)
-    loadModel = staticmethod(_load_bigdl)
-    load = staticmethod(_load_bigdl)

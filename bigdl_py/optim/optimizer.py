@@ -13,7 +13,8 @@ import time
 import numpy as np
 
 from .. import _random
-from ..nn._validate import check_int, to_array
+from ..nn._activity import batchable
+from ..nn._validate import check_int
 from ..nn.criterion import Criterion
 from ..nn.module import Module
 from ..parallel import get_num_threads, set_num_threads
@@ -48,9 +49,11 @@ def _batch_size(value, owner):
 
 
 def _dataset(X, Y, owner, what):
-    x, _ = to_array(X, owner, None, f"{what} features")
+    """(features, labels); features are an array, or ``Rows`` for a list of arrays (the
+    inputs of a graph ``Model`` with several inputs)."""
+    x = batchable(X, owner, f"{what} features")
     y = np.asarray(Y.numpy() if hasattr(Y, "numpy") else Y)
-    if x.ndim == 0 or y.ndim == 0 or len(x) == 0:
+    if getattr(x, "ndim", 1) == 0 or y.ndim == 0 or len(x) == 0:
         raise ValueError(f"{owner}: expected {what} samples along the first axis, got "
                          f"features of shape {x.shape} and labels of shape {y.shape}")
     if len(x) != len(y):

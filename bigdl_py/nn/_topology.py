@@ -1,0 +1,67 @@
+"""Graph construction: the execution order of a graph's nodes (computed once) and
+BigDL's construction errors, as ValueErrors naming the offending node."""
+from .container import walk
+
+__all__ = ["order", "check"]
+
+
+def order(outputs):
+    """The nodes leading to ``outputs`` with every node after its predecessors (depth
+    first from the outputs, predecessors in the order given); ValueError on a cycle."""
+    result, state = [], {}  # id -> 1 (on the path), 2 (done)
+    for out in outputs:
+        stack = [(out, 0)]
+        while stack:
+            node, i = stack.pop()
+            if i == 0:
+                if state.get(id(node)) == 2:
+                    continue
+                state[id(node)] = 1
+            if i < len(node.prev):
+                stack.append((node, i + 1))
+                p = node.prev[i]
+                if state.get(id(p)) == 1:
+                    raise ValueError(f"Model: expected an acyclic graph, got a cycle through "
+                                     f"{p.module.name()}")
+                if state.get(id(p)) != 2:
+                    stack.append((p, 0))
+            else:
+                state[id(node)] = 2
+                result.append(node)
+    return result
+
+
+def check(inputs, nodes):
+    """BigDL's construction errors, as ValueErrors naming the node."""
+    index = {id(n): i for i, n in enumerate(nodes)}
+    seen = set()
+    for n in inputs:
+        name = n.module.name()
+        if id(n) in seen:
+            raise ValueError(f"Model: expected distinct inputs, got {name} twice")
+        seen.add(id(n))
+        if id(n) not in index:
+            raise ValueError(f"Model: expected every input to reach an output, got input {name} "
+                             "that reaches none")
+        if n.prev:
+            raise ValueError(f"Model: expected inputs that are graph roots, got input {name} "
+                             f"with predecessors ({', '.join(p.module.name() for p in n.prev)})")
+    for n in nodes:
+        if not n.prev and id(n) not in seen:
+            raise ValueError(f"Model: expected every root of the graph to be listed as an "
+                             f"input, got root {n.module.name()} that is not")
+    names, modules = {}, {}
+    for n in nodes:
+        name = n.module.name()
+        if name in names:
+            same = names[name] is n.module
+            raise ValueError(f"Model: expected unique node names, got {name} twice" +
+                             (" (one module called twice)" if same else ""))
+        names[name] = n.module
+        for m in walk(n.module):
+            if id(m) in modules and modules[id(m)] is not n.module:
+                raise ValueError(f"Model: expected each module once in the graph, got "
+                                 f"{m.name()} inside {modules[id(m)].name()} and "
+                                 f"{n.module.name()}")
+            modules[id(m)] = n.module
+

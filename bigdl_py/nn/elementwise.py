@@ -1,0 +1,181 @@
+"""``CAdd`` and ``CMul``: a learnable bias / scale of a given ``size``, broadcast over the
+input (BigDL's rules).
+
+The parameter is used as the input's shape when it has as many values; otherwise it is
+viewed as ``size`` (or ``[1] + size``, and more leading 1s for a deeper input) and
+expanded along its size-1 axes.  The parameter gradient is one numpy reduction over those
+axes (no loop over samples).
+"""
+import math
+
+import numpy as np
+
+from ..optim.regularizer import Regularizer
+from . import init as _init
+from ._validate import FLOATS
+from .module import Module
+
+__all__ = ["CAdd", "CMul"]
+
+
+class _Elementwise(Module):
+    """Shared by CAdd and CMul: ``size``, dtype, regularizer, BigDL's initialisation
+    ``U(-1/sqrt(n), 1/sqrt(n))`` with ``n = prod(size)`` and the broadcast view."""
+
+    _PARAM = None  # "weight" or "bias"
+
+    def __init__(self, size, regularizer, dtype):
+        super().__init__()
+        owner = type(self).__name__
+        if not isinstance(size, (list, tuple)) or not size or not all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in size):
+            raise TypeError(f"{owner}: expected size to be a non-empty list of ints, got "
+                            f"{size!r}")
+        if any(n < 1 for n in size):
+            raise ValueError(f"{owner}: expected sizes >= 1, got {list(size)}")
+        try:
+            self._dtype = np.dtype(dtype) if dtype is not None else None
+        except TypeError:
+            self._dtype = None
+        if self._dtype is None or self._dtype not in FLOATS:
+            raise ValueError(f"{owner}: expected dtype 'float32' or 'float64', got {dtype!r}")
+        if regularizer is not None and not isinstance(regularizer, Regularizer):
+            raise TypeError(f"{owner}: expected a Regularizer or None, got "
+                            f"{type(regularizer).__name__}")
+        self.size = [int(n) for n in size]
+        self.regularizer = regularizer
+        p = self._PARAM
+        setattr(self, p, np.zeros(self.size, self._dtype))
+        setattr(self, "grad_" + p, np.zeros(self.size, self._dtype))
+        self.reset()
+
+    @property
+    def _param(self):
+        return getattr(self, self._PARAM)
+
+    @property
+    def _grad(self):
+        return getattr(self, "grad_" + self._PARAM)
+
+    def reset(self):
+        """Re-draw the parameter from ``U(-1/sqrt(n), 1/sqrt(n))`` (row-major, so the
+        mt19937 mode gives BigDL's numbers) and zero its gradient."""
+        n = self._param.size
+        _init.RandomUniform(-1 / math.sqrt(n), 1 / math.sqrt(n)).init(self._param, n, 1)
+        return self.zero_grad_parameters()
+
+    def parameters(self):
+        key = "weight" if self._PARAM == "weight" else "bias"
+        grad = "gradWeight" if key == "weight" else "gradBias"
+        return {self.name(): {key: self._param, grad: self._grad}}
+
+    def _view(self, x):
+        """(the parameter viewed for broadcasting against ``x``, the axes it is expanded
+        along)."""
+        p = self._param
+        if p.size == x.size:
+            return p.reshape(x.shape), ()
+        v = p.reshape((1,) * (x.ndim - p.ndim) + p.shape) if p.ndim < x.ndim else p
+        if v.ndim != x.ndim or any(a != 1 and a != b for a, b in zip(v.shape, x.shape)):
+            raise ValueError(f"{type(self).__name__}: expected an input of {p.size} values or "
+                             f"one that size {self.size} expands to (its size-1 axes), got "
+                             f"shape {x.shape}")
+        return v, tuple(k for k, a in enumerate(v.shape) if a == 1 and x.shape[k] != 1)
+
+    def _accumulate(self, values, axes, scale):
+        """grad += scale * values summed over ``axes`` (one reduction), then the
+        regularizer."""
+        if scale != 0:
+            s = values.sum(axis=axes) if axes else values
+            self._grad.reshape(-1)[...] += self._dtype.type(scale) * s.reshape(-1)
+        if self.regularizer is not None:
+            self.regularizer.acc_regularization(self._param, self._grad, scale)
+
+    def _extra_str(self):
+        return "([" + ", ".join(str(n) for n in self.size) + "])"  # Java Arrays.toString
+
+
+class CAdd(_Elementwise):
+    """``y = x + bias`` with a learnable ``bias`` of shape ``size`` (broadcast, see the
+    module docstring); ``grad_input = grad_output``, ``gradBias += scale_b * grad_output``
+    summed over the broadcast axes (plus ``bRegularizer``).
+
+    Parameters
+    ----------
+    size : list of int
+    bRegularizer : Regularizer, optional
+    dtype : {"float32", "float64"}, keyword-only
+
+    Examples
+    --------
+    >>> m = CAdd([1, 3])
+    >>> m.set_weights([np.array([[1.0, 2.0, 3.0]])]).forward(np.zeros((2, 3))).tolist()
+    [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
+    >>> str(m.set_name("add"))
+    'CAdd[add]([1, 3])'
+    """
+
+    _PARAM = "bias"
+
+    def __init__(self, size, bRegularizer=None, *, dtype="float32"):
+        self.weight = self.grad_weight = None
+        super().__init__(size, bRegularizer, dtype)
+
+    def update_output(self, input):
+        v, _ = self._view(input)
+        out = self._buffer("output", input.shape, self._dtype)
+        np.add(input, v, out=out)
+        return out
+
+    def update_grad_input(self, input, grad_output):
+        self._view(input)
+        self._check_grad(grad_output, input)
+        out = self._buffer("grad_input", input.shape, self._dtype)
+        out[...] = grad_output
+        return out
+
+    def acc_grad_parameters(self, input, grad_output):
+        _, axes = self._view(input)
+        self._accumulate(grad_output, axes, self._scale_b)
+
+
+class CMul(_Elementwise):
+    """``y = x * weight`` with a learnable ``weight`` of shape ``size`` (broadcast, see the
+    module docstring); ``grad_input = grad_output * weight``, ``gradWeight += scale_w *
+    input * grad_output`` summed over the broadcast axes (plus ``wRegularizer``).
+
+    Parameters
+    ----------
+    size : list of int
+    wRegularizer : Regularizer, optional
+    dtype : {"float32", "float64"}, keyword-only
+
+    Examples
+    --------
+    >>> m = CMul([3]).set_weights([np.array([1.0, 2.0, 3.0])])
+    >>> m.forward(np.ones((2, 3))).tolist()
+    [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
+    """
+
+    _PARAM = "weight"
+
+    def __init__(self, size, wRegularizer=None, *, dtype="float32"):
+        self.bias = self.grad_bias = None
+        super().__init__(size, wRegularizer, dtype)
+
+    def update_output(self, input):
+        v, _ = self._view(input)
+        out = self._buffer("output", input.shape, self._dtype)
+        np.multiply(input, v, out=out)
+        return out
+
+    def update_grad_input(self, input, grad_output):
+        v, _ = self._view(input)
+        self._check_grad(grad_output, input)
+        out = self._buffer("grad_input", input.shape, self._dtype)
+        np.multiply(grad_output, v, out=out)
+        return out
+
+    def acc_grad_parameters(self, input, grad_output):
+        _, axes = self._view(input)
+        self._accumulate(input * grad_output, axes, self._scale_w)

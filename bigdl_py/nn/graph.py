@@ -1,0 +1,219 @@
+"""Graphs (BigDL's functional API): ``Input()``, module calls on nodes, and ``Model``.
+
+``inp = Input(); h = Linear(4, 3)(inp); out = CAddTable()([h, inp2]); Model([inp, inp2],
+out)``.  A node holds a module and its predecessor nodes; ``Model(inputs, outputs)``
+collects the nodes that lead to an output, checks the graph and fixes the execution order
+once.  ``Model`` is also BigDL's model loader: ``Model.load_model(path)``.
+"""
+from . import _activity
+from ._topology import check, order
+from .container import Container, _rewrap, _short_str
+from .module import Module
+
+__all__ = ["Node", "Input", "Model"]
+
+
+class Node:
+    """A module applied to the outputs of its predecessor nodes (``prev``): one node, or
+    a table of their outputs, in the order given.  Made by ``module(x)`` and
+    :func:`Input`."""
+
+    __slots__ = ("module", "prev")
+
+    def __init__(self, module, x=None):
+        if not isinstance(module, Module):
+            raise TypeError(f"Node: expected a bigdl_py Module, got {type(module).__name__}")
+        prev = [] if x is None else list(x) if isinstance(x, (list, tuple)) else [x]
+        for p in prev:
+            if not isinstance(p, Node):
+                raise TypeError(f"{type(module).__name__}: expected a Node or a list of Nodes "
+                                f"to call the module on, got {type(p).__name__}")
+        self.module, self.prev = module, prev
+
+    def element(self):
+        """The node's module (BigDL's ``node.element()``)."""
+        return self.module
+
+    def __repr__(self):
+        return f"Node({_short_str(self.module)})"
+
+
+class _Input(Module):
+    """The module of an :func:`Input` node: the identity (no copy), printed ``Input``."""
+
+    _TAKES_TABLE = None
+
+    def _class_name(self):
+        return "Input"
+
+    def update_output(self, input):
+        return input
+
+    def update_grad_input(self, input, grad_output):
+        return grad_output
+
+
+def Input():
+    """A graph input node (BigDL's ``Input()``); its module is named ``Input<hex>``.
+
+    Examples
+    --------
+    >>> from bigdl_py.nn import Linear
+    >>> inp = Input()
+    >>> out = Linear(4, 3)(inp)
+    >>> inp.element().name().startswith("Input")
+    True
+    """
+    return Node(_Input())
+
+
+def _nodes(x, what):
+    nodes = list(x) if isinstance(x, (list, tuple)) else [x]
+    if not nodes or not all(isinstance(n, Node) for n in nodes):
+        raise TypeError(f"Model: expected a Node or a non-empty list of Nodes as {what}, got "
+                        f"{x!r:.80}")
+    return nodes
+
+
+class Model(Container):
+    """A graph of modules (BigDL's ``Model`` / ``StaticGraph``) and the model loader.
+
+    ``Model(inputs, outputs)``: ``inputs`` and ``outputs`` are a Node or a list of Nodes.
+    ``forward`` takes one array (one input) or a list in ``inputs`` order and returns one
+    activity (one output) or a list in ``outputs`` order; ``backward`` takes the gradient
+    the same way and returns one per input.  A node with several predecessors gets the
+    table of their outputs; a node feeding several consumers gets the sum of their
+    gradients.  The execution order is fixed at construction.
+
+    ``modules`` are the nodes' modules in execution order (inputs included), so the mode,
+    ``parameters()`` (leaf names), weights and gradients work as in any container.
+    Construction errors are ValueErrors naming the node: an input that reaches no output,
+    a root not listed as an input, an input that has predecessors, two nodes with one
+    name (e.g. one module called twice), a cycle.
+
+    ``Model.load_model(path)`` loads any module saved by ``save_model``.
+
+    Examples
+    --------
+    >>> from bigdl_py.nn import CAddTable, Identity, Tanh
+    >>> x = Input()
+    >>> y = CAddTable()([Tanh()(x), Identity()(x)])
+    >>> net = Model(x, y).set_name("net")
+    >>> net.forward([[0.0, 0.0]])
+    array([[0., 0.]], dtype=float32)
+    >>> str(net)
+    'StaticGraph[net]'
+    """
+
+    def __init__(self, inputs, outputs):
+        super().__init__()
+        inputs, outputs = _nodes(inputs, "inputs"), _nodes(outputs, "outputs")
+        nodes = order(outputs)
+        check(inputs, nodes)
+        self.inputs, self.outputs, self._order = inputs, outputs, nodes
+        self.modules = [n.module for n in nodes]
+        index = {id(n): i for i, n in enumerate(nodes)}
+        self._prev = [[index[id(p)] for p in n.prev] for n in nodes]
+        self._in = {index[id(n)]: k for k, n in enumerate(inputs)}
+        self._out = [index[id(n)] for n in outputs]
+        self._node_inputs = None
+
+    @staticmethod
+    def load_model(path):
+        """The module saved at ``path`` by ``save_model`` (any module, not only graphs;
+        see :mod:`bigdl_py.nn.persist`)."""
+        from .persist import load_model
+        return load_model(path)
+
+    @staticmethod
+    def loadModel(path, weight_path=None, bigdl_type="float"):
+        """BigDL's spelling of :meth:`load_model` (``weight_path`` must be None: one
+        bigdl_py file holds architecture and weights)."""
+        from .persist import _load_bigdl
+        return _load_bigdl(path, weight_path, bigdl_type)
+
+    load = loadModel
+
+    def _class_name(self):
+        return "StaticGraph"
+
+    def _takes_table(self):
+        return True if len(self.inputs) > 1 else self.inputs[0].module._takes_table()
+
+    def add(self, module):
+        raise RuntimeError("Model: a graph's nodes are fixed at construction; build a new "
+                           "Model to change it")
+
+    def node(self, name):
+        """The node whose module is named ``name``."""
+        for n in self._order:
+            if n.module.name() == name:
+                return n
+        raise ValueError(f"Model: expected the name of a node, got {name!r}")
+
+    # ---- running -------------------------------------------------------------------------
+    def _call(self, i, method, *args):
+        try:
+            return getattr(self.modules[i], method)(*args)
+        except Exception as e:
+            raise _rewrap(e, f"Model: node {self.modules[i].name()} failed in {method}: "
+                             f"{e}") from e
+
+    def _split(self, value, n, what):
+        if n == 1:
+            return [value]
+        if not isinstance(value, list) or len(value) != n:
+            got = f"a table of {len(value)}" if isinstance(value, list) \
+                else type(value).__name__
+            raise ValueError(f"Model: expected a table of {n} {what} (one per graph "
+                             f"{'input' if what == 'inputs' else 'output'}), got {got}")
+        return value
+
+    def update_output(self, input):
+        given = self._split(input, len(self.inputs), "inputs")
+        outs, node_inputs = [None] * len(self.modules), [None] * len(self.modules)
+        for i, prev in enumerate(self._prev):
+            if i in self._in:
+                x = given[self._in[i]]
+            elif len(prev) == 1:
+                x = outs[prev[0]]
+            else:
+                x = [outs[p] for p in prev]
+            node_inputs[i] = x
+            outs[i] = self._call(i, "forward", x)
+        self._node_inputs = node_inputs
+        res = [outs[i] for i in self._out]
+        return res[0] if len(res) == 1 else res
+
+    def update_grad_input(self, input, grad_output):
+        if self._node_inputs is None:
+            if self._training:
+                raise RuntimeError("Model: expected forward before backward in training "
+                                   "mode, got backward first")
+            self.update_output(input)
+        grads = [None] * len(self.modules)
+        for i, g in zip(self._out, self._split(grad_output, len(self.outputs), "gradients")):
+            grads[i] = g if grads[i] is None else _activity.add(grads[i], g, "Model")
+        result = [None] * len(self.inputs)
+        for i in range(len(self.modules) - 1, -1, -1):
+            gi = self._call(i, "backward", self._node_inputs[i], grads[i])
+            prev = self._prev[i]
+            if i in self._in:
+                result[self._in[i]] = gi
+            parts = [gi] if len(prev) == 1 else gi if prev else []
+            if len(parts) != len(prev):
+                raise ValueError(f"Model: expected node {self.modules[i].name()} to give "
+                                 f"{len(prev)} gradients, got {len(parts)}")
+            for p, g in zip(prev, parts):
+                grads[p] = g if grads[p] is None else _activity.add(grads[p], g, "Model")
+        return result[0] if len(result) == 1 else result
+
+    def clear_state(self):
+        self._node_inputs = None
+        return super().clear_state()
+
+    def __str__(self):
+        return self._print_name()
+
+    __repr__ = __str__
+
