@@ -236,6 +236,9 @@ def test_type_errors():
         Tanh()(np.zeros(2))
     with pytest.raises(TypeError, match="Node: expected a bigdl_py Module, got int"):
         Node(3)
+    assert isinstance(Input("double"), Node)  # BigDL's bigdl_type argument
+    with pytest.raises(ValueError, match="expected bigdl_type 'float' or 'double', got 'half'"):
+        Input(bigdl_type="half")
 
 
 # ---- persistence -----------------------------------------------------------------------------

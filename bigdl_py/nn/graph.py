@@ -53,8 +53,10 @@ class _Input(Module):
         return grad_output
 
 
-def Input():
+def Input(bigdl_type="float"):
     """A graph input node (BigDL's ``Input()``); its module is named ``Input<hex>``.
+    ``bigdl_type`` ("float" or "double") is accepted for BigDL's signature; the node
+    passes its input through unchanged.
 
     Examples
     --------
@@ -64,7 +66,7 @@ def Input():
     >>> inp.element().name().startswith("Input")
     True
     """
-    return Node(_Input())
+    return Node(_Input(bigdl_type=bigdl_type))
 
 
 def _nodes(x, what):
