@@ -1,9 +1,20 @@
-"""The training data on Spark workers (SPEC §8): every partition's Samples stacked into one
-cached block, and the philox walk that picks a partition's share of each mini-batch.
+"""The training data on Spark workers (SPEC §8): records stacked into numpy blocks,
+rebalanced once into even partitions, spilled to memory-mapped files on the executors,
+and the philox walk that picks a partition's share of each mini-batch.
+
+Why files: Spark keeps a Python RDD's cached partitions in the JVM and streams the whole
+partition to the Python worker for every task, so an iteration would cost the size of the
+data instead of the size of the batch.  Each cached partition here is a small ``Block``
+descriptor naming two ``.npy`` files in the executor's Spark local directory
+(``SPARK_LOCAL_DIRS``, deleted by Spark when the application stops); a task memory-maps
+them and reads only its rows.  Spark schedules a task where its cached descriptor lives,
+so the files are local; a descriptor Spark recomputes (lost executor) rewrites them.
 
 Library code because Spark workers must import it (see ``_spark_tasks``).
 """
 import functools
+import os
+import tempfile
 
 import numpy as np
 
@@ -47,11 +58,24 @@ def batch_indices(seed, partition, n, share, iteration):
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-# ---- caching the training set as one stacked block per partition ----------------------
+# ---- 1. each input partition stacked into arrays ---------------------------------------
 
-class Block:
-    """One partition's records stacked: ``X`` (n, *features shape), ``y`` (n, *label
-    shape), or the reason they could not be (``error``)."""
+class Chunk:
+    """Records already stacked (``X``, ``y`` along the first axis): what a DataFrame's
+    Arrow batches become, one per batch; an RDD may mix Chunks and Samples."""
+
+    __slots__ = ("X", "y")
+
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def __reduce__(self):
+        return (Chunk, (self.X, self.y))
+
+
+class Stack:
+    """One input partition stacked: ``X``, ``y`` (``n`` records, maybe none) or the
+    reason they could not be (``error``)."""
 
     __slots__ = ("index", "X", "y", "error")
 
@@ -59,44 +83,134 @@ class Block:
         self.index, self.X, self.y, self.error = index, X, y, error
 
     def __reduce__(self):
-        return (Block, (self.index, self.X, self.y, self.error))
+        return (Stack, (self.index, self.X, self.y, self.error))
+
+    @property
+    def n(self):
+        return 0 if self.X is None else len(self.X)
 
     def summary(self):
-        """Small description for the driver's checks (no arrays)."""
-        if self.error is not None:
-            return {"index": self.index, "error": self.error}
-        return {"index": self.index, "error": None, "n": len(self.X),
-                "features": (self.X.shape[1:], self.X.dtype.str),
-                "label": (self.y.shape[1:], self.y.dtype.str),
-                "first": (self.X[:1].copy(), self.y[:1].copy())}
+        """Small description for the driver's checks (no arrays but the first record)."""
+        s = {"index": self.index, "error": self.error, "n": self.n}
+        if self.error is None and self.n:
+            s.update(features=(self.X.shape[1:], self.X.dtype.str),
+                     label=(self.y.shape[1:], self.y.dtype.str),
+                     first=(self.X[:1].copy(), self.y[:1].copy()))
+        return s
 
 
 def stack_partition(index, records):
-    """mapPartitionsWithIndex: the partition's Samples -> one ``Block``."""
-    feats, labels, error = [], [], None
-    for i, r in enumerate(records):
+    """mapPartitionsWithIndex: the partition's Samples (or Chunks) -> one ``Stack``
+    (empty partitions give an empty Stack)."""
+    feats, labels, error, i = [], [], None, 0
+    for r in records:
         if error is not None:
             continue  # keep draining the input
-        if not isinstance(r, Sample):
+        if isinstance(r, Sample):
+            x, t = r.features[None], r.label[None]
+        elif isinstance(r, Chunk):
+            x, t = r.X, r.y
+        else:
             error = (f"record {i} of partition {index} is a {type(r).__module__}."
                      f"{type(r).__qualname__}, expected bigdl_py.utils.Sample")
-        elif feats and (r.features.shape != feats[0].shape or r.label.shape != labels[0].shape):
-            error = (f"record {i} of partition {index} has features {r.features.shape} and "
-                     f"label {r.label.shape}, but record 0 has features {feats[0].shape} and "
-                     f"label {labels[0].shape}")
-        else:
-            feats.append(r.features)
-            labels.append(r.label)
-    if error is None and not feats:
-        error = f"partition {index} is empty"
-    if error is not None:
-        yield Block(index, None, None, error)
+            continue
+        if feats and (x.shape[1:] != feats[0].shape[1:] or t.shape[1:] != labels[0].shape[1:]):
+            error = (f"record {i} of partition {index} has features {x.shape[1:]} and "
+                     f"label {t.shape[1:]}, but record 0 has features {feats[0].shape[1:]} "
+                     f"and label {labels[0].shape[1:]}")
+            continue
+        feats.append(x)
+        labels.append(t)
+        i += len(x)
+    if error is not None or not feats:
+        yield Stack(index, None, None, error)
     else:
-        yield Block(index, np.stack(feats), np.stack(labels), None)
+        yield Stack(index, np.concatenate(feats), np.concatenate(labels), None)
 
 
-def block_summary(block):
-    return block.summary()
+def stack_summary(stack):
+    return stack.summary()
+
+
+# ---- 2. rebalanced once: global record g goes to partition g % parts ------------------
+
+def deal_rows(offsets, parts, index, stacks):
+    """mapPartitionsWithIndex: (target partition, (source index, X rows, y rows)) pairs
+    dealing this partition's records round-robin by their global index."""
+    for s in stacks:
+        if not s.n:
+            continue
+        for j in range(parts):
+            start = (j - offsets[index]) % parts  # first local row whose global index is j
+            if start < s.n:
+                yield j, (index, s.X[start::parts], s.y[start::parts])
+
+
+def target_partition(key):
+    return key
+
+
+# ---- 3. spilled to files the tasks memory-map ------------------------------------------
+
+class Block:
+    """A rebalanced partition's descriptor: ``n`` records in two ``.npy`` files on the
+    executor that wrote them (``paths``); ``arrays()`` memory-maps them."""
+
+    __slots__ = ("index", "n", "paths")
+
+    def __init__(self, index, n, paths):
+        self.index, self.n, self.paths = index, n, paths
+
+    def __reduce__(self):
+        return (Block, (self.index, self.n, self.paths))
+
+    def arrays(self):
+        """(X, y) read-only memory maps (empty arrays for an empty partition)."""
+        if self.paths is None:
+            return np.empty((0,)), np.empty((0,))
+        try:
+            return tuple(np.load(p, mmap_mode="r") for p in self.paths)
+        except FileNotFoundError:
+            raise RuntimeError(f"bigdl_py: the cached training data of partition "
+                               f"{self.index} is not on this executor ({self.paths[0]}); "
+                               f"its descriptor must be recomputed") from None
+
+
+def local_dir():
+    """This executor's Spark local directory (deleted when the application stops)."""
+    dirs = os.environ.get("SPARK_LOCAL_DIRS")
+    return dirs.split(",")[0] if dirs else tempfile.gettempdir()
+
+
+def spill_partition(name, index, pieces):
+    """mapPartitionsWithIndex after the shuffle: the dealt rows in global order -> .npy
+    files (written atomically) -> one ``Block``."""
+    pieces = sorted(((src, X, y) for _, (src, X, y) in pieces), key=lambda p: p[0])
+    if not pieces:
+        yield Block(index, 0, None)
+        return
+    X = np.concatenate([p[1] for p in pieces])
+    y = np.concatenate([p[2] for p in pieces])
+    folder = os.path.join(local_dir(), f"bigdl_py-{name}")
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for what, arr in (("X", X), ("y", y)):
+        path = os.path.join(folder, f"part-{index}-{what}.npy")
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            np.save(f, np.ascontiguousarray(arr))
+        os.replace(tmp, path)
+        paths.append(path)
+    yield Block(index, len(X), tuple(paths))
+
+
+def remove_block(block):
+    """Delete a Block's files (when they are on this host)."""
+    for p in block.paths or ():
+        try:
+            os.remove(p)
+        except OSError:
+            pass
 
 
 def the_block(blocks):
