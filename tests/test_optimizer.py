@@ -178,6 +178,39 @@ def test_triggers_fire_on_bigdl_counts(tmp_path):
     assert seen == [3, 6]
 
 
+@pytest.mark.parametrize("algorithm", ["philox", "mt19937"])
+def test_a_checkpoint_holds_the_rng_state(tmp_path, algorithm):
+    """Dropout and mid-epoch resume: the checkpoint restores the RNG's seed, algorithm and
+    stream position (and in mt19937 mode the stream before the epoch's shuffle), so the
+    resumed run needs no seed set by hand."""
+    from bigdl_py.nn import Dropout
+
+    def mlp():
+        return Sequential(Linear(4, 16), ReLU(), Dropout(0.3), Linear(16, 3), LogSoftMax())
+    X, y = _blobs(100)
+    bigdl_py.RNG.set_algorithm(algorithm)
+    bigdl_py.RNG.set_seed(8)
+    full = mlp()
+    Optimizer.create(full, (X, y), ClassNLLCriterion(), MaxIteration(10), 32,
+                     SGD(0.1, momentum=0.9)).optimize()
+    bigdl_py.RNG.set_seed(8)
+    first = mlp()
+    opt = Optimizer.create(first, (X, y), ClassNLLCriterion(), MaxIteration(6), 32,
+                           SGD(0.1, momentum=0.9))
+    opt.set_checkpoint(str(tmp_path), SeveralIteration(6))  # neval 6: mid epoch 2
+    opt.optimize()
+    bigdl_py.RNG.set_algorithm("philox")
+    bigdl_py.RNG.set_seed(12345)  # another process, another seed
+    model = Model.load_model(tmp_path / "model.6")
+    method = OptimMethod.load(tmp_path / "optim.6")
+    Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxIteration(10), 32,
+                     method).optimize()
+    assert bigdl_py.RNG.algorithm() == algorithm
+    for a, b in zip(_weights(full), _weights(model)):
+        np.testing.assert_array_equal(a, b)
+    bigdl_py.RNG.set_algorithm("philox")
+
+
 def test_checkpoint_without_over_write(tmp_path):
     X, y = _blobs(64)
     opt = Optimizer.create(_mlp(), (X, y), ClassNLLCriterion(), MaxEpoch(1), 32)

@@ -155,17 +155,18 @@ def test_create_returns_the_distributed_optimizer_for_an_rdd(sc):
     opt = Optimizer.create(_mlp(), _rdd(sc, X, y), ClassNLLCriterion(), batch_size=8)
     assert type(opt) is DistriOptimizer and isinstance(opt, LocalOptimizer)
     with pytest.raises(TypeError, match="expected training_set=\\(X, y\\) for local training "
-                                        "or an RDD of Samples, got list"):
+                                        "or an RDD of Samples or a DataFrame, got list"):
         Optimizer.create(_mlp(), [X, y], ClassNLLCriterion())
 
 
 def test_batch_size_not_a_multiple_of_partitions_fails_before_any_job(sc):
     X, y = _data()
-    rdd = _rdd(sc, X, y, parts=3)
+    rdd = _rdd(sc, X, y, parts=3)  # the library rebalances into the 2 task slots
     before = _jobs(sc)
     with pytest.raises(ValueError, match=r"batch_size to be a multiple of the number of "
-                                         r"partitions \(3\), got batch_size=10"):
-        Optimizer.create(_mlp(), rdd, ClassNLLCriterion(), MaxEpoch(1), 10)
+                                         r"partitions \(2: the cluster's task slots\), got "
+                                         r"batch_size=7"):
+        Optimizer.create(_mlp(), rdd, ClassNLLCriterion(), MaxEpoch(1), 7)
     assert _jobs(sc) == before  # no Spark job ran
 
 
@@ -178,7 +179,7 @@ def test_batch_size_not_a_multiple_of_partitions_fails_before_any_job(sc):
     ([Sample.from_ndarray(np.ones(5), 1)] * 2 + [Sample.from_ndarray(np.ones(5), [1, 2])] * 2,
      r"partition 1 has features \(5,\) and labels \(2,\), but partition 0 has features "
      r"\(5,\) and labels \(\)"),
-    ([Sample.from_ndarray(np.ones(5), 1)], "partition 0 is empty"),
+    ([], "no records"),
 ])
 def test_bad_training_sets_fail_before_any_training_job(sc, records, match):
     rdd = sc.parallelize(records, 2)
@@ -199,7 +200,8 @@ def test_model_or_labels_that_do_not_fit_fail_at_create(sc):
         Optimizer.create(_mlp(), _rdd(sc, X[:, :4], y), ClassNLLCriterion(), batch_size=8)
     with pytest.raises(ValueError, match="ClassNLLCriterion.*label"):
         Optimizer.create(_mlp(), _rdd(sc, X, y + 5), ClassNLLCriterion(), batch_size=8)
-    with pytest.raises(TypeError, match="expected an RDD of Samples, got tuple"):
+    with pytest.raises(TypeError, match="expected an RDD of Samples or a Spark DataFrame as "
+                                        "the validation set, got tuple"):
         Optimizer.create(_mlp(), _rdd(sc, X, y), ClassNLLCriterion(),
                          batch_size=8).set_validation(8, (X, y))
 
@@ -352,6 +354,93 @@ def test_triggers_fire_on_bigdl_counts(sc, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.3", "model.6", "optim.3",
                                                           "optim.6"]
     assert seen == [3, 6]
+
+
+def _skewed(sc, X, y, sizes):
+    """An RDD of Samples whose partitions hold ``sizes`` records (zeros allowed)."""
+    samples = [Sample.from_ndarray(a, b) for a, b in zip(X, y)]
+    cuts = np.cumsum([0] + list(sizes))
+    return sc.parallelize(range(len(sizes)), len(sizes)).mapPartitionsWithIndex(
+        lambda i, _: samples[cuts[i]:cuts[i + 1]])
+
+
+@pytest.mark.parametrize("sizes", [(0, 37, 0, 3), (40,), (1, 0, 0, 0, 39)])
+def test_skewed_and_empty_partitions_train_like_local_mode(sc, sizes):
+    X, y = _data()
+    local = _mlp()
+    Optimizer.create(local, (X, y), ClassNLLCriterion(), MaxIteration(3), 40,
+                     SGD(0.5)).optimize()
+    distri = _mlp()
+    opt = Optimizer.create(distri, _skewed(sc, X, y, sizes), ClassNLLCriterion(),
+                           MaxIteration(3), 40, SGD(0.5))
+    opt.set_validation(8, _skewed(sc, X, y, sizes), EveryEpoch(), [Top1Accuracy()])
+    assert opt._parts == 2 and opt._block_sizes == [20, 20]  # rebalanced once, evenly
+    opt.optimize()
+    for a, b in zip(_weights(local), _weights(distri)):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-7)
+    assert opt.history[-1]["validation"]["Top1Accuracy"] == \
+        np.mean(distri.predict_class(X) == y)
+
+
+def test_every_record_is_seen_once_per_epoch(sc):
+    """Record i is the one-hot row e_i with target 0; MSE (sums) and SGD(0.25) halve
+    weight i each time record i is in a batch: after one epoch every weight is 1/2,
+    whatever the input's skew."""
+    n = 30
+    X = np.eye(n, dtype=np.float32)
+    model = Linear(n, 1, with_bias=False)
+    model.set_weights([np.ones((1, n), np.float32)])
+    opt = Optimizer.create(model, _skewed(sc, X, np.zeros((n, 1), np.float32), (0, 28, 2)),
+                           MSECriterion(size_average=False), MaxEpoch(1), 6, SGD(0.25))
+    opt.optimize()
+    np.testing.assert_array_equal(model.weight, np.full((1, n), 0.5, np.float32))
+
+
+def test_a_dataframe_repartitioned_by_a_column_trains_on_all_partitions(sc):
+    from pyspark.ml.linalg import Vectors
+    from pyspark.sql import SparkSession
+    spark = SparkSession.builder.getOrCreate()
+    X, y = _data()
+    df = spark.createDataFrame([(Vectors.dense(a.tolist()), int(b)) for a, b in zip(X, y)],
+                               ["features", "label"]).repartition("label")
+    local, distri = _mlp(), _mlp()
+    Optimizer.create(local, (X, y), ClassNLLCriterion(), MaxIteration(3), 40,
+                     SGD(0.5)).optimize()
+    opt = Optimizer.create(distri, df.orderBy("label"), ClassNLLCriterion(), MaxIteration(3),
+                           40, SGD(0.5))
+    assert opt._block_sizes == [20, 20]  # both task slots train, whatever AQE made of it
+    opt.optimize()
+    for a, b in zip(_weights(local), _weights(distri)):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match=r"expected a column 'features', got columns \['x', "
+                                         r"'label'\]"):
+        Optimizer.create(_mlp(), df, ClassNLLCriterion(), batch_size=8).set_validation(
+            8, df.withColumnRenamed("features", "x"))
+
+
+def test_a_failed_job_retries_from_the_last_checkpoint(sc, tmp_path, caplog):
+    """master local[2] does not retry tasks: the job of iteration 4 fails, the optimizer
+    reloads model.3/optim.3 and reaches the undisturbed run's weights."""
+    undisturbed = _train(sc)
+    X, y = _data()
+    model = _mlp(dropout=True)
+    opt = Optimizer.create(model, _rdd(sc, X, y), ClassNLLCriterion(), MaxIteration(6), 8,
+                           SGD(0.2, momentum=0.9))
+    opt.set_checkpoint(str(tmp_path), SeveralIteration(3))
+    opt._fault = (4, 1)
+    bigdl_py.RNG.set_seed(11)
+    with caplog.at_level(logging.WARNING, logger="bigdl_py.optim"):
+        opt.optimize()
+    for a, b in zip(undisturbed, _weights(model)):
+        np.testing.assert_array_equal(a, b)
+    msgs = [r.getMessage() for r in caplog.records if r.name == "bigdl_py.optim"]
+    assert any("iteration 4 failed on Spark" in m and "model.3" in m and "retry 1 of 5" in m
+               for m in msgs), msgs
+    no_ckpt = Optimizer.create(_mlp(dropout=True), _rdd(sc, X, y), ClassNLLCriterion(),
+                               MaxIteration(6), 8)
+    no_ckpt._fault = (2, 0)
+    with pytest.raises(RuntimeError, match="DistriOptimizer: iteration 2 failed on Spark"):
+        no_ckpt.optimize()
 
 
 # ---- checkpoints -------------------------------------------------------------------------

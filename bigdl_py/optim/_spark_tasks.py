@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 
+from ..parallel import get_num_threads, set_num_threads
 from ..random import RNG
 from ._spark_data import _MODEL, batch_indices, derived_key, the_block
 
@@ -122,8 +123,8 @@ def _seed_task(job, iteration, partition):
 
 def averages(criterion):
     """True when the criterion divides by the batch (BigDL's ``size_average``, the
-    default): the driver then divides the partitions' summed gradients and losses by the
-    number of partitions."""
+    default): tasks then return their share's mean times its size, and the driver divides
+    the sums by the records in the global batch."""
     return bool(getattr(criterion, "size_average", True))
 
 
@@ -140,18 +141,50 @@ def _forward_backward(job, model, X, y, iteration, partition):
     return loss
 
 
+class task_threads:
+    """Context manager: this task's OpenMP threads are the job's ``threads``
+    (``spark.task.cpus``), set explicitly in every task and restored afterwards, so nothing
+    depends on what an earlier task left in the worker process."""
+
+    def __init__(self, job):
+        self.n = job.get("threads", 1)
+
+    def __enter__(self):
+        self.saved = get_num_threads()
+        set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        set_num_threads(self.saved)
+
+
+def _rows(block, idx):
+    """The rows ``idx`` of a memory-mapped block, in memory (only those rows are read)."""
+    X, y = block.arrays()
+    return X[idx], y[idx]
+
+
 def train_partition(job_b, weights_b, iteration, partition, blocks):
     """mapPartitionsWithIndex for one synchronous iteration: this partition's share of the
-    global mini-batch -> one (gradient, loss, records, 1) tuple, gradient and loss as the
-    criterion gives them for the share.  Every partition's share has the same size, so
-    the global mini-batch's mean is the sum over partitions / partitions (``averages``)."""
+    global mini-batch (only those rows are read) -> one (gradient sum, loss sum, records)
+    tuple; for a criterion that averages (``averages``) the share's mean is multiplied by
+    the share's size, so the driver divides the sums by the global batch.  An empty
+    partition contributes nothing."""
     block = the_block(blocks)
     job = job_b.value
     _maybe_fail(job["fault"], iteration, partition)
-    model = load_weights(job, weights_b.value)
-    idx = batch_indices(job["seed"], partition, len(block.X), job["share"], iteration)
-    loss = _forward_backward(job, model, block.X[idx], block.y[idx], iteration, partition)
-    yield flat_grad(job), loss, len(idx), 1
+    if not block.n:
+        return
+    with task_threads(job):
+        model = load_weights(job, weights_b.value)
+        idx = batch_indices(job["seed"], partition, block.n, job["share"], iteration)
+        X, y = _rows(block, idx)
+        loss = _forward_backward(job, model, X, y, iteration, partition)
+        grad, k = flat_grad(job), len(idx)
+        if job["averages"]:
+            grad, loss = grad * k, loss * k
+        else:
+            grad = grad.copy()
+    yield grad, loss, k
 
 
 def local_sgd_partition(job_b, eval_counter, weights_b, iteration, partition, blocks):
@@ -160,28 +193,38 @@ def local_sgd_partition(job_b, eval_counter, weights_b, iteration, partition, bl
     block = the_block(blocks)
     job = job_b.value
     _maybe_fail(job["fault"], iteration, partition)
-    model = load_weights(job, weights_b.value)
-    sgd = job["optim"]
-    sgd.clear_history()
-    sgd.state["evalCounter"] = eval_counter
-    pairs, loss_sum = model._param_pairs(), 0.0
-    for t in range(iteration, iteration + job["steps"]):
-        idx = batch_indices(job["seed"], partition, len(block.X), job["share"], t)
-        loss_sum += _forward_backward(job, model, block.X[idx], block.y[idx], t, partition)
-        sgd.optimize(pairs)
-    _, W, _ = worker_model(job)
-    yield get_flat(model) if W is None else W, loss_sum / job["steps"], 1
+    if not block.n:
+        return
+    with task_threads(job):
+        model = load_weights(job, weights_b.value)
+        sgd = job["optim"]
+        sgd.clear_history()
+        sgd.state["evalCounter"] = eval_counter
+        pairs, loss_sum = model._param_pairs(), 0.0
+        for t in range(iteration, iteration + job["steps"]):
+            idx = batch_indices(job["seed"], partition, block.n, job["share"], t)
+            X, y = _rows(block, idx)
+            loss_sum += _forward_backward(job, model, X, y, t, partition)
+            sgd.optimize(pairs)
+        _, W, _ = worker_model(job)
+        weights = get_flat(model) if W is None else W.copy()
+    yield weights, loss_sum / job["steps"], 1
 
 
 def eval_partition(job_b, methods, batch_size, weights_b, _iteration, partition, blocks):
     """mapPartitionsWithIndex for validation: this partition's records in evaluation mode,
     in chunks of ``batch_size`` -> a tuple with one summed result per method."""
     block = the_block(blocks)
-    model = load_weights(job_b.value, weights_b.value)
-    model.evaluate()
-    results = None
-    for i in range(0, len(block.X), batch_size):
-        out = model.forward(block.X[i:i + batch_size])
-        r = tuple(m(out, block.y[i:i + batch_size]) for m in methods)
-        results = add_results(results, r)
+    if not block.n:
+        return
+    job = job_b.value
+    with task_threads(job):
+        model = load_weights(job, weights_b.value)
+        model.evaluate()
+        X, y = block.arrays()
+        results = None
+        for i in range(0, block.n, batch_size):
+            out = model.forward(np.asarray(X[i:i + batch_size]))
+            r = tuple(m(out, np.asarray(y[i:i + batch_size])) for m in methods)
+            results = add_results(results, r)
     yield results

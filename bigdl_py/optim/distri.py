@@ -1,41 +1,53 @@
 """``DistriOptimizer``: BigDL's synchronous data-parallel training on Spark (SPEC §8).
 
-``Optimizer.create(model, training_set=rdd, ...)`` returns one when the training set is an
-RDD of ``bigdl_py.utils.Sample``.  It runs the local optimizer's loop (triggers, optim
-methods, progress bar, per-epoch line, ``bigdl_py.optim`` logger, checkpoints, history);
-only where an iteration's gradient and the validation scores are computed differs:
+``Optimizer.create(model, training_set=rdd_or_df, ...)`` returns one when the training set
+is an RDD of ``bigdl_py.utils.Sample`` or a Spark DataFrame (a features column of arrays or
+ML vectors and a label column, read in Arrow batches).  It runs the local optimizer's loop
+(triggers on BigDL's counts, optim methods, progress bar, per-epoch line,
+``bigdl_py.optim`` logger, checkpoints, history); only where an iteration's gradient and
+the validation scores are computed differs:
 
-1. At creation the RDD is checked and cached once as one stacked ``(X, y)`` block per
-   partition (a Spark job that returns only a summary per partition); records that are not
-   Samples, features or labels of different shapes, empty partitions, or a ``batch_size``
-   that is not a multiple of the number of partitions are a ValueError before any training
+1. At creation the data is checked and cached once (two Spark jobs, see
+   ``_spark_cache``): records dealt into ``P`` even partitions, ``P`` the cluster's task
+   slots (``defaultParallelism // spark.task.cpus``) whatever the input's partitioning (a
+   DataFrame after ``repartition(col)`` or ``orderBy`` under adaptive execution, empty or
+   skewed partitions), each spilled to memory-mapped files on its executor.  Records that
+   are not Samples, features or labels of different shapes, no records at all, or a
+   ``batch_size`` that is not a multiple of ``P`` are a ValueError before any training
    job (the last one before any Spark job at all).
 2. Each iteration is one Spark job: the driver broadcasts the flat weights; each partition
-   takes its share ``batch_size / partitions`` of the global mini-batch and returns the
-   criterion's gradient and loss on it and its record count; ``treeAggregate(None, ...)``
-   sums them (None is the empty sum, so no zero vector ships with the tasks); the driver
-   turns the sums into the global batch's (dividing by the number of partitions when the
-   criterion averages: every share has the same size), applies the optim method to the
-   model's parameters and destroys the broadcast.
+   reads only the rows of its share ``batch_size / P`` of the global mini-batch and returns
+   the gradient and loss sums and its record count; ``treeAggregate(None, ...)`` sums
+   them; the driver divides by the records (when the criterion averages), applies the
+   optim method and destroys the broadcast.  So an iteration costs the batch, not the data.
 3. Randomness is a pure function of counters: a partition's records are visited in a philox
-   permutation keyed by (seed, local epoch, partition), and the model's random layers are
-   seeded from (seed, iteration, partition) in every task.  A task Spark retries computes
-   the same result, and a run is reproducible for a seed whatever the scheduling.  With a
-   full batch and no random layers the weights equal local mode's to float rounding.
+   permutation per local epoch keyed by (seed, epoch, partition), and the model's random
+   layers are seeded from (seed, iteration, partition) in every task.  A task Spark retries
+   computes the same result, and a run is reproducible for a seed whatever the scheduling.
+   With a full batch and no random layers the weights equal local mode's to float rounding.
+4. Threads: each task runs its kernels with ``spark.task.cpus`` OpenMP threads, set in the
+   task itself (nothing is inherited from an earlier task in the same worker).
+5. Faults: a failed job is a ``JobFailed`` (a RuntimeError) naming the iteration and the
+   worker's error.  With ``set_checkpoint`` the optimizer reloads the last checkpoint it
+   wrote (or its starting point, before the first one) and continues, at most
+   ``max_retries`` times (BigDL's default 5), logging each retry on ``bigdl_py.optim``.
 
-The seed is ``RNG.get_seed()`` when ``optimize()`` starts.  Each partition needs at least
-one record; its share is drawn cyclically from its own records, so balanced partitions
-(e.g. ``sc.parallelize(samples, n)``) make an iteration a uniform sample of the data.
-The model and criterion are pickled to the workers: they must be bigdl_py classes (or
-classes importable on the workers), not classes defined in a script.
+The seed is ``RNG.get_seed()`` when ``optimize()`` starts.  When ``PYSPARK_PYTHON`` is
+unset the context's workers are pointed at this interpreter; workers that cannot import
+bigdl_py are an ImportError saying so.  The model and criterion are pickled to the
+workers: they must be bigdl_py classes (or classes importable on the workers).
 """
 import copy
 import functools
+import logging
 import numbers
+import os
+import weakref
 
-from ..utils.spark import is_rdd
-from . import _spark_data as data
+from ..utils.spark import is_dataframe, is_rdd
+from . import _spark_cache as cache
 from . import _spark_tasks as tasks
+from ._spark_cache import JobFailed
 from .optim_method import SGD
 from .optimizer import LocalOptimizer, _batch_size, _validation_args
 
@@ -70,47 +82,56 @@ class DistriOptimizer(LocalOptimizer):
     >>> Optimizer.create(model, rdd, crit, end, 64).optimize()  # doctest: +SKIP
     """
 
+    max_retries = 5  # BigDL's bigdl.failure.retryTimes
+
     def __init__(self, model, training_set, criterion, end_trigger=None, batch_size=32,
-                 optim_method=None):
+                 optim_method=None, *, features_col="features", label_col="label"):
         self._setup(model, criterion, end_trigger, batch_size, optim_method)
-        if not is_rdd(training_set):
-            raise TypeError(f"DistriOptimizer: expected an RDD of Samples as training_set, "
-                            f"got {type(training_set).__name__}")
-        parts = training_set.getNumPartitions()
+        sc = _context(training_set, "DistriOptimizer", "training_set")
+        parts = cache.task_slots(sc)
         if self.batch_size % parts:
             raise ValueError(f"DistriOptimizer: expected batch_size to be a multiple of the "
-                             f"number of partitions ({parts}), got batch_size="
-                             f"{self.batch_size}; repartition the RDD or change batch_size")
-        self.sc = training_set.context
-        self._parts = parts
-        self._blocks, summary = _cache(training_set, "training set")
-        self._records = sum(s["n"] for s in summary)
-        self._features = summary[0]["features"]
-        self._check_model(summary[0]["first"])
+                             f"number of partitions ({parts}: the cluster's task slots), got "
+                             f"batch_size={self.batch_size}")
+        cache.check_python_workers(sc)
+        self.sc, self._parts = sc, parts
+        self._columns = (features_col, label_col)
+        self._blocks, info = self._cache(training_set, "training set")
+        self._records, self._features = info["n"], info["features"]
+        self._block_sizes = [b.n for b in info["blocks"]]
+        self._check_model(info["first"])
         self._local_sgd = None
         self._fault = None  # test hook: (iteration, partition) whose first attempt dies
         self._job_b = None
 
+    def _cache(self, data, what):
+        """Cache ``data`` (RDD or DataFrame) into ``P`` even partitions; the files and the
+        cached descriptors are released with the optimizer."""
+        if is_dataframe(data):
+            from ._spark_frames import dataframe_chunks
+            dtype = _model_dtype(self.model)
+            data = dataframe_chunks(data, *self._columns, dtype, "DistriOptimizer")
+        blocks, info = cache.cache(data, self._parts, what)
+        weakref.finalize(self, cache.release, blocks, info["blocks"])
+        return blocks, info
+
     # ---- configuration ------------------------------------------------------------------
     def set_validation(self, batch_size, val_rdd, trigger=None, val_method=None):
-        """Validate on ``val_rdd`` (an RDD of Samples) on the cluster whenever ``trigger``
-        fires (default ``EveryEpoch()``) with ``val_method`` (default
-        ``[Top1Accuracy()]``): each partition scores its records in evaluation mode, in
-        chunks of ``batch_size``, and the driver adds the partial results."""
+        """Validate on ``val_rdd`` (an RDD of Samples or a DataFrame with the training
+        set's columns) on the cluster whenever ``trigger`` fires (default ``EveryEpoch()``)
+        with ``val_method`` (default ``[Top1Accuracy()]``): each partition scores its
+        records in evaluation mode, in chunks of ``batch_size``, and the driver adds the
+        partial results.  Empty partitions are fine."""
         owner = "DistriOptimizer.set_validation"
         trigger, methods = _validation_args(trigger, val_method, owner)
         batch_size = _batch_size(batch_size, owner)
-        if not is_rdd(val_rdd):
-            raise TypeError(f"{owner}: expected an RDD of Samples, got "
-                            f"{type(val_rdd).__name__}")
-        blocks, summary = _cache(val_rdd, "validation set")
-        if summary[0]["features"][0] != self._features[0]:
-            blocks.unpersist()
+        _context(val_rdd, owner, "the validation set")
+        blocks, info = self._cache(val_rdd, "validation set")
+        if info["features"][0] != self._features[0]:
+            cache.release(blocks, info["blocks"])
             raise ValueError(f"{owner}: expected validation features of shape "
                              f"{self._features[0]} (as the training set), got "
-                             f"{summary[0]['features'][0]}")
-        if self._validation is not None:
-            self._validation[1].unpersist()
+                             f"{info['features'][0]}")
         self._validation = (batch_size, blocks, None, trigger, methods)
         return self
 
@@ -143,28 +164,22 @@ class DistriOptimizer(LocalOptimizer):
 
     def _prepare(self):
         from ..random import RNG
-        for blocks in (self._blocks, self._validation and self._validation[1]):
-            if blocks is not None and not blocks.is_cached:
-                blocks.persist(_storage_level())  # again, after a previous optimize()
         model = copy.deepcopy(self.model).clear_state()
         self._averages = tasks.averages(self.criterion)
-        job = {"model": model, "criterion": self.criterion,
+        job = {"model": model, "criterion": self.criterion, "averages": self._averages,
                "share": self.batch_size // self._parts, "seed": RNG.get_seed(),
                "algorithm": RNG.algorithm(), "fault": self._fault, "steps": self._local_sgd,
-               "optim": None}
+               "threads": cache.task_cpus(self.sc), "optim": None}
         if self._local_sgd is not None:
             job["optim"] = copy.deepcopy(self.optim_method).clear_history()
         self._job_b = self.sc.broadcast(job)
 
     def _finish(self):
-        """Free the job broadcast and the cached blocks (as BigDL does after training; a
-        later ``optimize()`` caches them again)."""
+        """Free the job broadcast (the cached data stays for a later ``optimize()``; it is
+        released with the optimizer)."""
         if self._job_b is not None:
             self._job_b.destroy()
             self._job_b = None
-        self._blocks.unpersist()
-        if self._validation is not None:
-            self._validation[1].unpersist()
 
     def _begin_epoch(self, epoch):
         pass
@@ -174,31 +189,68 @@ class DistriOptimizer(LocalOptimizer):
         steps = self._local_sgd
         if steps is None:
             fn = functools.partial(tasks.train_partition, self._job_b)
-            grad, loss, _, parts = self._run(fn, state["neval"])
-            div = parts if self._averages else 1
+            grad, loss, count = self._run(fn, state["neval"], "iteration")
+            div = count if self._averages else 1
             tasks.set_flat(self.model, grad, which=1, divisor=div)
             om.optimize(pairs, self._frozen)
             return loss / div, self.batch_size, 1
         fn = functools.partial(tasks.local_sgd_partition, self._job_b, om.state["evalCounter"])
-        weights, loss, parts = self._run(fn, state["neval"])
+        weights, loss, parts = self._run(fn, state["neval"], "iteration")
         tasks.set_flat(self.model, weights, divisor=parts)
         om.state["evalCounter"] += steps
         return loss / parts, steps * self.batch_size, steps
 
-    def _run(self, fn, iteration, blocks=None):
+    def _run(self, fn, iteration, what, blocks=None):
         """One Spark job: broadcast the weights, run ``fn(weights_b, iteration)`` on every
-        partition, sum the results on the way back, destroy the broadcast."""
+        partition, sum the results on the way back, destroy the broadcast.  A failed job
+        is a ``JobFailed`` naming ``what`` and the iteration."""
         weights_b = self.sc.broadcast(tasks.get_flat(self.model))
         try:
             rdd = (self._blocks if blocks is None else blocks).mapPartitionsWithIndex(
                 functools.partial(fn, weights_b, iteration))
-            return rdd.treeAggregate(None, tasks.add_results, tasks.add_results)
+            with cache.spark_errors("DistriOptimizer", f"{what} {iteration}"):
+                return rdd.treeAggregate(None, tasks.add_results, tasks.add_results)
         finally:
             weights_b.destroy()
 
     def _validation_results(self, batch_size, blocks, _, methods):
         fn = functools.partial(tasks.eval_partition, self._job_b, methods, batch_size)
-        return list(self._run(fn, 0, blocks))
+        return list(self._run(fn, self.optim_method.state["neval"] - 1,
+                              "validation after iteration", blocks))
+
+    # ---- recovery -------------------------------------------------------------------------
+    def optimize(self):
+        """Train until the end trigger fires; returns the model.  With a checkpoint set, a
+        failed Spark job is retried from the last checkpoint (at most ``max_retries``
+        times, each logged); otherwise, and when the retries are used up, the
+        ``JobFailed`` error names the iteration."""
+        if self._checkpoint is None:
+            return super().optimize()
+        from ._checkpoint import Snapshot
+        start, retries = Snapshot.take(self.model, self.optim_method), 0
+        while True:
+            try:
+                return super().optimize()
+            except JobFailed as e:
+                if retries >= self.max_retries:
+                    raise JobFailed(f"{e} (gave up after {retries} retries from "
+                                    f"checkpoints)") from e
+                retries += 1
+                last = self._last_checkpoint_files()
+                where = last[0] if last else "the starting point"
+                logging.getLogger("bigdl_py.optim").warning(
+                    "%s; retrying from %s (retry %d of %d)", e, where, retries,
+                    self.max_retries)
+                snap = Snapshot.read(*last) if last else start
+                snap.restore(self.model, self.optim_method)
+                self._fault = None  # the test hook fails once
+
+    def _last_checkpoint_files(self):
+        suffix = getattr(self, "_last_checkpoint", None)
+        if suffix is None:
+            return None
+        path = self._checkpoint[0]
+        return os.path.join(path, f"model.{suffix}"), os.path.join(path, f"optim.{suffix}")
 
     def _check_model(self, first):
         """One evaluation-mode forward of the first record on the driver, so bad shapes or
@@ -213,30 +265,18 @@ class DistriOptimizer(LocalOptimizer):
             model.training() if was_training else model.evaluate()
 
 
-def _storage_level():
-    from pyspark import StorageLevel
-    return StorageLevel.MEMORY_AND_DISK
+def _context(data, owner, what):
+    """The SparkContext of an RDD or DataFrame (TypeError for anything else)."""
+    if is_rdd(data):
+        return data.context
+    if is_dataframe(data):
+        return data.sparkSession.sparkContext
+    raise TypeError(f"{owner}: expected an RDD of Samples or a Spark DataFrame as {what}, "
+                    f"got {type(data).__name__}")
 
 
-def _cache(rdd, what):
-    """(blocks RDD persisted, [summary per partition]) after checking every record; a
-    ValueError (nothing left cached) when the records cannot be a training set."""
-    blocks = rdd.mapPartitionsWithIndex(data.stack_partition)
-    blocks.persist(_storage_level())
-    summary = blocks.map(data.block_summary).collect()
-    errors = [s["error"] for s in summary if s["error"] is not None]
-    if not errors:
-        for s in summary[1:]:
-            if (s["features"][0], s["label"][0]) != (summary[0]["features"][0],
-                                                     summary[0]["label"][0]):
-                errors.append(f"partition {s['index']} has features {s['features'][0]} and "
-                              f"labels {s['label'][0]}, but partition 0 has features "
-                              f"{summary[0]['features'][0]} and labels "
-                              f"{summary[0]['label'][0]}")
-    if errors:
-        blocks.unpersist()
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        raise ValueError(f"DistriOptimizer: expected an RDD of bigdl_py.utils.Sample with "
-                         f"features and labels of one shape as the {what}, got: "
-                         f"{errors[0]}{more}")
-    return blocks, summary
+def _model_dtype(model):
+    """The parameters' dtype (float32 when there are none or they differ)."""
+    import numpy as np
+    dtypes = {w.dtype for w, _ in model._param_pairs()}
+    return dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float32)

@@ -19,7 +19,8 @@ from ..nn.criterion import Criterion
 from ..nn.module import Module
 from ..parallel import get_num_threads, set_num_threads
 from ..random import RNG
-from ..utils.spark import is_rdd
+from ..utils.spark import is_dataframe, is_rdd
+from . import _checkpoint
 from ._progress import Progress
 from .optim_method import SGD, OptimMethod
 from .trigger import EveryEpoch, MaxEpoch, Trigger
@@ -96,19 +97,20 @@ class Optimizer:
                optim_method=None, cores=None, bigdl_type="float"):
         """A ``LocalOptimizer`` for ``training_set=(X, y)`` (features along the first
         axis, 1-based labels for classification criteria), a ``DistriOptimizer`` for an
-        RDD of Samples.  ``cores`` (local mode) is the thread count used while training
+        RDD of Samples or a DataFrame (columns ``features`` and ``label``).  ``cores`` (local mode) is the thread count used while training
         (default: ``bigdl_py.get_num_threads()``); ``bigdl_type`` is BigDL's and changes
         nothing (the model's parameters fix the dtype)."""
         if isinstance(training_set, tuple) and len(training_set) == 2:
             X, y = training_set
             return LocalOptimizer(X, y, model, criterion, end_trigger, batch_size,
                                   optim_method, cores)
-        if is_rdd(training_set):
+        if is_rdd(training_set) or is_dataframe(training_set):
             from .distri import DistriOptimizer
             return DistriOptimizer(model, training_set, criterion, end_trigger, batch_size,
                                    optim_method)
         raise TypeError("Optimizer.create: expected training_set=(X, y) for local training "
-                        f"or an RDD of Samples, got {type(training_set).__name__}")
+                        f"or an RDD of Samples or a DataFrame, got "
+                        f"{type(training_set).__name__}")
 
 
 class LocalOptimizer:
@@ -289,7 +291,15 @@ class LocalOptimizer:
         self._X = self._perm = None
 
     def _begin_epoch(self, epoch):
+        pending, self._resume_rng = getattr(self, "_resume_rng", None), None
+        self._epoch_rng = None
+        if pending is not None:  # resumed mid-epoch: redraw this epoch's shuffle first
+            _checkpoint.set_rng_state(pending[0])
+        if RNG.algorithm() == "mt19937":
+            self._epoch_rng = _checkpoint.rng_state()  # the shuffle draws from the stream
         self._perm = self._permutation(epoch)
+        if pending is not None:
+            _checkpoint.set_rng_state(pending[1])
 
     def _train_step(self, state, pos):
         """One iteration from record ``pos`` of the epoch: updates the parameters and
@@ -324,6 +334,7 @@ class LocalOptimizer:
         was_training = model.is_training()
         pos = state.get("recordsProcessedThisEpoch", 0)
         pos = pos if isinstance(pos, int) and 0 <= pos < n else 0
+        self._resume_rng = _checkpoint.pop_rng(state, pos > 0)  # from a loaded checkpoint
         bar = None
         self._frozen = frozen_mask(model)
         threads = get_num_threads()
@@ -382,8 +393,17 @@ class LocalOptimizer:
             return
         path, _, over_write = self._checkpoint
         suffix = state["neval"]
-        self.optim_method.save(os.path.join(path, f"optim.{suffix}"), over_write)
-        self.model.save_model(os.path.join(path, f"model.{suffix}"), over_write)
+        state["rngState"] = _checkpoint.rng_state()  # continue exactly in a new process
+        epoch_rng = getattr(self, "_epoch_rng", None)
+        if epoch_rng is not None and state["recordsProcessedThisEpoch"]:
+            state["rngEpochState"] = epoch_rng
+        try:
+            self.optim_method.save(os.path.join(path, f"optim.{suffix}"), over_write)
+            self.model.save_model(os.path.join(path, f"model.{suffix}"), over_write)
+        finally:
+            state.pop("rngState")
+            state.pop("rngEpochState", None)
+        self._last_checkpoint = suffix
 
     def _epoch_line(self, state, loss, rate, seconds, scores):
         epoch = state["epoch"] - 1

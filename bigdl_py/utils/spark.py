@@ -2,7 +2,7 @@
 import os
 import sys
 
-__all__ = ["get_spark_context", "is_rdd"]
+__all__ = ["get_spark_context", "is_rdd", "is_dataframe"]
 
 
 def get_spark_context(master="local[*]", app_name="bigdl_py", conf=None):
@@ -78,3 +78,12 @@ def is_rdd(obj):
         return False
     from pyspark import RDD
     return isinstance(obj, RDD)
+
+
+def is_dataframe(obj):
+    """True when ``obj`` is a pyspark DataFrame (without importing pyspark if nobody
+    has)."""
+    if "pyspark" not in sys.modules:
+        return False
+    from pyspark.sql import DataFrame
+    return isinstance(obj, DataFrame)

@@ -1,0 +1,87 @@
+"""What a checkpoint holds besides the weights and the optim method (SPEC §8): the global
+RNG's seed, algorithm and stream position, so a run resumed in a new process continues
+exactly (dropout masks and mt19937 shuffles included); and ``Snapshot``, the in-memory or
+on-disk state the distributed optimizer retries from.
+
+The RNG state travels as a JSON string in the optim method's ``state`` (keys
+``rngState`` and, mid-epoch in mt19937 mode, ``rngEpochState``: the stream before that
+epoch's shuffle), written by ``Optimizer`` checkpoints and consumed by the next
+``optimize()`` of a method loaded from one.
+"""
+import copy
+import json
+
+import numpy as np
+
+from ..random import RNG
+
+__all__ = ["rng_state", "set_rng_state", "Snapshot"]
+
+
+def rng_state():
+    """The global RNG's complete state as a JSON string."""
+    mt = RNG._mt.state["state"]
+    return json.dumps({"algorithm": RNG.algorithm(), "seed": RNG.get_seed(),
+                       "offset": RNG._offset, "mt_key": mt["key"].tolist(),
+                       "mt_pos": int(mt["pos"]), "cached_normal": RNG._cached_normal})
+
+
+def set_rng_state(text):
+    """Restore a state from ``rng_state()``; ValueError if it is not one."""
+    try:
+        s = json.loads(text)
+        key = np.asarray(s["mt_key"], dtype=np.uint32)
+        pos, offset, cached = int(s["mt_pos"]), int(s["offset"]), s["cached_normal"]
+        if key.shape != (624,) or not 0 <= pos <= 624 or offset < 0:
+            raise ValueError("bad MT19937 state or offset")
+        RNG.set_algorithm(s["algorithm"])
+        RNG.set_seed(s["seed"])
+    except (TypeError, KeyError, ValueError) as e:
+        raise ValueError(f"Optimizer: expected a checkpointed RNG state, got a damaged one "
+                         f"({e})") from None
+    RNG._offset = offset
+    RNG._mt.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
+    RNG._cached_normal = None if cached is None else float(cached)
+
+
+def pop_rng(state, mid_epoch):
+    """Consume the RNG state a loaded checkpoint left in ``state``: restore it now, or,
+    when the epoch's mt19937 shuffle must be redrawn first, return (epoch state, state)
+    for the optimizer to apply around the shuffle.  None when there is nothing to do."""
+    now, epoch = state.pop("rngState", None), state.pop("rngEpochState", None)
+    if now is None:
+        return None
+    if epoch is not None and mid_epoch:
+        set_rng_state(now)  # validates it before training starts
+        return epoch, now
+    set_rng_state(now)
+    return None
+
+
+class Snapshot:
+    """Weights, optim state and buffers, and RNG state to go back to."""
+
+    def __init__(self, weights, state, buffers):
+        self.weights, self.state, self.buffers = weights, state, buffers
+
+    @classmethod
+    def take(cls, model, method):
+        state = dict(method.state, rngState=rng_state())
+        return cls([w.copy() for w, _ in model._param_pairs()], state,
+                   copy.deepcopy(method._buffers))
+
+    @classmethod
+    def read(cls, model_path, optim_path):
+        from ..nn.persist import load_model
+        from .optim_method import OptimMethod
+        method = OptimMethod.load(optim_path)
+        weights = [w for w, _ in load_model(model_path)._param_pairs()]
+        return cls(weights, method.state, method._buffers)
+
+    def restore(self, model, method):
+        """Put the snapshot back into ``model`` and ``method`` in place; the RNG state
+        is restored by the next ``optimize()`` (it stays in ``method.state``)."""
+        for (w, _), src in zip(model._param_pairs(), self.weights):
+            w[...] = src
+        method.state = dict(self.state)
+        method._buffers = copy.deepcopy(self.buffers)
