@@ -13,7 +13,7 @@ from cython.parallel cimport prange
 from libc.stdint cimport uint32_t, uint64_t, int64_t, uintptr_t
 from libc.math cimport frexp, isfinite
 from libc.string cimport memset
-from philox cimport bigdl_threshold
+from philox cimport bigdl_simd_avx2, bigdl_simd_set, bigdl_threshold
 
 cdef extern from "bigdl_dropout.h" nogil:
     ctypedef struct bdr_geom:
@@ -21,7 +21,6 @@ cdef extern from "bigdl_dropout.h" nogil:
         int ng
         int64_t dims[64]
         int64_t mstr[64]
-    int bdr_avx2_supported()
     int64_t bdr_units(const bdr_geom *g, int64_t ch)
     void bdr_fwd_unit_f32(const float *x, float *out, uint64_t *bits, int64_t n, int64_t u,
                           int64_t ch, uint32_t tmax, float s, int mode, uint64_t offset,
@@ -40,24 +39,17 @@ DEF CH = 8192          # elements per work unit (a multiple of 64)
 DEF PAR_MIN = 1 << 14  # below this many elements a kernel runs on one thread
 DEF MAXG = 64
 
-cdef int _simd = bdr_avx2_supported()
 cdef int64_t _stream_min = 1 << 24  # outputs of at least this many bytes: streaming stores
+bigdl_simd_avx2()   # settle the CPU check at import, outside any parallel loop
 
 
-def simd_level():
-    """1 when the AVX2 paths are in use, else 0 (portable paths, same results)."""
-    return _simd
+def _set_simd(bint on):
+    """Allow (True) or forbid (False) the AVX2 paths of this module (bigdl_philox.h's one
+    switch); returns whether they are used now.  Tests: both paths give identical bits."""
+    return bool(bigdl_simd_set(on))
 
 
-def set_simd(bint on):
-    """Use the AVX2 paths (when the CPU has them) or force the portable ones; returns
-    the level now in use.  For tests: both paths give identical bits."""
-    global _simd
-    _simd = 1 if on and bdr_avx2_supported() else 0
-    return _simd
-
-
-def stream_threshold(nbytes=None):
+def _stream_threshold(nbytes=None):
     """Outputs of at least this many bytes (default 16 MiB) are written with streaming
     stores (AVX2 path), which skip reading the destination into the cache; pass a value
     to change it (tests).  Returns the threshold in effect before the call."""
@@ -70,14 +62,10 @@ def stream_threshold(nbytes=None):
 
 cdef inline int _level(const void *out, int64_t nbytes) noexcept nogil:
     """0 portable, 1 AVX2, 2 AVX2 with streaming stores (large and 16-byte aligned)."""
-    if not _simd:
+    if not bigdl_simd_avx2():
         return 0
     return 2 if nbytes >= _stream_min and (<uintptr_t>out & 15) == 0 else 1
 
-
-def n_words(int64_t n):
-    """Length of the packed keep-bit array for n elements: ceil(n / 64) uint64 words."""
-    return (n + 63) // 64
 
 
 cdef inline int _threads(int64_t n, int n_threads) noexcept nogil:
@@ -164,7 +152,7 @@ def mask_bits(uint64_t[::1] bits, int64_t m, double q, uint64_t key, uint64_t of
         return
     with nogil:
         _fwd_work[float](NULL, NULL, &bits[0], m, <uint32_t>(thr - 1), 1.0, 0, offset, key,
-                         _threads(m, n_threads), _simd)
+                         _threads(m, n_threads), bigdl_simd_avx2())
 
 
 def mt_bits(uint64_t[::1] bits, const uint64_t[::1] raw, double q):

@@ -11,11 +11,20 @@ two integers (key, offset): O(1) state.
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdint cimport uint64_t, int64_t
-from philox cimport bigdl_normal_chunk_f32, bigdl_normal_chunk_f64
+from philox cimport (bigdl_normal_chunk_f32, bigdl_normal_chunk_f64, bigdl_simd_avx2,
+                     bigdl_simd_set)
 
 DEF CH = 8192          # elements per work unit
 DEF TILE = 256         # normals generated at a time into thread-private scratch
 DEF PAR_MIN = 1 << 14  # below this many elements a kernel runs on one thread
+
+bigdl_simd_avx2()   # settle the CPU check at import, outside any parallel loop
+
+
+def _set_simd(bint on):
+    """Allow (True) or forbid (False) the AVX2 normals of this module (bigdl_philox.h's one
+    switch); returns whether they are used now.  Tests: both paths give identical bits."""
+    return bool(bigdl_simd_set(on))
 
 
 cdef inline int _threads(int64_t n, int n_threads) noexcept nogil:

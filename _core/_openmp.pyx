@@ -13,7 +13,7 @@ def max_threads():
     return omp_get_max_threads()
 
 
-def threads_used(int n_threads):
+def _threads_used(int n_threads):
     """How many distinct threads a ``prange`` with ``num_threads=n_threads`` ran on."""
     cdef int i, seen = 0
     cdef int[64] ids

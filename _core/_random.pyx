@@ -24,7 +24,7 @@ def _check_threads(name, int n_threads):
         raise ValueError(f"{name}: expected n_threads >= 1, got {n_threads}")
 
 
-def set_simd(bint on):
+def _set_simd(bint on):
     """Allow (True) or forbid (False) the AVX2 code path of this module's fills; returns
     whether it is used now (False on CPUs without AVX2).  Both paths give the same bits;
     this switch exists so that tests and benchmarks can check and compare them."""
@@ -42,7 +42,7 @@ def philox4x32_10(counter, key):
     return (r.v[0], r.v[1], r.v[2], r.v[3])
 
 
-def words(uint32_t[::1] out, int64_t start, uint64_t key, uint64_t offset):
+def _words(uint32_t[::1] out, int64_t start, uint64_t key, uint64_t offset):
     """Raw words: out[j] = word (start + j) % 4 of block (start + j) // 4 (serial)."""
     cdef int64_t n = out.shape[0]
     if start < 0 or start > 0x7FFFFFFFFFFFFFFF - n:
@@ -106,7 +106,7 @@ def bernoulli(floating[::1] out, double p, uint64_t key, uint64_t offset, int n_
             _par_fill(2, out, key, offset, 0.0, 0.0, bigdl_threshold(p), n_threads)
 
 
-def fill_chunked(kind, floating[::1] out, Py_ssize_t chunk, double a, double b, uint64_t key,
+def _fill_chunked(kind, floating[::1] out, Py_ssize_t chunk, double a, double b, uint64_t key,
                  uint64_t offset):
     """Test helper: ``uniform``/``normal``/``bernoulli`` (a = lo/mean/p, b = hi/std) made
     serially in chunks of ``chunk`` elements; must equal the one-call fill."""
@@ -174,7 +174,7 @@ def mt_affine(floating[::1] out, const double[::1] z, double mean, double std):
 
 # ---- test helpers: the per-block functions and the Box-Muller pair on given words ----
 
-def fill_blocks(kind, floating[::1] out, double a, double b, uint64_t key, uint64_t offset):
+def _fill_blocks(kind, floating[::1] out, double a, double b, uint64_t key, uint64_t offset):
     """Test helper: the fill made serially with the one-block functions of philox.pxd
     (a = lo/mean/p, b = hi/std); must equal the chunked fills."""
     cdef int k = ("uniform", "normal", "bernoulli").index(kind)
@@ -198,7 +198,7 @@ def fill_blocks(kind, floating[::1] out, double a, double b, uint64_t key, uint6
                     bigdl_bernoulli_block_f64(&out[0], n, blk, offset, key, thr)
 
 
-def gauss_pairs(const uint32_t[::1] w, floating[::1] out):
+def _gauss_pairs(const uint32_t[::1] w, floating[::1] out):
     """Test helper: standard normal pairs from raw words, as the normal fill makes them:
     float32 pair k from w[2k], w[2k+1]; float64 pair k from w[4k:4k+4]."""
     cdef Py_ssize_t k, per = 1 if floating is float else 2

@@ -15,15 +15,9 @@
 #include <string.h>
 #include "bigdl_philox.h"
 
-#if defined(__GNUC__) && defined(__x86_64__)
-#define BDR_X86 1
-#include <immintrin.h>
-#define BDR_AVX2 __attribute__((target("avx2")))
-#else
-#define BDR_X86 0
-#endif
-
-#if BDR_X86
+/* The AVX2 code, its guard (BIGDL_X86_AVX2), the Philox batch and the run-time choice
+ * (bigdl_simd_avx2) are bigdl_philox.h's: one of each for every kernel. */
+#if BIGDL_X86_AVX2
 #define BDR_IF_X86(call) call
 #else
 #define BDR_IF_X86(call) ((void)0)
@@ -31,17 +25,10 @@
 
 enum { BDR_SELECT = 0, BDR_DIV = 1, BDR_MUL = 2 };  /* kept value: x, x / s, x * s */
 #define BDR_MAXG 64                                  /* numpy arrays have <= 64 axes */
-
-/* ---- run-time dispatch -------------------------------------------------------------- */
-static int bdr_avx2_supported(void)
-{
-#if BDR_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") ? 1 : 0;
-#else
-    return 0;
+#define BDR_TILES (BIGDL_BATCH / 16)  /* 64-element tiles per Philox batch (16 blocks each) */
+#if BIGDL_BATCH % 16
+#error "bigdl_dropout.h needs BIGDL_BATCH to be a multiple of 16"
 #endif
-}
 
 /* ---- portable paths ------------------------------------------------------------------ */
 #define BDR_OP(T, v, s, mode) ((mode) == BDR_DIV ? (v) / (s) : (mode) == BDR_MUL ? (v) * (s) : (v))
@@ -98,85 +85,26 @@ BDR_FILL(bdr_fill_f32, float)
 BDR_FILL(bdr_fill_f64, double)
 
 /* ---- AVX2 paths --------------------------------------------------------------------- */
-#if BDR_X86
-/* Blocks blk0 .. blk0+8*S-1 of the stream, computed as S interleaved sets of 8 blocks
- * (which hides the multiply latency); w[4*h + q] holds elements 32h + 8q .. 32h + 8q + 7. */
-#define BDR_PHILOX_SETS(NAME, S)                                                           \
-BDR_AVX2 static inline void NAME(__m256i w[4 * S], uint64_t blk0, uint64_t offset,        \
-                                 uint64_t key)                                             \
-{                                                                                          \
-    const __m256i sign = _mm256_set1_epi32((int)0x80000000u);                              \
-    const __m256i m0 = _mm256_set1_epi32((int)0xD2511F53u);                                \
-    const __m256i m1 = _mm256_set1_epi32((int)0xCD9E8D57u);                                \
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);                        \
-    __m256i c0[S], c1[S], c2[S], c3[S];                                                    \
-    for (int h = 0; h < S; ++h) {                                                          \
-        uint64_t b = blk0 + 8 * (uint64_t)h;                                               \
-        __m256i lo = _mm256_set1_epi32((int)(uint32_t)b);                                  \
-        c0[h] = _mm256_add_epi32(lo, lane);                                                \
-        __m256i wrap = _mm256_cmpgt_epi32(_mm256_xor_si256(lo, sign),                      \
-                                          _mm256_xor_si256(c0[h], sign));                  \
-        c1[h] = _mm256_sub_epi32(_mm256_set1_epi32((int)(uint32_t)(b >> 32)), wrap);       \
-        c2[h] = _mm256_set1_epi32((int)(uint32_t)offset);                                  \
-        c3[h] = _mm256_set1_epi32((int)(uint32_t)(offset >> 32));                          \
-    }                                                                                      \
-    uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);                               \
-    for (int r = 0; r < 10; ++r) {                                                         \
-        const __m256i kv0 = _mm256_set1_epi32((int)k0), kv1 = _mm256_set1_epi32((int)k1);  \
-        for (int h = 0; h < S; ++h) {                                                      \
-            /* hi/lo halves of the 32x32->64 products c0*M0 and c2*M1 */                   \
-            __m256i po0 = _mm256_mul_epu32(_mm256_srli_epi64(c0[h], 32), m0);              \
-            __m256i po1 = _mm256_mul_epu32(_mm256_srli_epi64(c2[h], 32), m1);              \
-            __m256i hi0 = _mm256_blend_epi32(                                              \
-                _mm256_srli_epi64(_mm256_mul_epu32(c0[h], m0), 32), po0, 0xAA);            \
-            __m256i hi1 = _mm256_blend_epi32(                                              \
-                _mm256_srli_epi64(_mm256_mul_epu32(c2[h], m1), 32), po1, 0xAA);            \
-            __m256i lo0 = _mm256_mullo_epi32(c0[h], m0);                                   \
-            __m256i lo1 = _mm256_mullo_epi32(c2[h], m1);                                   \
-            c0[h] = _mm256_xor_si256(_mm256_xor_si256(hi1, c1[h]), kv0);                   \
-            c2[h] = _mm256_xor_si256(_mm256_xor_si256(hi0, c3[h]), kv1);                   \
-            c1[h] = lo1;                                                                   \
-            c3[h] = lo0;                                                                   \
-        }                                                                                  \
-        k0 += 0x9E3779B9u;                                                                 \
-        k1 += 0xBB67AE85u;                                                                 \
-    }                                                                                      \
-    /* lane l of c_j is word j of block l: transpose to element order */                   \
-    for (int h = 0; h < S; ++h) {                                                          \
-        __m256i t0 = _mm256_unpacklo_epi32(c0[h], c1[h]);                                  \
-        __m256i t1 = _mm256_unpacklo_epi32(c2[h], c3[h]);                                  \
-        __m256i t2 = _mm256_unpackhi_epi32(c0[h], c1[h]);                                  \
-        __m256i t3 = _mm256_unpackhi_epi32(c2[h], c3[h]);                                  \
-        __m256i u0 = _mm256_unpacklo_epi64(t0, t1), u1 = _mm256_unpackhi_epi64(t0, t1);    \
-        __m256i u2 = _mm256_unpacklo_epi64(t2, t3), u3 = _mm256_unpackhi_epi64(t2, t3);    \
-        w[4 * h + 0] = _mm256_permute2x128_si256(u0, u1, 0x20);                            \
-        w[4 * h + 1] = _mm256_permute2x128_si256(u2, u3, 0x20);                            \
-        w[4 * h + 2] = _mm256_permute2x128_si256(u0, u1, 0x31);                            \
-        w[4 * h + 3] = _mm256_permute2x128_si256(u2, u3, 0x31);                            \
-    }                                                                                      \
-}
-BDR_PHILOX_SETS(bdr_philox64, 2)   /* one 64-element tile */
-BDR_PHILOX_SETS(bdr_philox128, 4)  /* two tiles */
-
+#if BIGDL_X86_AVX2
 /* all-ones lanes where word <= tmax */
-BDR_AVX2 static inline __m256i bdr_keep8(__m256i w, __m256i tmax)
+BIGDL_AVX2_FN static inline __m256i bdr_keep8(__m256i w, __m256i tmax)
 {
     return _mm256_cmpeq_epi32(_mm256_min_epu32(w, tmax), w);
 }
 
-BDR_AVX2 static inline __m256 bdr_op8(__m256 v, __m256 s, int mode)
+BIGDL_AVX2_FN static inline __m256 bdr_op8(__m256 v, __m256 s, int mode)
 {
     return mode == BDR_DIV ? _mm256_div_ps(v, s) : mode == BDR_MUL ? _mm256_mul_ps(v, s) : v;
 }
 
-BDR_AVX2 static inline __m256d bdr_op4(__m256d v, __m256d s, int mode)
+BIGDL_AVX2_FN static inline __m256d bdr_op4(__m256d v, __m256d s, int mode)
 {
     return mode == BDR_DIV ? _mm256_div_pd(v, s) : mode == BDR_MUL ? _mm256_mul_pd(v, s) : v;
 }
 
 /* Stores of 8 floats / 4 doubles; nt: streaming (non-temporal) stores, which skip the
  * read-for-ownership of the destination (p must then be 16-byte aligned). */
-BDR_AVX2 static inline void bdr_st8(float *p, __m256 v, int nt)
+BIGDL_AVX2_FN static inline void bdr_st8(float *p, __m256 v, int nt)
 {
     if (nt) {
         _mm_stream_ps(p, _mm256_castps256_ps128(v));
@@ -186,7 +114,7 @@ BDR_AVX2 static inline void bdr_st8(float *p, __m256 v, int nt)
     }
 }
 
-BDR_AVX2 static inline void bdr_st4(double *p, __m256d v, int nt)
+BIGDL_AVX2_FN static inline void bdr_st4(double *p, __m256d v, int nt)
 {
     if (nt) {
         _mm_stream_pd(p, _mm256_castpd256_pd128(v));
@@ -197,7 +125,7 @@ BDR_AVX2 static inline void bdr_st4(double *p, __m256d v, int nt)
 }
 
 /* One 64-element tile t from its 8 word vectors: the keep bits, and (x != NULL) outputs. */
-BDR_AVX2 static inline uint64_t bdr_tile_f32(const float *x, float *out, int64_t t,
+BIGDL_AVX2_FN static inline uint64_t bdr_tile_f32(const float *x, float *out, int64_t t,
                                              const __m256i *w, __m256i tm, __m256 sv, int mode,
                                              int nt)
 {
@@ -213,7 +141,7 @@ BDR_AVX2 static inline uint64_t bdr_tile_f32(const float *x, float *out, int64_t
     return b;
 }
 
-BDR_AVX2 static inline uint64_t bdr_tile_f64(const double *x, double *out, int64_t t,
+BIGDL_AVX2_FN static inline uint64_t bdr_tile_f64(const double *x, double *out, int64_t t,
                                              const __m256i *w, __m256i tm, __m256d sv, int mode,
                                              int nt)
 {
@@ -234,24 +162,20 @@ BDR_AVX2 static inline uint64_t bdr_tile_f64(const double *x, double *out, int64
     return b;
 }
 
-/* Full 64-element tiles [64 t0, 64 t1), two at a time. */
+/* Full 64-element tiles [64 t0, 64 t1), BDR_TILES at a time: the batch's words are in
+ * element order, 8 to a vector, so tile k of a batch is vectors 8k .. 8k+7. */
 #define BDR_FWD_AVX2(NAME, T, VT, SET1, TILE)                                              \
-BDR_AVX2 static void NAME(const T *x, T *out, uint64_t *bits, int64_t t0, int64_t t1,      \
-                          uint32_t tmax, T s, int mode, uint64_t offset, uint64_t key,     \
-                          int nt)                                                          \
+BIGDL_AVX2_FN static void NAME(const T *x, T *out, uint64_t *bits, int64_t t0, int64_t t1, \
+                               uint32_t tmax, T s, int mode, uint64_t offset, uint64_t key,\
+                               int nt)                                                     \
 {                                                                                          \
     const __m256i tm = _mm256_set1_epi32((int)tmax);                                       \
     const VT sv = SET1(s);                                                                 \
-    __m256i w[16];                                                                         \
-    int64_t t = t0;                                                                        \
-    for (; t + 2 <= t1; t += 2) {                                                          \
-        bdr_philox128(w, (uint64_t)(16 * t), offset, key);                                 \
-        bits[t] = TILE(x, out, t, w, tm, sv, mode, nt);                                        \
-        bits[t + 1] = TILE(x, out, t + 1, w + 8, tm, sv, mode, nt);                            \
-    }                                                                                      \
-    if (t < t1) {                                                                          \
-        bdr_philox64(w, (uint64_t)(16 * t), offset, key);                                  \
-        bits[t] = TILE(x, out, t, w, tm, sv, mode, nt);                                        \
+    __m256i w[8 * BDR_TILES];                                                              \
+    for (int64_t t = t0; t < t1; t += BDR_TILES) {                                         \
+        bigdl_philox_batch_avx2((uint32_t *)w, (uint64_t)(16 * t), offset, key);           \
+        for (int k = 0; k < BDR_TILES && t + k < t1; ++k)                                  \
+            bits[t + k] = TILE(x, out, t + k, w + 8 * k, tm, sv, mode, nt);                \
     }                                                                                      \
 }
 BDR_FWD_AVX2(bdr_fwd_avx2_f32, float, __m256, _mm256_set1_ps, bdr_tile_f32)
@@ -273,7 +197,7 @@ static inline unsigned bdr_get8(const uint64_t *bits, int64_t p)
        while (j_ < (j1) && ((uintptr_t)((out) + j_) & 15)) ++j_;                           \
        j_; })
 
-BDR_AVX2 static void bdr_run_avx2_f32(const float *x, float *out, const uint64_t *bits,
+BIGDL_AVX2_FN static void bdr_run_avx2_f32(const float *x, float *out, const uint64_t *bits,
                                       int64_t base, int64_t j0, int64_t j1, float s, int mode,
                                       int nt)
 {
@@ -289,7 +213,7 @@ BDR_AVX2 static void bdr_run_avx2_f32(const float *x, float *out, const uint64_t
     bdr_run_scalar_f32(x, out, bits, base, j, j1, s, mode);
 }
 
-BDR_AVX2 static void bdr_run_avx2_f64(const double *x, double *out, const uint64_t *bits,
+BIGDL_AVX2_FN static void bdr_run_avx2_f64(const double *x, double *out, const uint64_t *bits,
                                       int64_t base, int64_t j0, int64_t j1, double s, int mode,
                                       int nt)
 {
@@ -312,7 +236,7 @@ BDR_AVX2 static void bdr_run_avx2_f64(const double *x, double *out, const uint64
 }
 
 /* a run sharing one keep decision, with streaming stores: op(x) or zeros */
-BDR_AVX2 static void bdr_fill_nt_f32(const float *x, float *out, int keep, int64_t j0,
+BIGDL_AVX2_FN static void bdr_fill_nt_f32(const float *x, float *out, int keep, int64_t j0,
                                      int64_t j1, float s, int mode)
 {
     const __m256 sv = _mm256_set1_ps(s), zero = _mm256_setzero_ps();
@@ -323,7 +247,7 @@ BDR_AVX2 static void bdr_fill_nt_f32(const float *x, float *out, int keep, int64
     bdr_fill_f32(x, out, keep, j, j1, s, mode);
 }
 
-BDR_AVX2 static void bdr_fill_nt_f64(const double *x, double *out, int keep, int64_t j0,
+BIGDL_AVX2_FN static void bdr_fill_nt_f64(const double *x, double *out, int keep, int64_t j0,
                                      int64_t j1, double s, int mode)
 {
     const __m256d sv = _mm256_set1_pd(s), zero = _mm256_setzero_pd();
@@ -345,7 +269,7 @@ static inline void NAME(const T *x, T *out, uint64_t *bits, int64_t n, int64_t u
                         uint64_t key, int simd)                                            \
 {                                                                                          \
     int64_t i0 = u * ch, i1 = n - i0 < ch ? n : i0 + ch, full = i0;                        \
-    if (BDR_X86 && simd) {                                                                 \
+    if (BIGDL_X86_AVX2 && simd) {                                                                 \
         full = i0 + ((i1 - i0) & ~(int64_t)63);                                            \
         BDR_IF_X86(bdr_fwd_avx2_##SUF(x, out, bits, i0 >> 6, full >> 6, tmax, s, mode,     \
                                       offset, key, simd == 2));                            \
@@ -399,7 +323,7 @@ static inline void NAME(const T *x, T *out, const uint64_t *bits, const bdr_geom
             BDR_IF_X86(bdr_fill_nt_##SUF(xr, orow, bdr_bit(bits, base), j0, j1, s, mode)); \
         else if (g->inner_shared)                                                          \
             bdr_fill_##SUF(xr, orow, bdr_bit(bits, base), j0, j1, s, mode);                \
-        else if (BDR_X86 && simd)                                                          \
+        else if (BIGDL_X86_AVX2 && simd)                                                          \
             BDR_IF_X86(bdr_run_avx2_##SUF(xr, orow, bits, base, j0, j1, s, mode,           \
                                           simd == 2));                                     \
         else                                                                               \

@@ -20,6 +20,7 @@
 #ifndef BIGDL_PHILOX_H
 #define BIGDL_PHILOX_H
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <math.h>
 
@@ -276,9 +277,13 @@ BIGDL_BERNOULLI_BLOCK(bigdl_bernoulli_block_f64, double)
 #define BIGDL_BATCH 32   /* a multiple of 8; 4 groups in flight hide vpmuludq's latency */
 #endif
 
-/* 1: use the AVX2 code; 0: baseline; -1: not decided yet (decided on first use; relaxed
- * atomics, so a first use inside a parallel loop is harmless: all threads store the
- * same value).  One copy per extension module that includes this header. */
+/* The one SIMD decision of every kernel that includes this header (Philox fills,
+ * dropout, noise).  1: use the AVX2 code; 0: baseline; -1: not decided yet (decided on
+ * first use; relaxed atomics, so a first use inside a parallel loop is harmless: all
+ * threads store the same value).  AVX2 is used when the CPU has it and the environment
+ * variable BIGDL_NO_AVX2 is unset, empty or "0"; building with -DBIGDL_NO_AVX2 leaves the
+ * AVX2 code out.  One copy per extension module that includes this header: each such
+ * module exposes it as ``_set_simd`` and ``bigdl_py._testing.set_simd`` sets them all. */
 #if BIGDL_X86_AVX2
 static int bigdl_simd_level = -1;
 #endif
@@ -288,8 +293,9 @@ static inline int bigdl_simd_avx2(void)
 #if BIGDL_X86_AVX2
     int level = __atomic_load_n(&bigdl_simd_level, __ATOMIC_RELAXED);
     if (level < 0) {
+        const char *off = getenv("BIGDL_NO_AVX2");
         __builtin_cpu_init();
-        level = __builtin_cpu_supports("avx2") ? 1 : 0;
+        level = __builtin_cpu_supports("avx2") && !(off && *off && strcmp(off, "0")) ? 1 : 0;
         __atomic_store_n(&bigdl_simd_level, level, __ATOMIC_RELAXED);
     }
     return level;
@@ -299,7 +305,7 @@ static inline int bigdl_simd_avx2(void)
 }
 
 /* Force the baseline path (on = 0) or allow AVX2 when the CPU has it (on = 1); returns
- * whether AVX2 is now used.  For tests and benchmarks, between fills. */
+ * whether AVX2 is now used.  For tests and benchmarks, between kernel calls. */
 static inline int bigdl_simd_set(int on)
 {
 #if BIGDL_X86_AVX2

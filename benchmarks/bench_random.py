@@ -15,7 +15,7 @@ import numpy as np
 from _harness import copy_anchor, measure, row
 
 import bigdl_py
-from bigdl_py import RNG, _random
+from bigdl_py import RNG, _testing
 
 P = 0.5  # Bernoulli probability
 
@@ -99,13 +99,13 @@ def run(ctx):
                     if s and a not in ("copy", "1 thread"):
                         rows.append(row(f"  anchor {a} {kind} {tag}", t, s, nbytes))
             if dtype == np.float32:   # the same fills on the baseline (non-AVX2) path
-                _random.set_simd(False)
+                _testing.set_simd(False)
                 try:
                     for kind in ("uniform", "normal"):
                         rows.append(row(f"philox {kind} {tag} (baseline ISA)", t,
                                         measure(_ours(kind, out), reps), nbytes))
                 finally:
-                    _random.set_simd(True)
+                    _testing.set_simd(True)
         # BigDL's MT19937 mode: serial, exact numbers; any speed
         RNG.set_algorithm("mt19937")
         out = np.zeros(n, np.float32)

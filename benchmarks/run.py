@@ -71,7 +71,7 @@ def machine_load():
 
 
 def environment(torch):
-    from bigdl_py import _random
+    from bigdl_py import _testing
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -80,7 +80,7 @@ def environment(torch):
         "torch": torch.__version__ if torch is not None else None,
         "bigdl_py": os.path.dirname(bigdl_py.__file__),
         "openmp_enabled": bigdl_py.openmp_enabled(),
-        "random_avx2": _random.set_simd(True),
+        "avx2": _testing.set_simd(True),
         "load_before": machine_load(),
         "env": {k: v for k, v in sorted(os.environ.items())
                 if k.startswith(("OPENBLAS", "OMP_", "MKL_"))},

@@ -6,5 +6,5 @@ def openmp_enabled() -> bool:
 def max_threads() -> int:
     """The OpenMP runtime's default thread count (1 without OpenMP)."""
 
-def threads_used(n_threads: int) -> int:
+def _threads_used(n_threads: int) -> int:
     """How many distinct threads a ``prange`` with ``num_threads=n_threads`` ran on."""

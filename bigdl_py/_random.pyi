@@ -32,19 +32,19 @@ def mt_box_muller(out: npt.NDArray[np.float64], raw: _Raw) -> None:
 def mt_affine(out: _FloatArray, z: npt.NDArray[np.float64], mean: float, std: float) -> None:
     """out[i] = (T)(z[i] * std + mean), in double as BigDL's ``normal(mean, std)``."""
 
-def set_simd(on: bool) -> bool:
+def _set_simd(on: bool) -> bool:
     """Allow or forbid the AVX2 path of the fills; returns whether it is used now."""
 
-def words(out: npt.NDArray[np.uint32], start: int, key: int, offset: int) -> None:
+def _words(out: npt.NDArray[np.uint32], start: int, key: int, offset: int) -> None:
     """Raw Philox words: out[j] = word (start + j) % 4 of block (start + j) // 4."""
 
-def fill_chunked(kind: str, out: _FloatArray, chunk: int, a: float, b: float, key: int,
+def _fill_chunked(kind: str, out: _FloatArray, chunk: int, a: float, b: float, key: int,
                  offset: int) -> None:
     """Test helper: a fill made serially in chunks; must equal the one-call fill."""
 
-def fill_blocks(kind: str, out: _FloatArray, a: float, b: float, key: int,
+def _fill_blocks(kind: str, out: _FloatArray, a: float, b: float, key: int,
                 offset: int) -> None:
     """Test helper: a fill made with the one-block functions; must equal the fills."""
 
-def gauss_pairs(w: npt.NDArray[np.uint32], out: _FloatArray) -> None:
+def _gauss_pairs(w: npt.NDArray[np.uint32], out: _FloatArray) -> None:
     """Test helper: standard normal pairs from raw words, as the normal fill makes them."""

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import bigdl_py
-from bigdl_py import _linear
+from bigdl_py import _linear, _testing
 
 
 @pytest.fixture(autouse=True)
@@ -34,3 +34,13 @@ def parallel_passes():
     old = _linear._set_parallel_threshold(0)
     yield
     _linear._set_parallel_threshold(old)
+
+
+@pytest.fixture
+def simd():
+    """For tests comparing the AVX2 and portable paths: skips where the CPU has no AVX2 (or
+    BIGDL_NO_AVX2 is set), yields the switch of every kernel module, restores AVX2 after."""
+    if not _testing.set_simd(True):
+        pytest.skip("no AVX2 on this CPU (or BIGDL_NO_AVX2 set): only the portable path")
+    yield _testing.set_simd
+    _testing.set_simd(True)

@@ -4,13 +4,13 @@ import re
 import numpy as np
 import pytest
 from gradcheck import Frozen, check_module_grads
+from helpers import Z, bitwise
 
 import bigdl_py
-from bigdl_py import RNG, Tensor, _dropout
+from bigdl_py import RNG, Tensor, _testing
 from bigdl_py.nn import Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from bigdl_py.nn.dropout import mask_groups
 
-Z = 6.0  # statistical bounds: 6 standard deviations
 SEED = 1234  # conftest seeds every test with this; the first stream offset is 0
 M32 = np.uint64(0xFFFFFFFF)
 
@@ -50,17 +50,10 @@ def dropped(x, keep, factor=None, div=True):
     return np.where(keep, val, t(0)).astype(x.dtype)
 
 
-def bitwise(a, b):
-    a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
-
-
 def spatial_mask(shape, shared, p, keep_fn=philox_keep):
     """The oracle mask broadcast to ``shape``: one decision per index of the other axes."""
     mshape = tuple(1 if i in shared else s for i, s in enumerate(shape))
     return keep_fn(int(np.prod(mshape)), p).reshape(mshape)
-
-
 
 
 def test_numpy_philox_oracle_known_answer():
@@ -140,21 +133,19 @@ def test_one_and_two_threads_bitwise(dtype):
     assert all(bitwise(a, b) for a, b in zip(outs[0] + outs[1], outs[2] + outs[3]))
 
 
-def test_avx2_and_portable_paths_bitwise(dtype):
+def test_avx2_and_portable_paths_bitwise(dtype, simd):
+    # 21000 elements: the last 8192-element unit holds an odd number (69) of 64-element tiles
     x = np.random.default_rng(4).standard_normal((3, 1000, 7)).astype(dtype)
     results = []
-    try:
-        for simd in (True, False):
-            _dropout.set_simd(simd)
-            res = []
-            for m in (Dropout(0.3), Dropout(0.3, scale=False), Dropout(0.3, shared_axes=(1,)),
-                      SpatialDropout1D(0.3), SpatialDropout2D(0.3, "NHWC", scale=True)):
-                RNG.set_seed(SEED)
-                xx = x.reshape(3, 10, 100, 7) if isinstance(m, SpatialDropout2D) else x
-                res += [m.forward(xx), m.backward(xx, xx)]
-            results.append(res)
-    finally:
-        _dropout.set_simd(True)
+    for on in (True, False):
+        assert simd(on) == on
+        res = []
+        for m in (Dropout(0.3), Dropout(0.3, scale=False), Dropout(0.3, shared_axes=(1,)),
+                  SpatialDropout1D(0.3), SpatialDropout2D(0.3, "NHWC", scale=True)):
+            RNG.set_seed(SEED)
+            xx = x.reshape(3, 10, 100, 7) if isinstance(m, SpatialDropout2D) else x
+            res += [m.forward(xx), m.backward(xx, xx)]
+        results.append(res)
     assert all(bitwise(a, b) for a, b in zip(*results))
 
 
@@ -163,10 +154,10 @@ def test_streaming_stores_give_the_same_bits(dtype):
     layers = lambda: (Dropout(0.3), Dropout(0.3, shared_axes=(2,)),  # noqa: E731
                       SpatialDropout2D(0.3), SpatialDropout2D(0.3, "NHWC", scale=True))
     results = []
-    old = _dropout.stream_threshold()
+    old = _testing.stream_threshold()
     try:
         for threshold in (old, 0):  # 0: every output is written with streaming stores
-            _dropout.stream_threshold(threshold)
+            _testing.stream_threshold(threshold)
             res = []
             for m in layers():
                 RNG.set_seed(SEED)
@@ -176,7 +167,7 @@ def test_streaming_stores_give_the_same_bits(dtype):
             res.append(Dropout(0.3, inplace=True).forward(inplace).copy())
             results.append(res)
     finally:
-        _dropout.stream_threshold(old)
+        _testing.stream_threshold(old)
     assert all(bitwise(a, b) for a, b in zip(*results))
 
 

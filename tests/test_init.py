@@ -4,12 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from helpers import Z
 
 from bigdl_py import RNG
 from bigdl_py.nn import (NIN, ConstInitMethod, Linear, MsraFiller, Ones, RandomNormal,
                          RandomUniform, Xavier, Zeros)
 
-Z = 6.0  # every statistical bound below is 6 standard errors
 N = 200_000
 
 

@@ -5,11 +5,10 @@ import math
 import numpy as np
 import pytest
 from gradcheck import numeric_grad
+from helpers import Z
 
 from bigdl_py import RNG
 from bigdl_py.lasagne import init, nonlinearities as nl
-
-Z = 6.0  # statistical bound: 6 standard errors
 
 
 def _normal_ok(sample, mean, std):

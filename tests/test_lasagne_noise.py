@@ -5,13 +5,12 @@ import math
 
 import numpy as np
 import pytest
+from helpers import Z
 
 from bigdl_py import RNG
 from bigdl_py.lasagne.layers import (DropoutLayer, GaussianNoiseLayer, InputLayer, dropout,
                                      dropout_channels, dropout_locations, get_gradients,
                                      get_output, spatial_dropout)
-
-Z = 6.0  # statistical bound: 6 standard deviations
 
 
 @pytest.fixture(params=[(100, 100), (None, 100)], ids=["fixed", "none"])

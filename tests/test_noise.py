@@ -4,12 +4,12 @@ import re
 import numpy as np
 import pytest
 from gradcheck import Frozen, check_module_grads
+from helpers import Z, bitwise
 
 import bigdl_py
 from bigdl_py import RNG, Tensor, _random
 from bigdl_py.nn import GaussianDropout, GaussianNoise
 
-Z = 6.0  # statistical bounds: 6 standard errors
 SEED = 1234  # conftest seeds every test with this; the first stream offset is 0
 
 
@@ -18,13 +18,6 @@ def stream_noise(shape, dtype, mean, std, offset=0):
     e = np.empty(int(np.prod(shape)), dtype)
     _random.normal(e, mean, std, SEED, offset, 1)
     return e.reshape(shape)
-
-
-def bitwise(a, b):
-    a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
-
-
 
 
 # ---- values -------------------------------------------------------------------------------------
@@ -69,6 +62,18 @@ def test_one_and_two_threads_bitwise(dtype):
     outs = []
     for t in (1, 2):
         bigdl_py.set_num_threads(t)
+        RNG.set_seed(SEED)
+        m = GaussianDropout(0.4)
+        outs.append([m.forward(x), m.backward(x, x), GaussianNoise(0.3).forward(x)])
+    assert all(bitwise(a, b) for a, b in zip(*outs))
+
+
+def test_avx2_and_portable_paths_bitwise(dtype, threads, simd):
+    # 40003 elements: parallel units, and a last 256-normal tile that ends mid-block
+    x = np.random.default_rng(12).standard_normal(40_003).astype(dtype)
+    outs = []
+    for on in (True, False):
+        assert simd(on) == on
         RNG.set_seed(SEED)
         m = GaussianDropout(0.4)
         outs.append([m.forward(x), m.backward(x, x), GaussianNoise(0.3).forward(x)])

@@ -168,5 +168,5 @@ def test_a_normal_build_has_openmp():
     if os.environ.get("BIGDL_PY_NO_OPENMP", "") not in ("", "0"):
         pytest.skip("serial build requested with BIGDL_PY_NO_OPENMP")
     assert bigdl_py.openmp_enabled()
-    from bigdl_py import _openmp
-    assert _openmp.threads_used(2) == 2
+    from bigdl_py import _testing
+    assert _testing.threads_used(2) == 2

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bigdl_py
-from bigdl_py import RNG, _random
+from bigdl_py import RNG, _random, _testing
 from bigdl_py.random import philox4x32_10
 
 Z = 6.0  # every statistical bound below is 6 standard errors
@@ -171,7 +171,7 @@ def _whole(kind, dtype, n, key=11, offset=4, threads=2):
 def test_chunked_fill_equals_whole_fill(kind, chunk, dtype):
     whole = _whole(kind, dtype, 2003)
     parts = np.empty(2003, dtype)
-    _random.fill_chunked(kind, parts, chunk, *KINDS[kind], 11, 4)
+    _testing.fill_chunked(kind, parts, chunk, *KINDS[kind], 11, 4)
     assert np.array_equal(whole, parts)
 
 
@@ -180,28 +180,19 @@ def test_chunked_fill_equals_whole_fill(kind, chunk, dtype):
 def test_block_functions_equal_fill(kind, n, dtype):
     # the one-block functions of philox.pxd give the same numbers as the fills
     blocks = np.empty(n, dtype)
-    _random.fill_blocks(kind, blocks, *KINDS[kind], 11, 4)
+    _testing.fill_blocks(kind, blocks, *KINDS[kind], 11, 4)
     assert np.array_equal(blocks, _whole(kind, dtype, n))
-
-
-@pytest.fixture
-def simd():
-    """Yields whether the AVX2 path is available; restores it afterwards."""
-    yield _random.set_simd(True)
-    _random.set_simd(True)
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_avx2_and_baseline_paths_agree(kind, dtype, simd):
-    if not simd:
-        pytest.skip("this CPU has no AVX2: only the baseline path exists")
     fast = _whole(kind, dtype, 100003)
     odd = np.empty(4099, dtype)
-    _random.fill_chunked(kind, odd, 257, *KINDS[kind], 11, 4)
-    assert not _random.set_simd(False)
+    _testing.fill_chunked(kind, odd, 257, *KINDS[kind], 11, 4)
+    assert not simd(False)
     assert np.array_equal(fast, _whole(kind, dtype, 100003))
     odd_base = np.empty(4099, dtype)
-    _random.fill_chunked(kind, odd_base, 257, *KINDS[kind], 11, 4)
+    _testing.fill_chunked(kind, odd_base, 257, *KINDS[kind], 11, 4)
     assert np.array_equal(odd, odd_base)
 
 
@@ -209,13 +200,17 @@ def test_avx2_and_baseline_paths_agree(kind, dtype, simd):
 @pytest.mark.parametrize("start, key, offset", [
     (0, 0, 0), (3, 1234, 7), (4 * (2 ** 32 - 5) + 1, 2 ** 64 - 1, 2 ** 63 + 5),
     (4 * (2 ** 40 + 3), 0x299F31D0A4093822, 2 ** 32)])
-def test_words_are_philox_blocks(start, key, offset, on, simd):
+def test_words_are_philox_blocks(start, key, offset, on, request):
     # the batched (AVX2 or baseline) words equal the reference block function, also
     # where the block index carries into its high word
-    _random.set_simd(on)
+    if on:
+        request.getfixturevalue("simd")
+    else:
+        request.addfinalizer(lambda: _testing.set_simd(True))
+        _testing.set_simd(False)
     n = 4 * 40 + 2
     w = np.empty(n, np.uint32)
-    _random.words(w, start, key, offset)
+    _testing.words(w, start, key, offset)
     ref = []
     for blk in range(start // 4, (start + n + 3) // 4):
         ref += philox4x32_10((blk % 2 ** 32, blk >> 32, offset % 2 ** 32, offset >> 32),
@@ -251,7 +246,7 @@ def test_fills_match_numpy_oracle(kind, dtype):
     n = 2 ** 16
     per = 1 if dtype == np.float32 or kind == "bernoulli" else 2
     w = np.empty(per * n, np.uint32)
-    _random.words(w, 0, 11, 4)
+    _testing.words(w, 0, 11, 4)
     got, ref = _whole(kind, dtype, n), _oracle(kind, dtype, w)
     if kind == "normal":   # our own log/sin/cos/sqrt: within a few ulp
         tol = 4e-6 if dtype == np.float32 else 1e-13
@@ -264,12 +259,12 @@ def test_gauss_pair_extremes(dtype):
     # all-zero words give the largest radius and angle 0; all-ones words give u = 1
     per = 1 if dtype == np.float32 else 2
     z = np.empty(4, dtype)
-    _random.gauss_pairs(np.array([0] * 2 * per + [2 ** 32 - 1] * 2 * per, np.uint32), z)
+    _testing.gauss_pairs(np.array([0] * 2 * per + [2 ** 32 - 1] * 2 * per, np.uint32), z)
     rmax = np.sqrt(2 * np.log(2.0) * (32 if dtype == np.float32 else 53))
     assert z[0] == pytest.approx(rmax, rel=1e-6) and z[1] == 0.0
     assert z[2] == 0.0 and z[3] == 0.0
     with pytest.raises(ValueError, match="gauss_pairs: expected an even-length output"):
-        _random.gauss_pairs(np.zeros(6, np.uint32), np.empty(3, dtype))
+        _testing.gauss_pairs(np.zeros(6, np.uint32), np.empty(3, dtype))
 
 
 def test_fill_errors():
@@ -278,11 +273,11 @@ def test_fill_errors():
         with pytest.raises(ValueError, match=f"{name}: expected n_threads >= 1, got 0"):
             getattr(_random, name)(out, *args, 1, 0, 0)
     with pytest.raises(ValueError, match="fill_chunked: expected chunk >= 1, got 0"):
-        _random.fill_chunked("normal", out, 0, 0.0, 1.0, 1, 0)
+        _testing.fill_chunked("normal", out, 0, 0.0, 1.0, 1, 0)
     with pytest.raises(ValueError, match="words: expected 0 <= start"):
-        _random.words(np.empty(4, np.uint32), -1, 1, 0)
+        _testing.words(np.empty(4, np.uint32), -1, 1, 0)
     with pytest.raises(ValueError, match="words: expected 0 <= start"):
-        _random.words(np.empty(4, np.uint32), 2 ** 63 - 3, 1, 0)
+        _testing.words(np.empty(4, np.uint32), 2 ** 63 - 3, 1, 0)
 
 
 # ---- distribution of the normals beyond the first two moments ----------------------

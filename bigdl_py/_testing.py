@@ -1,0 +1,48 @@
+"""Test-only entry points of bigdl_py, in one private place (not API: they may change).
+
+- ``set_simd(on)`` / ``simd(on)``: the one switch of the AVX2 paths, applied to every kernel
+  module built on ``_core/bigdl_philox.h`` (each module has its own copy of the decision);
+  both paths give identical bits, and the tests compare them.
+- ``words``, ``fill_chunked``, ``fill_blocks``, ``gauss_pairs``: Philox internals of
+  ``bigdl_py._random`` (raw words, chunked and one-block fills, Box-Muller pairs).
+- ``stream_threshold``: the output size from which dropout writes with streaming stores.
+- ``threads_used``: how many OpenMP threads a ``prange`` really ran on.
+"""
+import contextlib
+import importlib
+import importlib.machinery
+import os
+
+from . import _dropout, _openmp, _random
+
+words = _random._words
+fill_chunked = _random._fill_chunked
+fill_blocks = _random._fill_blocks
+gauss_pairs = _random._gauss_pairs
+stream_threshold = _dropout._stream_threshold
+threads_used = _openmp._threads_used
+
+
+def kernel_modules():
+    """The compiled modules that carry the SIMD switch (``_set_simd``)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    names = {f[:-len(s)].split(".")[0] for f in os.listdir(here)
+             for s in importlib.machinery.EXTENSION_SUFFIXES if f.endswith(s)}
+    modules = [importlib.import_module(f"{__package__}.{n}") for n in sorted(names)]
+    return [m for m in modules if hasattr(m, "_set_simd")]
+
+
+def set_simd(on):
+    """Allow (True) or forbid (False) the AVX2 paths in every kernel module; returns whether
+    they are in use now (False on CPUs without AVX2 or with ``BIGDL_NO_AVX2`` set)."""
+    return all([m._set_simd(bool(on)) for m in kernel_modules()])
+
+
+@contextlib.contextmanager
+def simd(on):
+    """``with simd(False):`` runs the block on the portable paths, then allows AVX2 again.
+    Yields whether the AVX2 paths are in use inside the block."""
+    try:
+        yield set_simd(on)
+    finally:
+        set_simd(True)
