@@ -10,10 +10,11 @@ from gradcheck import check_table_grads
 
 from bigdl_py import Tensor
 from bigdl_py._archive import read_archive, write_archive
-from bigdl_py.nn import (CAddTable, ConcatTable, Dropout, FlattenTable, Identity, Input,
-                         JoinTable, Linear, Model, Node, ReLU, SelectTable, Sequential, Tanh)
+from bigdl_py.nn import (CAdd, CAddTable, CMul, ConcatTable, Dropout, FlattenTable, Identity,
+                         Input, JoinTable, Linear, Model, Node, ReLU, SelectTable, Sequential,
+                         Tanh)
 from bigdl_py.nn.criterion import MSECriterion
-from bigdl_py.optim import SGD, MaxEpoch, Optimizer
+from bigdl_py.optim import SGD, L2Regularizer, MaxEpoch, Optimizer
 
 
 def _lin(i, o, name, w, b, dtype="float32"):
@@ -272,8 +273,8 @@ def test_round_trip_two_inputs_two_outputs(tmp_path):
 
 
 @pytest.mark.parametrize("edit, what", [
-    (lambda g: g["prev"].__setitem__(0, [3]), "bad graph edges"),
-    (lambda g: g.__setitem__("outputs", []), "bad graph inputs or outputs"),
+    (lambda g: g["prev"].__setitem__(0, [3]), "expected graph edges to earlier nodes"),
+    (lambda g: g.__setitem__("outputs", []), "expected graph inputs and outputs as node"),
     (lambda g: g.__setitem__("inputs", [0]), "cannot rebuild the graph: Model: expected every "
                                              "root"),
 ])
@@ -305,3 +306,41 @@ def test_local_optimizer_trains_a_two_input_graph_like_the_sequential():
     with pytest.raises(ValueError, match="Optimizer: expected every array of training "
                                          "features to hold the samples"):
         Optimizer.create(net, ([X1, X2[:3]], y), MSECriterion())
+
+
+def test_freeze_by_node_name():
+    net = _residual()
+    X = np.random.default_rng(5).standard_normal((4, 3))
+    w = [a.copy() for a in net.get_weights()]
+    assert net.freeze("fc1") is net and net.node("fc1").element().is_frozen()
+    net.forward(X)
+    net.zero_grad_parameters()
+    g = net.backward(X, np.ones((4, 3)))
+    assert not net.parameters()["fc1"]["gradWeight"].any()  # no gradient accumulated ...
+    assert net.parameters()["fc2"]["gradWeight"].any()
+    assert np.abs(g).sum() > 0  # ... but the input gradient flows through it
+    net.update_parameters(0.1)
+    np.testing.assert_array_equal(net.get_weights()[0], w[0])
+    net.unfreeze(["fc1"])
+    assert not net.node("fc1").element().is_frozen()
+    with pytest.raises(ValueError, match="cannot match module named nope"):
+        net.freeze("nope")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: CAddTable(True), lambda: JoinTable(-1, 2), lambda: SelectTable(-2),
+    lambda: CAdd([1, 3], L2Regularizer(0.1), dtype="float64"), lambda: CMul([3])])
+def test_config_rebuilds_the_layer(make):
+    """``_config()``: the constructor arguments that rebuild the layer (save_model)."""
+    m = make()
+    r = type(m)(**m._config())
+    assert r._config() == m._config() and str(r).split("[")[0] == str(m).split("[")[0]
+
+
+def test_graph_config_round_trip():
+    net = _two_by_two()
+    r = Model._from_config(net._config(), net.modules)
+    X = [np.ones((2, 3), np.float32), np.ones((2, 2), np.float32)]
+    net.node("drop").element().evaluate()
+    for u, v in zip(r.forward(X), net.forward(X)):
+        np.testing.assert_array_equal(u, v)

@@ -91,6 +91,10 @@ class _Elementwise(Module):
         if self.regularizer is not None:
             self.regularizer.acc_regularization(self._param, self._grad, scale)
 
+    def _config(self):
+        reg = "wRegularizer" if self._PARAM == "weight" else "bRegularizer"
+        return {"size": list(self.size), reg: self.regularizer, "dtype": self._dtype.name}
+
     def _extra_str(self):
         return "([" + ", ".join(str(n) for n in self.size) + "])"  # Java Arrays.toString
 

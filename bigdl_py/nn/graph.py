@@ -139,6 +139,33 @@ class Model(Container):
     def _class_name(self):
         return "StaticGraph"
 
+    # ---- persistence: the topology, with the nodes' modules as the children -------------
+    def _config(self):
+        return {"prev": [list(p) for p in self._prev],
+                "inputs": [self._order.index(n) for n in self.inputs],
+                "outputs": list(self._out)}
+
+    @classmethod
+    def _from_config(cls, config, children):
+        """The graph whose node i holds ``children[i]`` and the predecessors
+        ``config["prev"][i]`` (indices of earlier nodes); ValueError for anything else."""
+        prev, ins, outs = (config.get(k) for k in ("prev", "inputs", "outputs"))
+        n = len(children)
+
+        def indices(v, below):
+            return isinstance(v, list) and all(type(i) is int and 0 <= i < below for i in v)
+        if not (isinstance(prev, list) and len(prev) == n
+                and all(indices(p, i) for i, p in enumerate(prev))):
+            raise ValueError("Model: expected graph edges to earlier nodes, got "
+                             f"{prev!r:.80}")
+        if not (indices(ins, n) and indices(outs, n) and ins and outs):
+            raise ValueError(f"Model: expected graph inputs and outputs as node indices, got "
+                             f"{ins!r:.40} and {outs!r:.40}")
+        nodes = []
+        for m, p in zip(children, prev):
+            nodes.append(Node(m, [nodes[i] for i in p]))
+        return cls([nodes[i] for i in ins], [nodes[i] for i in outs])
+
     def _takes_table(self):
         return True if len(self.inputs) > 1 else self.inputs[0].module._takes_table()
 

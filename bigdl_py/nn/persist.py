@@ -118,8 +118,7 @@ def _encode_module(m, arrays, classes):
         node.update(args=[], kwargs={},
                     children=[_encode_module(c, arrays, classes) for c in m.modules])
         if isinstance(m, Model):  # the topology: each node's predecessors (indices)
-            node["graph"] = {"prev": m._prev, "inputs": [m._order.index(n) for n in m.inputs],
-                             "outputs": list(m._out)}
+            node["graph"] = m._config()
         return node
     args, kwargs = m._init_args
     node["args"] = [_encode(a, arrays, f"argument {i + 1} of {cls.__name__}")
@@ -193,25 +192,13 @@ def _decode_module(node, arrays, classes, err, depth=0):
 
 def _decode_graph(node, arrays, classes, err, depth):
     """A graph ``Model`` from its children (the nodes' modules in execution order) and
-    its topology; the graph checks of ``Model(...)`` apply."""
-    from .graph import Node
+    its topology (``Model._config``); the checks of ``Model(...)`` apply."""
     graph, children = node.get("graph"), node.get("children")
     err(isinstance(graph, dict) and isinstance(children, list), "a graph without topology")
-    prev, ins, outs = graph.get("prev"), graph.get("inputs"), graph.get("outputs")
-
-    def indices(v, below):
-        return isinstance(v, list) and all(type(i) is int and 0 <= i < below for i in v)
-    n = len(children)
-    err(isinstance(prev, list) and len(prev) == n and all(indices(p, i) for i, p in
-                                                          enumerate(prev)), "bad graph edges")
-    err(indices(ins, n) and indices(outs, n) and ins and outs, "bad graph inputs or outputs")
-    nodes = []
-    for c, p in zip(children, prev):
-        nodes.append(Node(_decode_module(c, arrays, classes, err, depth + 1),
-                          [nodes[i] for i in p]))
+    modules = [_decode_module(c, arrays, classes, err, depth + 1) for c in children]
     try:
-        return Model([nodes[i] for i in ins], [nodes[i] for i in outs])
-    except Exception as e:
+        return Model._from_config(graph, modules)
+    except (TypeError, ValueError) as e:
         err(False, f"cannot rebuild the graph: {e}")
 
 

@@ -26,6 +26,9 @@ class SelectTable(Module):
         if self.index == 0:
             raise ValueError("SelectTable: expected a 1-based (or negative) index, got 0")
 
+    def _config(self):
+        return {"index": self.index}
+
     def _position(self, table):
         n = len(table)
         i = self.index if self.index > 0 else n + self.index + 1

@@ -52,6 +52,9 @@ class CAddTable(Module):
             raise TypeError(f"CAddTable: expected inplace to be a bool, got {inplace!r}")
         self.inplace = inplace
 
+    def _config(self):
+        return {"inplace": self.inplace}
+
     @staticmethod
     def _shape(table):
         full = [a for a in table if a.ndim > 0]
@@ -135,6 +138,9 @@ class JoinTable(Module):
         if self.dimension == 0:
             raise ValueError("JoinTable: expected a 1-based (or negative) dimension, got 0")
         self.n_input_dims = check_int(n_input_dims, "JoinTable", "n_input_dims")
+
+    def _config(self):
+        return {"dimension": self.dimension, "n_input_dims": self.n_input_dims}
 
     def _axis(self, table):
         first = table[0]
