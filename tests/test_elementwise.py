@@ -7,12 +7,15 @@ import numpy as np
 import pytest
 from gradcheck import check_module_grads
 
-from bigdl_py import RNG, Tensor
+import bigdl_py
+from bigdl_py import RNG, Tensor, _elementwise
 from bigdl_py.nn import CAdd, CMul, Model
 from bigdl_py.optim import L1Regularizer, L2Regularizer
 
 CASES = [([1, 4], (3, 4)), ([3], (4, 3)), ([4, 1], (4, 3)), ([4, 3], (4, 3)),
-         ([3], (2, 4, 3)), ([12], (4, 3)), ([2, 1, 3], (2, 5, 3))]
+         ([3], (2, 4, 3)), ([12], (4, 3)), ([2, 1, 3], (2, 5, 3)),  # krk: middle sums
+         ([3, 1, 1], (2, 3, 4, 5)), ([1], (3, 2)),  # rkr, all summed
+         ([1, 3, 1, 4], (2, 3, 5, 4))]  # alternating four times: the numpy fallback
 
 
 def _mt_uniform(seed, n, size):
@@ -71,11 +74,48 @@ def test_forward_backward_broadcast(size, shape, dtype):
                                    atol=1e-6)
 
 
-@pytest.mark.parametrize("size, shape", CASES[:4] + CASES[-1:])
+@pytest.mark.parametrize("size, shape", CASES[:4] + CASES[6:])
 def test_gradcheck(size, shape):
     x = np.random.default_rng(2).standard_normal(shape)
     check_module_grads(CAdd(size, dtype="float64"), x)
     check_module_grads(CMul(size, dtype="float64"), x)
+
+
+@pytest.mark.parametrize("size, shape", [([1, 7], (700, 7)), ([5, 1, 1], (3, 5, 40, 30)),
+                                         ([40, 1, 9], (40, 30, 9))])
+def test_gradient_sums_are_thread_independent(size, shape, dtype):
+    old = _elementwise._set_parallel_threshold(0)  # the OpenMP path on small arrays
+    try:
+        rng = np.random.default_rng(6)
+        x, g = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
+        grads = []
+        for n in (1, 2):
+            bigdl_py.set_num_threads(n)  # the fixture restores the default
+            for cls in (CAdd, CMul):
+                RNG.set_seed(1)
+                m = cls(size, dtype=np.dtype(dtype).name)
+                m.forward(x)
+                m.backward(x, g)
+                grads.append(m._param_pairs()[0][1].copy())
+        for a, b in zip(grads[:2], grads[2:]):
+            assert np.array_equal(a, b)  # bitwise
+        view = (1,) * (len(shape) - len(size)) + tuple(size)
+        axes = tuple(k for k, n in enumerate(view) if n == 1)
+        ref = (x.astype(np.float64) * g).sum(axis=axes).reshape(size)
+        np.testing.assert_allclose(grads[1], ref, rtol=1e-4 if dtype == np.float32 else 1e-10,
+                                   atol=1e-4 if dtype == np.float32 else 1e-10)
+    finally:
+        _elementwise._set_parallel_threshold(old)
+
+
+def test_kernel_errors():
+    a = np.zeros(6, np.float32)
+    with pytest.raises(ValueError, match=r"broadcast_acc: expected x and g of 2\*3\*2 values"):
+        _elementwise.broadcast_acc(a, a, np.zeros(3, np.float32), 2, 3, 2, False, True, 1.0, 1)
+    with pytest.raises(ValueError, match="broadcast_acc: expected out of 3 values, got 2"):
+        _elementwise.broadcast_acc(a, a, np.zeros(2, np.float32), 2, 3, 1, False, True, 1.0, 1)
+    with pytest.raises(ValueError, match="broadcast_acc: expected n_threads >= 1, got 0"):
+        _elementwise.broadcast_acc(a, a, np.zeros(3, np.float32), 2, 3, 1, False, True, 1.0, 0)
 
 
 def test_scales_regularizers_and_freeze():

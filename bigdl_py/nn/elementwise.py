@@ -3,19 +3,44 @@ input (BigDL's rules).
 
 The parameter is used as the input's shape when it has as many values; otherwise it is
 viewed as ``size`` (or ``[1] + size``, and more leading 1s for a deeper input) and
-expanded along its size-1 axes.  The parameter gradient is one numpy reduction over those
-axes (no loop over samples).
+expanded along its size-1 axes.  Forward and grad_input are numpy broadcasts; the
+parameter gradient is one fused OpenMP pass in ``bigdl_py._elementwise`` (CMul's
+``input * grad_output`` never materialised), with a numpy reduction for the rare layouts
+it does not cover (broadcast and kept axes alternating more than three times).
 """
 import math
 
 import numpy as np
 
+from .. import _elementwise
 from ..optim.regularizer import Regularizer
+from ..parallel import get_num_threads
 from . import init as _init
 from ._validate import FLOATS
 from .module import Module
 
 __all__ = ["CAdd", "CMul"]
+
+
+def _layout(vshape, xshape):
+    """(A, B, C, middle) of ``broadcast_acc`` for a parameter viewed as ``vshape`` on an
+    input of ``xshape`` (same rank), or None when the kept and broadcast axes alternate
+    more than three times.  Axes of size 1 in the input belong to neither."""
+    groups = []  # [kind, size]: "k" kept (parameter axis), "r" broadcast (summed)
+    for v, n in zip(vshape, xshape):
+        if n == 1:
+            continue
+        kind = "r" if v == 1 else "k"
+        if groups and groups[-1][0] == kind:
+            groups[-1][1] *= n
+        else:
+            groups.append([kind, n])
+    kinds, sizes = "".join(k for k, _ in groups), [n for _, n in groups]
+    if kinds == "krk":
+        return sizes[0], sizes[1], sizes[2], True
+    padded = {"": [1, 1, 1], "k": [1] + sizes + [1], "r": sizes + [1, 1],
+              "rk": sizes + [1], "kr": [1] + sizes, "rkr": sizes}.get(kinds)
+    return None if padded is None else (*padded, False)
 
 
 class _Elementwise(Module):
@@ -82,12 +107,20 @@ class _Elementwise(Module):
                              f"shape {x.shape}")
         return v, tuple(k for k, a in enumerate(v.shape) if a == 1 and x.shape[k] != 1)
 
-    def _accumulate(self, values, axes, scale):
-        """grad += scale * values summed over ``axes`` (one reduction), then the
-        regularizer."""
+    def _accumulate(self, x, g, scale, fused):
+        """grad += scale * (x * g if ``fused`` else g) summed over the axes the parameter
+        is broadcast along, then the regularizer."""
         if scale != 0:
-            s = values.sum(axis=axes) if axes else values
-            self._grad.reshape(-1)[...] += self._dtype.type(scale) * s.reshape(-1)
+            v, axes = self._view(x)
+            layout = _layout(v.shape, x.shape)
+            flat = self._grad.reshape(-1)
+            if layout is not None:
+                gf = g.reshape(-1)
+                _elementwise.broadcast_acc(x.reshape(-1) if fused else gf, gf, flat, *layout,
+                                           fused, scale, get_num_threads())
+            else:  # alternating layouts: one numpy reduction
+                values = x * g if fused else g
+                flat += self._dtype.type(scale) * values.sum(axis=axes).reshape(-1)
         if self.regularizer is not None:
             self.regularizer.acc_regularization(self._param, self._grad, scale)
 
@@ -139,8 +172,7 @@ class CAdd(_Elementwise):
         return out
 
     def acc_grad_parameters(self, input, grad_output):
-        _, axes = self._view(input)
-        self._accumulate(grad_output, axes, self._scale_b)
+        self._accumulate(input, grad_output, self._scale_b, False)
 
 
 class CMul(_Elementwise):
@@ -181,5 +213,4 @@ class CMul(_Elementwise):
         return out
 
     def acc_grad_parameters(self, input, grad_output):
-        _, axes = self._view(input)
-        self._accumulate(input * grad_output, axes, self._scale_w)
+        self._accumulate(input, grad_output, self._scale_w, True)
