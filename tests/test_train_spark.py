@@ -46,3 +46,32 @@ def test_evaluate_on_an_rdd_equals_arrays(sc):
     with pytest.raises(ValueError, match="Sequential.evaluate: expected an RDD with at least "
                                          "one Sample"):
         model.evaluate(sc.parallelize([], 2), 4, methods)
+
+
+def test_distributed_optimizer_writes_summaries_and_clips(sc, tmp_path):
+    from bigdl_py.nn.criterion import ClassNLLCriterion
+    from bigdl_py.optim import (SGD, MaxEpoch, Optimizer, SeveralIteration, Step,
+                                TrainSummary, ValidationSummary)
+    X, y = _data(24)
+    rdd = sc.parallelize([Sample.from_ndarray(a, b) for a, b in zip(X, y)], 2)
+    runs = []
+    for data in (rdd, (X, y)):  # distributed and local: the same summaries
+        model = _model()
+        train, val = TrainSummary(str(tmp_path), f"run{len(runs)}"), \
+            ValidationSummary(str(tmp_path), f"run{len(runs)}")
+        train.set_summary_trigger("LearningRate", SeveralIteration(1))
+        opt = Optimizer.create(model, data, ClassNLLCriterion(), MaxEpoch(2), 24,
+                               SGD(0.5, leaningrate_schedule=Step(1, 0.5)))
+        opt.set_gradclip_l2norm(0.1)
+        opt.set_validation(8, rdd if data is rdd else (X, y), val_method=[Top1Accuracy()])
+        opt.set_train_summary(train).set_val_summary(val).optimize()
+        runs.append((train, val, model.get_weights()))
+    (t_d, v_d, w_d), (t_l, v_l, w_l) = runs
+    assert [r[:2] for r in t_d.read_scalar("LearningRate")] == [[1.0, 0.5], [2.0, 0.25]]
+    assert [r[0] for r in t_d.read_scalar("Loss")] == [1.0, 2.0]
+    assert [r[1] for r in t_d.read_scalar("Loss")] == \
+        pytest.approx([r[1] for r in t_l.read_scalar("Loss")], rel=1e-5)
+    assert [r[:2] for r in v_d.read_scalar("Top1Accuracy")] == \
+        [r[:2] for r in v_l.read_scalar("Top1Accuracy")]
+    for a, b in zip(w_d, w_l):  # full batch: clipping applied the same way
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)

@@ -192,7 +192,7 @@ class DistriOptimizer(LocalOptimizer):
             grad, loss, count = self._run(fn, state["neval"], "iteration")
             div = count if self._averages else 1
             tasks.set_flat(self.model, grad, which=1, divisor=div)
-            om.optimize(pairs, self._frozen)
+            self._update(pairs)
             return loss / div, self.batch_size, 1
         fn = functools.partial(tasks.local_sgd_partition, self._job_b, om.state["evalCounter"])
         weights, loss, parts = self._run(fn, state["neval"], "iteration")

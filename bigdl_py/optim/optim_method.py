@@ -1,5 +1,6 @@
 """Optimisation methods: ``OptimMethod`` (state, save/load), ``SGD`` and ``Adam`` with
-BigDL's (Torch7's) update formulas.
+BigDL's (Torch7's) update formulas (``RMSprop``, ``Adagrad``, ``Adadelta``, ``Adamax`` are in
+``methods.py``).  Every update is one fused pass per parameter in ``_core/_optim.pyx``.
 
 ``optimize(pairs)`` applies one step in place to ``[(parameter, gradient), ...]`` (the
 model's ``_param_pairs()``).  The state is per parameter (momentum buffers, moments) plus
@@ -12,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .._bigdl_names import DOUBLEMAX
+from ..parallel import get_num_threads
 
 __all__ = ["OptimMethod", "SGD", "Adam"]
 
@@ -48,6 +49,11 @@ class OptimMethod:
     """
 
     _buffer_names = ()
+    _registry = {}  # class name -> class, for load
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        OptimMethod._registry[cls.__name__] = cls
 
     def __init__(self):
         self.state = {"epoch": 1, "neval": 1, "evalCounter": 0}
@@ -62,13 +68,17 @@ class OptimMethod:
         (weight decay does not move them either).
         """
         pairs = self._prepare_step(pairs)
-        if frozen is not None and any(frozen):
-            keep = [i for i, f in enumerate(frozen) if not f]
-            self._step([pairs[i] for i in keep], [self._buffers[i] for i in keep])
-        else:
-            self._step(pairs, self._buffers)
-        self.state["evalCounter"] += 1
+        keep = [i for i in range(len(pairs)) if frozen is None or not frozen[i]]
+        self._step([pairs[i] for i in keep], [self._buffers[i] for i in keep], keep)
+        self._count_step()
         return self
+
+    def _count_step(self):
+        self.state["evalCounter"] += 1
+
+    def get_learning_rate(self):
+        """The learning rate BigDL's summaries record (the base rate; see SGD)."""
+        return getattr(self, "learningrate", 0.0)
 
     def _prepare_step(self, pairs):
         """The pre-step validation every optim method runs before it changes anything.
@@ -157,8 +167,40 @@ class OptimMethod:
         self._buffers = []
         return self
 
-    def _step(self, pairs, buffers):
+    def _step(self, pairs, buffers, index):
+        """Update ``pairs`` (with their ``buffers``; ``index``: their positions among all
+        the parameters)."""
         raise NotImplementedError
+
+    def _buffer(self, buf, name, x):
+        """The state array ``name`` of parameter ``x`` (zeros at first)."""
+        b = buf.get(name)
+        if b is None:
+            b = buf[name] = np.zeros(x.shape, dtype=x.dtype)
+        return b
+
+    @staticmethod
+    def _fused(kernel, x, g, buffers, *args):
+        """``kernel(x, g, *buffers, *args, threads)`` on flat views (copies for a
+        non-contiguous parameter, written back)."""
+        xf = x.reshape(-1) if x.flags.c_contiguous else np.ascontiguousarray(x).reshape(-1)
+        gf = np.ascontiguousarray(g, dtype=x.dtype).reshape(-1)
+        kernel(xf, gf, *[b.reshape(-1) for b in buffers], *args, get_num_threads())
+        if not np.shares_memory(xf, x):
+            x[...] = xf.reshape(x.shape)
+
+    @classmethod
+    def _from_config(cls, config, arrays):
+        """The method ``save`` described by its ``_config()`` and ``_config_arrays()``."""
+        return cls(**config, **arrays)
+
+    def _saved_config(self):
+        """``_config()`` as JSON (what ``_from_config`` reads back)."""
+        return self._config()
+
+    def _config_arrays(self):
+        """Constructor arguments that are arrays (saved as archive members)."""
+        return {}
 
     def _config(self):
         """The constructor's keyword arguments, for ``save`` and ``repr``."""
@@ -179,16 +221,21 @@ class OptimMethod:
                 entry[name] = f"a{len(arrays)}"
                 arrays[entry[name]] = arr
             buffers.append(entry)
+        config_arrays = {}
+        for name, arr in self._config_arrays().items():
+            config_arrays[name] = f"c{len(config_arrays)}"
+            arrays[config_arrays[name]] = arr
         state = {k: v for k, v in self.state.items()
                  if v is None or isinstance(v, (bool, int, float, str))}
         meta = {"format": "optim_method", "version": VERSION, "class": type(self).__name__,
-                "config": self._config(), "state": state, "buffers": buffers}
+                "config": self._saved_config(), "state": state, "buffers": buffers,
+                "config_arrays": config_arrays}
         write_archive(path, meta, arrays, over_write, f"{type(self).__name__}.save")
         return self
 
     @staticmethod
     def load(path):
-        """The optim method saved at ``path`` (SGD or Adam, with its state); ValueError
+        """The optim method saved at ``path`` (with its state and schedule); ValueError
         for a damaged, foreign or hostile file."""
         import os
 
@@ -199,13 +246,16 @@ class OptimMethod:
         def err(cond, what):
             expect(cond, owner, os.fspath(path), what)
 
-        cls = {"SGD": SGD, "Adam": Adam}.get(meta.get("class"))
+        cls = OptimMethod._registry.get(meta.get("class"))
         err(cls is not None, f"unknown optim method {meta.get('class')!r}")
         config, state, buffers = meta.get("config"), meta.get("state"), meta.get("buffers")
-        err(isinstance(config, dict) and isinstance(state, dict) and isinstance(buffers, list),
-            "bad layout")
+        carrays = meta.get("config_arrays", {})
+        err(isinstance(config, dict) and isinstance(state, dict) and isinstance(buffers, list)
+            and isinstance(carrays, dict), "bad layout")
+        err(all(isinstance(n, str) and n not in config and isinstance(k, str) and k in arrays
+                for n, k in carrays.items()), "bad config arrays")
         try:
-            method = cls(**config)
+            method = cls._from_config(config, {n: arrays[k] for n, k in carrays.items()})
         except (TypeError, ValueError) as e:
             err(False, f"bad {cls.__name__} configuration: {e}")
         for key in ("epoch", "neval", "evalCounter"):
@@ -227,126 +277,5 @@ class OptimMethod:
         return method
 
 
-class SGD(OptimMethod):
-    """Stochastic gradient descent with BigDL's (Torch7's) options.
-
-    At step ``n`` (``evalCounter``, from 0), for each parameter ``x`` with gradient ``g``:
-
-    - ``clr = learningrate / (1 + n * learningrate_decay)``
-    - ``g = g + weightdecay * x``
-    - with momentum: ``v = g`` on the first step, then ``v = momentum * v +
-      (1 - dampening) * g``; ``g = g + momentum * v`` if ``nesterov`` else ``g = v``
-    - ``x = x - clr * g``
-
-    ``dampening=None`` (or BigDL's ``DOUBLEMAX``) means "equal to momentum" (BigDL/Torch7's
-    default); Nesterov
-    needs ``momentum > 0`` and ``dampening=0``.  The gradients are not modified.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> w, g = np.array([1.0, 2.0]), np.array([0.5, -0.5])
-    >>> _ = SGD(learningrate=0.1).optimize([(w, g)])
-    >>> w
-    array([0.95, 2.05])
-    """
-
-    _buffer_names = ("dfdx",)
-
-    def __init__(self, learningrate=1e-3, learningrate_decay=0.0, weightdecay=0.0,
-                 momentum=0.0, dampening=None, nesterov=False):
-        super().__init__()
-        o = "SGD"
-        self.learningrate = _number(learningrate, o, "learningrate")
-        self.learningrate_decay = _number(learningrate_decay, o, "learningrate_decay")
-        self.weightdecay = _number(weightdecay, o, "weightdecay")
-        self.momentum = _number(momentum, o, "momentum")
-        # BigDL's Python default is dampening=DOUBLEMAX, meaning "equal to momentum"
-        self.dampening = None if dampening is None or dampening == DOUBLEMAX else \
-            _number(dampening, o, "dampening", -math.inf)
-        if not isinstance(nesterov, bool):
-            raise TypeError(f"SGD: expected nesterov to be a bool, got {nesterov!r}")
-        self.nesterov = nesterov
-        if nesterov and (self.momentum <= 0 or self._damp() != 0):
-            raise ValueError(f"SGD: Nesterov momentum needs momentum > 0 and dampening=0, got "
-                             f"momentum={self.momentum}, dampening={dampening} (None means "
-                             "equal to momentum)")
-
-    def _damp(self):
-        return self.momentum if self.dampening is None else self.dampening
-
-    def _config(self):
-        return {"learningrate": self.learningrate,
-                "learningrate_decay": self.learningrate_decay,
-                "weightdecay": self.weightdecay, "momentum": self.momentum,
-                "dampening": self.dampening, "nesterov": self.nesterov}
-
-    def current_rate(self):
-        """The learning rate of the next step: ``lr / (1 + evalCounter * decay)``."""
-        return self.learningrate / (1 + self.state["evalCounter"] * self.learningrate_decay)
-
-    def _step(self, pairs, buffers):
-        clr, wd, mom, damp = self.current_rate(), self.weightdecay, self.momentum, self._damp()
-        for (x, g), buf in zip(pairs, buffers):
-            t = x.dtype.type
-            d = g + t(wd) * x if wd else g
-            if mom:
-                v = buf.get("dfdx")
-                if v is None:
-                    v = buf["dfdx"] = np.array(d, dtype=x.dtype)
-                else:
-                    v *= t(mom)
-                    v += t(1 - damp) * d
-                d = d + t(mom) * v if self.nesterov else v
-            x -= t(clr) * d
-
-
-class Adam(OptimMethod):
-    """Adam (Kingma and Ba) as in BigDL: at step ``t = evalCounter + 1``,
-
-    - ``clr = learningrate / (1 + (t - 1) * learningrate_decay)``
-    - ``s = beta1 * s + (1 - beta1) * g``;  ``r = beta2 * r + (1 - beta2) * g**2``
-    - ``x = x - clr * sqrt(1 - beta2**t) / (1 - beta1**t) * s / (sqrt(r) + epsilon)``
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> w = np.array([1.0])
-    >>> _ = Adam(learningrate=0.1).optimize([(w, np.array([3.0]))])
-    >>> w.round(6)  # the first step moves by about learningrate
-    array([0.9])
-    """
-
-    _buffer_names = ("s", "r")
-
-    def __init__(self, learningrate=1e-3, learningrate_decay=0.0, beta1=0.9, beta2=0.999,
-                 epsilon=1e-8):
-        super().__init__()
-        o = "Adam"
-        self.learningrate = _number(learningrate, o, "learningrate")
-        self.learningrate_decay = _number(learningrate_decay, o, "learningrate_decay")
-        self.beta1 = _number(beta1, o, "beta1", 0.0, 1.0, high_open=True)
-        self.beta2 = _number(beta2, o, "beta2", 0.0, 1.0, high_open=True)
-        self.epsilon = _number(epsilon, o, "epsilon")
-
-    def _config(self):
-        return {"learningrate": self.learningrate,
-                "learningrate_decay": self.learningrate_decay,
-                "beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon}
-
-    def _step(self, pairs, buffers):
-        n = self.state["evalCounter"]
-        clr = self.learningrate / (1 + n * self.learningrate_decay)
-        t = n + 1
-        step = clr * math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
-        for (x, g), buf in zip(pairs, buffers):
-            c = x.dtype.type
-            s = buf.setdefault("s", np.zeros_like(x))
-            r = buf.setdefault("r", np.zeros_like(x))
-            s *= c(self.beta1)
-            s += c(1 - self.beta1) * g
-            r *= c(self.beta2)
-            r += c(1 - self.beta2) * (g * g)
-            denom = np.sqrt(r)
-            denom += c(self.epsilon)
-            x -= c(step) * (s / denom)
+from .methods import Adam  # noqa: E402  (the subclasses need OptimMethod)
+from .sgd import SGD  # noqa: E402

@@ -22,7 +22,10 @@ from ..random import RNG
 from ..utils.spark import is_dataframe, is_rdd
 from . import _checkpoint
 from ._progress import Progress
+from .evaluator import method_name
+from .gradclip import clip_gradients, const_clip, l2_clip, with_clip
 from .optim_method import SGD, OptimMethod
+from .summary import TrainSummary, ValidationSummary
 from .trigger import EveryEpoch, MaxEpoch, Trigger
 from .validation import Top1Accuracy, ValidationMethod
 
@@ -63,6 +66,13 @@ def _dataset(X, Y, owner, what):
     if y.dtype.kind not in "iuf":
         raise TypeError(f"{owner}: expected numeric {what} labels, got dtype {y.dtype}")
     return x, y
+
+
+def _summary(summary, cls, what):
+    if summary is not None and not isinstance(summary, cls):
+        raise TypeError(f"Optimizer.{what}: expected a {cls.__name__} or None, got "
+                        f"{type(summary).__name__}")
+    return summary
 
 
 def frozen_mask(model):
@@ -199,7 +209,37 @@ class LocalOptimizer:
         self.end_trigger, self.optim_method = end_trigger, optim_method
         self._validation = None
         self._checkpoint = None
+        self._gradclip = []
+        self._train_summary = self._val_summary = None
         self.history = []
+
+    # ---- gradient clipping (gradclip.py) and summaries (summary.py) ----------------------
+    def set_gradclip_const(self, min_value, max_value):
+        """Clamp every gradient element to [min_value, max_value] before each step."""
+        self._gradclip = with_clip(self._gradclip, const_clip(min_value, max_value))
+        return self
+
+    def set_gradclip_l2norm(self, clip_norm):
+        """Scale the gradients down to a global L2 norm of ``clip_norm`` when above it."""
+        self._gradclip = with_clip(self._gradclip, l2_clip(clip_norm))
+        return self
+
+    def disable_gradclip(self):
+        self._gradclip = []
+        return self
+
+    def set_train_summary(self, summary):
+        """Write Loss, Throughput (and LearningRate, Parameters when their triggers are
+        set) to the ``TrainSummary`` after each iteration (BigDL's DistriOptimizer does;
+        its local optimizer writes nothing)."""
+        self._train_summary = _summary(summary, TrainSummary, "set_train_summary")
+        return self
+
+    def set_val_summary(self, summary):
+        """Write each validation method's result to the ``ValidationSummary`` whenever
+        validation runs, at the 1-based iteration number."""
+        self._val_summary = _summary(summary, ValidationSummary, "set_val_summary")
+        return self
 
     def set_end_when(self, end_trigger):
         if not isinstance(end_trigger, Trigger):
@@ -312,8 +352,14 @@ class LocalOptimizer:
         grad = crit.backward(out, yb)
         model.zero_grad_parameters()
         model.backward(xb, grad)
-        self.optim_method.optimize(model._param_pairs(), self._frozen)
+        self._update(model._param_pairs())
         return loss, len(idx), 1
+
+    def _update(self, pairs):
+        """Clip the (averaged) gradients, then one step of the optim method."""
+        if self._gradclip:
+            clip_gradients(self._gradclip, pairs)
+        self.optim_method.optimize(pairs, self._frozen)
 
     def _validation_results(self, bs, X, Y, methods):
         """[summed result per method] over the validation set (evaluation mode is set)."""
@@ -349,7 +395,8 @@ class LocalOptimizer:
                     seconds, loss_sum, records = 0.0, 0.0, 0
                 t0 = time.perf_counter()
                 loss, used, steps = self._train_step(state, pos)
-                seconds += time.perf_counter() - t0  # steps only, not validation
+                dt = time.perf_counter() - t0
+                seconds += dt  # steps only, not validation
                 pos += used
                 loss_sum, records = loss_sum + loss * used, records + used
                 state["neval"] += steps
@@ -359,6 +406,10 @@ class LocalOptimizer:
                     state["epoch"] += 1
                     pos = 0
                 state["recordsProcessedThisEpoch"] = pos
+                if self._train_summary is not None:
+                    self._train_summary._record_iteration(
+                        state, loss, used / max(dt, 1e-9),
+                        self.optim_method.get_learning_rate(), model)
                 bar.update(loss, steps)
                 scores = self._maybe_validate(state)
                 if state["epoch_end"]:
@@ -386,7 +437,11 @@ class LocalOptimizer:
         finally:
             model.training()
         state["score"] = results[0].value
-        return [(type(m).__name__, r) for m, r in zip(methods, results)]
+        scores = [(method_name(m), r) for m, r in zip(methods, results)]
+        if self._val_summary is not None:
+            for name, r in scores:
+                self._val_summary.add_scalar(name, r.value, state["neval"] - 1)
+        return scores
 
     def _maybe_checkpoint(self, state):
         if self._checkpoint is None or not self._checkpoint[1](state):

@@ -1,0 +1,287 @@
+"""Fused optim-method updates and gradient clipping (float32/float64, OpenMP).
+
+Each update is one pass over a parameter: element i reads x[i], g[i] and its state and
+writes them back, with the arithmetic of BigDL's tensor ops in the parameter's type (the
+hyper-parameters are cast to it once).  Elements are independent, so the result does not
+depend on the thread count.  ``sumsq`` (the L2 clipping norm) adds fixed chunks of CH
+elements in double, each chunk serially, then the chunk sums in order: the same bits for
+any thread count.
+
+Below ``_par_min`` elements a kernel runs on one thread: an update is memory bound
+(5-7 streams of the parameter's size), and starting a parallel region costs about as
+much as updating a few tens of thousands of elements (``benchmarks/bench_optim.py``
+measures the crossover; ``_set_parallel_threshold`` moves it, for tests).
+
+Absent optional arrays (the momentum buffer, ``learningrates``, ``weightdecays``) are
+passed as empty arrays.
+"""
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.math cimport fabs, sqrt
+from libc.stdint cimport int64_t
+
+import numpy as np
+
+DEF CH = 4096  # elements per partial sum of sumsq
+
+cdef int64_t _par_min = 1 << 16
+
+
+def _set_parallel_threshold(int64_t n):
+    """Set the element count from which kernels use threads; returns the old one."""
+    global _par_min
+    old, _par_min = _par_min, n
+    return old
+
+
+cdef inline int _nt(int64_t n, int n_threads) noexcept nogil:
+    return 1 if n < _par_min or n_threads < 2 else n_threads
+
+
+cdef inline int64_t _check(str kernel, int64_t n, object others):
+    for name, arr_len in others:
+        if arr_len != n:
+            raise ValueError(f"_optim.{kernel}: expected {name} of length {n}, got {arr_len}")
+    return n
+
+
+# ---- SGD ----------------------------------------------------------------------------------
+
+cdef void _sgd_work(floating *x, const floating *g, floating *v, int64_t n, floating clr,
+                    floating wd, floating mom, floating damp1, int nesterov, int first,
+                    const floating *lrs, const floating *wds, int nt) noexcept nogil:
+    cdef int64_t i
+    cdef floating d
+    for i in prange(n, schedule='static', num_threads=nt):
+        d = g[i]
+        if wd != 0:
+            d = d + wd * x[i]
+        elif wds != NULL:
+            d = d + wds[i] * x[i]
+        if v != NULL:
+            if first:
+                v[i] = d
+            else:
+                v[i] = mom * v[i] + damp1 * d
+            if nesterov:
+                d = d + mom * v[i]
+            else:
+                d = v[i]
+        if lrs != NULL:
+            x[i] = x[i] - clr * (lrs[i] * d)
+        else:
+            x[i] = x[i] - clr * d
+
+
+def sgd(floating[::1] x, const floating[::1] g, floating[::1] v, double clr, double wd,
+        double mom, double damp, bint nesterov, bint first, const floating[::1] lrs,
+        const floating[::1] wds, int n_threads):
+    """BigDL's SGD step: d = g + wd x (or + wds x); with a momentum buffer ``v`` (empty:
+    none) v = d on the ``first`` step, else mom v + (1 - damp) d, then d = d + mom v
+    (Nesterov) or v; x -= clr d (or clr (lrs d))."""
+    cdef int64_t n = _check("sgd", x.shape[0], [("g", g.shape[0])])
+    cdef floating *vp = NULL
+    cdef const floating *lp = NULL
+    cdef const floating *wp = NULL
+    if v.shape[0]:
+        _check("sgd", n, [("v", v.shape[0])])
+        vp = &v[0]
+    if lrs.shape[0]:
+        _check("sgd", n, [("learningrates", lrs.shape[0])])
+        lp = &lrs[0]
+    if wds.shape[0]:
+        _check("sgd", n, [("weightdecays", wds.shape[0])])
+        wp = &wds[0]
+    if n == 0:
+        return
+    with nogil:
+        _sgd_work(&x[0], &g[0], vp, n, <floating>clr, <floating>wd, <floating>mom,
+                  <floating>(1.0 - damp), nesterov, first, lp, wp, _nt(n, n_threads))
+
+
+# ---- Adam, Adamax -------------------------------------------------------------------------
+
+cdef void _adam_work(floating *x, const floating *g, floating *s, floating *r, int64_t n,
+                     floating step, floating b1, floating b2, floating eps,
+                     int nt) noexcept nogil:
+    cdef int64_t i
+    cdef floating gi
+    for i in prange(n, schedule='static', num_threads=nt):
+        gi = g[i]
+        s[i] = b1 * s[i] + (1 - b1) * gi
+        r[i] = b2 * r[i] + (1 - b2) * (gi * gi)
+        x[i] = x[i] - step * (s[i] / (<floating>sqrt(r[i]) + eps))
+
+
+def adam(floating[::1] x, const floating[::1] g, floating[::1] s, floating[::1] r,
+         double step, double beta1, double beta2, double epsilon, int n_threads):
+    """s = b1 s + (1-b1) g; r = b2 r + (1-b2) g^2; x -= step s / (sqrt(r) + eps), where
+    step = clr sqrt(1 - b2^t) / (1 - b1^t)."""
+    cdef int64_t n = _check("adam", x.shape[0], [("g", g.shape[0]), ("s", s.shape[0]),
+                                                 ("r", r.shape[0])])
+    if n == 0:
+        return
+    with nogil:
+        _adam_work(&x[0], &g[0], &s[0], &r[0], n, <floating>step, <floating>beta1,
+                   <floating>beta2, <floating>epsilon, _nt(n, n_threads))
+
+
+cdef void _adamax_work(floating *x, const floating *g, floating *m, floating *u, int64_t n,
+                       floating step, floating b1, floating b2, floating eps,
+                       int nt) noexcept nogil:
+    cdef int64_t i
+    cdef floating a, b
+    for i in prange(n, schedule='static', num_threads=nt):
+        m[i] = b1 * m[i] + (1 - b1) * g[i]
+        a = b2 * u[i]
+        b = <floating>fabs(g[i]) + eps
+        u[i] = a if a >= b else b
+        x[i] = x[i] - step * (m[i] / u[i])
+
+
+def adamax(floating[::1] x, const floating[::1] g, floating[::1] m, floating[::1] u,
+           double step, double beta1, double beta2, double epsilon, int n_threads):
+    """m = b1 m + (1-b1) g; u = max(b2 u, |g| + eps); x -= step m / u, where
+    step = lr / (1 - b1^t)."""
+    cdef int64_t n = _check("adamax", x.shape[0], [("g", g.shape[0]), ("m", m.shape[0]),
+                                                   ("u", u.shape[0])])
+    if n == 0:
+        return
+    with nogil:
+        _adamax_work(&x[0], &g[0], &m[0], &u[0], n, <floating>step, <floating>beta1,
+                     <floating>beta2, <floating>epsilon, _nt(n, n_threads))
+
+
+# ---- RMSprop, Adagrad, Adadelta -------------------------------------------------------------
+
+cdef void _rmsprop_work(floating *x, const floating *g, floating *s, int64_t n,
+                        floating clr, floating dr, floating eps, int nt) noexcept nogil:
+    cdef int64_t i
+    cdef floating gi
+    for i in prange(n, schedule='static', num_threads=nt):
+        gi = g[i]
+        s[i] = dr * s[i] + (1 - dr) * (gi * gi)
+        x[i] = x[i] - clr * (gi / (<floating>sqrt(s[i]) + eps))
+
+
+def rmsprop(floating[::1] x, const floating[::1] g, floating[::1] s, double clr,
+            double decayrate, double epsilon, int n_threads):
+    """s = dr s + (1-dr) g^2; x -= clr g / (sqrt(s) + eps)."""
+    cdef int64_t n = _check("rmsprop", x.shape[0], [("g", g.shape[0]), ("s", s.shape[0])])
+    if n == 0:
+        return
+    with nogil:
+        _rmsprop_work(&x[0], &g[0], &s[0], n, <floating>clr, <floating>decayrate,
+                      <floating>epsilon, _nt(n, n_threads))
+
+
+cdef void _adagrad_work(floating *x, const floating *g, floating *v, int64_t n,
+                        floating clr, floating wd, int nt) noexcept nogil:
+    cdef int64_t i
+    cdef floating d
+    cdef floating tiny = <floating>1e-10
+    for i in prange(n, schedule='static', num_threads=nt):
+        d = g[i]
+        if wd != 0:
+            d = d + wd * x[i]
+        v[i] = v[i] + d * d
+        x[i] = x[i] - clr * (d / (<floating>sqrt(v[i]) + tiny))
+
+
+def adagrad(floating[::1] x, const floating[::1] g, floating[::1] v, double clr,
+            double weightdecay, int n_threads):
+    """d = g + wd x; v += d^2; x -= clr d / (sqrt(v) + 1e-10)."""
+    cdef int64_t n = _check("adagrad", x.shape[0], [("g", g.shape[0]), ("v", v.shape[0])])
+    if n == 0:
+        return
+    with nogil:
+        _adagrad_work(&x[0], &g[0], &v[0], n, <floating>clr, <floating>weightdecay,
+                      _nt(n, n_threads))
+
+
+cdef void _adadelta_work(floating *x, const floating *g, floating *v, floating *a,
+                         int64_t n, floating rho, floating eps, int nt) noexcept nogil:
+    cdef int64_t i
+    cdef floating gi, d
+    for i in prange(n, schedule='static', num_threads=nt):
+        gi = g[i]
+        v[i] = rho * v[i] + (1 - rho) * (gi * gi)
+        d = <floating>sqrt(a[i] + eps) / <floating>sqrt(v[i] + eps) * gi
+        x[i] = x[i] - d
+        a[i] = rho * a[i] + (1 - rho) * (d * d)
+
+
+def adadelta(floating[::1] x, const floating[::1] g, floating[::1] v, floating[::1] a,
+             double decayrate, double epsilon, int n_threads):
+    """v = rho v + (1-rho) g^2; d = sqrt(a + eps) / sqrt(v + eps) g; x -= d;
+    a = rho a + (1-rho) d^2."""
+    cdef int64_t n = _check("adadelta", x.shape[0], [("g", g.shape[0]), ("v", v.shape[0]),
+                                                     ("a", a.shape[0])])
+    if n == 0:
+        return
+    with nogil:
+        _adadelta_work(&x[0], &g[0], &v[0], &a[0], n, <floating>decayrate,
+                       <floating>epsilon, _nt(n, n_threads))
+
+
+# ---- gradient clipping ----------------------------------------------------------------------
+
+cdef void _clip_work(floating *g, int64_t n, floating lo, floating hi, int nt) noexcept nogil:
+    cdef int64_t i
+    for i in prange(n, schedule='static', num_threads=nt):
+        if g[i] < lo:
+            g[i] = lo
+        elif g[i] > hi:
+            g[i] = hi
+
+
+def clip(floating[::1] g, double lo, double hi, int n_threads):
+    """Clamp every element of ``g`` to [lo, hi] in place (NaN stays NaN)."""
+    cdef int64_t n = g.shape[0]
+    if not lo <= hi:
+        raise ValueError(f"_optim.clip: expected lo <= hi, got {lo} and {hi}")
+    if n == 0:
+        return
+    with nogil:
+        _clip_work(&g[0], n, <floating>lo, <floating>hi, _nt(n, n_threads))
+
+
+cdef void _sumsq_work(const floating *g, int64_t n, double *part, int nt) noexcept nogil:
+    cdef int64_t u, i, end, nu = (n + CH - 1) // CH
+    cdef double acc
+    for u in prange(nu, schedule='static', num_threads=nt):
+        acc = 0.0
+        end = min(n, (u + 1) * CH)
+        for i in range(u * CH, end):
+            acc = acc + <double>g[i] * <double>g[i]
+        part[u] = acc
+
+
+def sumsq(const floating[::1] g, int n_threads):
+    """sum(g**2) in double: chunk sums of CH elements, added in order (same bits for any
+    thread count)."""
+    cdef int64_t n = g.shape[0], u, nu = (g.shape[0] + CH - 1) // CH
+    cdef double[::1] part = np.empty(max(nu, 1), dtype=np.float64)
+    cdef double total = 0.0
+    if n == 0:
+        return 0.0
+    with nogil:
+        _sumsq_work(&g[0], n, &part[0], _nt(n, n_threads))
+        for u in range(nu):
+            total = total + part[u]
+    return total
+
+
+cdef void _div_work(floating *g, int64_t n, floating s, int nt) noexcept nogil:
+    cdef int64_t i
+    for i in prange(n, schedule='static', num_threads=nt):
+        g[i] = g[i] / s
+
+
+def divide(floating[::1] g, double divisor, int n_threads):
+    """g /= divisor in place (in g's type, as BigDL's ``Tensor.div``)."""
+    cdef int64_t n = g.shape[0]
+    if n == 0:
+        return
+    with nogil:
+        _div_work(&g[0], n, <floating>divisor, _nt(n, n_threads))

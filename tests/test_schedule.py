@@ -1,0 +1,165 @@
+"""Learning-rate schedules (FRAMEWORK.md §5.2-§5.4): BigDL's recorded rates per iteration,
+SequentialSchedule, Plateau driven as BigDL's DistriOptimizer drives it and inside the
+local Optimizer, persistence and argument errors."""
+import numpy as np
+import pytest
+
+from bigdl_py.nn import Linear
+from bigdl_py.nn.criterion import MSECriterion
+from bigdl_py.optim import (SGD, Default, Exponential, MaxIteration, MultiStep, NaturalExp,
+                            OptimMethod, Optimizer, Plateau, Poly, SequentialSchedule, Step,
+                            TrainSummary, Warmup)
+
+
+def _rates(sgd, k, losses=None):
+    """|rate| of k steps of ``sgd`` (full batch: epoch = iteration, as BigDL's runs);
+    ``losses[i]`` is the training loss of iteration i+1 (what the optimizer records)."""
+    w, g, out = np.zeros(2), np.zeros(2), []
+    for i in range(k):
+        sgd.state["epoch"] = i + 1
+        if losses is not None and i > 0:
+            sgd.state["Loss"] = losses[i - 1]
+        sgd.optimize([(w, g)])
+        out.append(sgd.get_learning_rate())
+    return out
+
+
+RECORDED = [  # FRAMEWORK.md §5.2 [run]: |rate| per iteration 1..6
+    (dict(learningrate=0.2, learningrate_decay=0.5), None,
+     [.2, .1333, .1, .08, .0667, .0571]),
+    (dict(learningrate=0.2), Poly(0.5, 4), [.2, .1732, .1414, .1, 0, 0]),
+    (dict(learningrate=0.2), Step(2, 0.5), [.2, .2, .1, .1, .05, .05]),
+    (dict(learningrate=0.2), MultiStep([2, 4], 0.3), [.2, .2, .06, .06, .018, .018]),
+    (dict(learningrate=0.2), Exponential(2, 0.5), [.2, .1414, .1, .0707, .05, .0354]),
+    (dict(learningrate=0.2), Exponential(2, 0.5, stair_case=True), [.2, .2, .1, .1, .05, .05]),
+    (dict(learningrate=0.2), NaturalExp(2, 0.7), [.2, .2, .0993, .0993, .0493, .0493]),
+    (dict(learningrate=0.05), Warmup(0.05), [.05, .1, .15, .2, .25, .3]),
+    (dict(learningrate=0.05),
+     SequentialSchedule(5).add(Warmup(0.05), 3).add(Poly(0.5, 6), 10),
+     [.05, .1, .15, .2, .1155, .0816]),
+]
+
+
+@pytest.mark.parametrize("kw, schedule, expected", RECORDED,
+                         ids=[type(r[1]).__name__ for r in RECORDED])
+def test_recorded_rates(kw, schedule, expected):
+    sgd = SGD(**kw, leaningrate_schedule=schedule)
+    assert _rates(sgd, 6) == pytest.approx(expected, abs=5e-5)
+    assert sgd.state["evalCounter"] == 6
+
+
+def test_only_default_reads_learningrate_decay():
+    a = _rates(SGD(0.2, learningrate_decay=0.5, leaningrate_schedule=Step(2, 0.5)), 4)
+    assert a == pytest.approx([.2, .2, .1, .1])
+    b = _rates(SGD(0.2, learningrate_decay=0.5, learningrate_schedule=Default()), 2)
+    assert b == pytest.approx([.2, .2 / 1.5])
+
+
+def test_schedule_drives_the_update_with_momentum():
+    """The rate of step k (n = k - 1) multiplies that step's momentum-filtered gradient."""
+    w, g = np.array([1.0]), np.array([0.5])
+    sgd = SGD(0.2, momentum=0.5, dampening=0.0, leaningrate_schedule=Step(1, 0.5))
+    sgd.optimize([(w, g)])  # v = g, rate .2
+    sgd.optimize([(w, g)])  # v = .5 v + g = .75, rate .1
+    assert w[0] == pytest.approx(1 - 0.2 * 0.5 - 0.1 * 0.75)
+
+
+def test_sequential_schedule_bookkeeping():
+    s = SequentialSchedule(2).add(Warmup(0.1), 3).add(Step(1, 0.5), 4)
+    assert [(c.exclude_iterations, c.max_iterations, c.exclude_epochs) for c in s.schedules] \
+        == [(0, 3, 0), (3, 7, 1)]
+    sgd = SGD(0.1, leaningrate_schedule=s)
+    # Warmup runs n = 0..3 (m + 1 steps), then Step from base .4 with n - 3
+    assert _rates(sgd, 7) == pytest.approx([.1, .2, .3, .4, .2, .1, .05])
+    assert sgd.learningrate == pytest.approx(0.4)  # the last rate became the base
+
+
+PLATEAU_RUNS = [  # FRAMEWORK.md §5.4 [run]; the loss improves every iteration
+    (dict(factor=.5, patience=1, mode="max"), [.2, .2, .2, .1, .05, .025, .0125]),
+    (dict(factor=.5, patience=2, mode="min", epsilon=100, cooldown=1, min_lr=.03),
+     [.2, .2, .2, .2, .1, .1, .1, .05, .05]),
+    (dict(factor=.5, patience=1, mode="max", cooldown=1, min_lr=.03),
+     [.2, .2, .2, .1, .1, .05, .05, .03, .03, .03]),
+    (dict(factor=.5, patience=1, mode="min"), [.2] * 6),
+]
+
+
+@pytest.mark.parametrize("kw, expected", PLATEAU_RUNS)
+def test_plateau_recorded_runs(kw, expected):
+    losses = [1.0 / (i + 1) for i in range(len(expected))]
+    sgd = SGD(0.2, leaningrate_schedule=Plateau("Loss", **kw))
+    got = _rates(sgd, len(expected), losses)
+    assert got == pytest.approx(expected, rel=1e-6)
+    assert sgd.state["evalCounter"] == 0  # Plateau does not count steps (BigDL)
+
+
+def test_plateau_min_lr_is_a_float32():
+    got = _rates(SGD(0.2, leaningrate_schedule=Plateau("Loss", .5, 1, "max", min_lr=.03)), 9,
+                 [1.0 / (i + 1) for i in range(9)])
+    assert got[-1] == float(np.float32(0.03)) == 0.029999999329447746
+
+
+def test_plateau_in_the_local_optimizer_reacts_to_the_loss(tmp_path):
+    """BigDL's LocalOptimizer crashes on Plateau; here it is fed the previous iteration's
+    loss, which decreases on this regression, so mode="max" cuts the rate."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((16, 3))
+    y = X @ np.array([1.0, -1.0, 2.0])
+    model = Linear(3, 1, dtype="float64").set_weights([np.zeros((1, 3)), np.zeros(1)])
+    sgd = SGD(0.2, leaningrate_schedule=Plateau("Loss", factor=.5, patience=1, mode="max"))
+    summary = TrainSummary(str(tmp_path), "plateau")
+    summary.set_summary_trigger("LearningRate", MaxIteration(0))  # MaxIteration(0): always
+    opt = Optimizer.create(model, (X, y), MSECriterion(), MaxIteration(7), 16, sgd)
+    opt.set_train_summary(summary).optimize()
+    rates = [r[1] for r in summary.read_scalar("LearningRate")]
+    assert rates == pytest.approx([.2, .2, .2, .1, .05, .025, .0125], rel=1e-6)
+    losses = [r[1] for r in summary.read_scalar("Loss")]
+    assert all(a > b for a, b in zip(losses, losses[1:]))
+
+
+@pytest.mark.parametrize("schedule", [Step(2, 0.5), Plateau("Loss", .5, 1, "max"),
+                                      SequentialSchedule(2).add(Warmup(.1), 2).add(Poly(1, 9),
+                                                                                    5)])
+def test_schedule_state_is_saved_and_loaded(schedule, tmp_path):
+    losses = [1.0 / (i + 1) for i in range(10)]
+    a = SGD(0.2, leaningrate_schedule=schedule)
+    first = _rates(a, 4, losses)
+    a.save(tmp_path / "sgd")
+    b = OptimMethod.load(tmp_path / "sgd")
+    assert type(b.leaningrate_schedule) is type(schedule)
+
+    def rest(m):
+        w, g, out = np.zeros(2), np.zeros(2), []
+        for i in range(4, 10):
+            m.state["epoch"], m.state["Loss"] = i + 1, losses[i - 1]
+            m.optimize([(w, g)])
+            out.append(m.get_learning_rate())
+        return out
+    assert rest(b) == rest(a) and len(first) == 4
+
+
+@pytest.mark.parametrize("make, exc, match", [
+    (lambda: Plateau("Loss", factor=1.0), ValueError, "Plateau does not support a factor"),
+    (lambda: Plateau("Loss", mode="avg"), ValueError, "mode is unknown, please use min | max"),
+    (lambda: Plateau("loss"), ValueError, "Plateau: expected monitor 'Loss' or 'score'"),
+    (lambda: Step(0, 0.5), ValueError, "Step: expected step_size to be an int >= 1"),
+    (lambda: Poly("1", 3), TypeError, "Poly: expected power to be a number"),
+    (lambda: MultiStep([4, 2], 0.1), ValueError, "MultiStep: expected increasing step"),
+    (lambda: Exponential(2, 0.5, 1), TypeError, "Exponential: expected stair_case to be"),
+    (lambda: SequentialSchedule(2).add(Step(1, 1.0), -1), ValueError,
+     "SequentialSchedule.add: expected max_iteration"),
+    (lambda: SequentialSchedule(2).add(SGD(), 1), TypeError, "expected a learning-rate"),
+    (lambda: SGD(leaningrate_schedule=Step(1, 1.0), learningrate_schedule=Step(1, 1.0)),
+     TypeError, "SGD: expected one of leaningrate_schedule"),
+    (lambda: SGD(leaningrate_schedule="step"), TypeError, "SGD: expected a learning-rate"),
+])
+def test_schedule_argument_errors(make, exc, match):
+    with pytest.raises(exc, match=match):
+        make()
+
+
+def test_empty_sequential_schedule_fails_at_the_first_step():
+    sgd = SGD(0.1, leaningrate_schedule=SequentialSchedule(1))
+    w = np.zeros(1)
+    with pytest.raises(RuntimeError, match="SequentialSchedule: expected at least one"):
+        sgd.optimize([(w, w.copy())])
