@@ -6,8 +6,9 @@ training curve.
     python examples/train_digits.py            # about 30 epochs; >= 96% held-out accuracy
     python examples/train_digits.py --epochs 2 --out /tmp/digits --min-accuracy 0
 
-Writes ``digits_model.bigdl`` and ``training_curve.png`` into ``--out`` (default: the
-current directory) and says where.
+Writes ``digits_model.bigdl``, ``training_curve.png`` and TensorBoard summaries
+(``logs/digits/train|validation``) into ``--out`` (default: the current directory) and says
+where.
 """
 import argparse
 import os
@@ -19,7 +20,8 @@ import numpy as np
 from bigdl_py import RNG
 from bigdl_py.nn import Dropout, Linear, LogSoftMax, Model, ReLU, Sequential
 from bigdl_py.nn.criterion import ClassNLLCriterion
-from bigdl_py.optim import SGD, EveryEpoch, Loss, MaxEpoch, Optimizer, Top1Accuracy
+from bigdl_py.optim import (SGD, EveryEpoch, Loss, MaxEpoch, Optimizer, SeveralIteration,
+                            Top1Accuracy, TrainSummary, ValidationSummary)
 
 
 def build_model():
@@ -82,6 +84,11 @@ def main(argv=None):
                                  optim_method=SGD(learningrate=0.05, momentum=0.9,
                                                   dampening=0.0))
     optimizer.set_validation(256, X_test, y_test, EveryEpoch(), [Top1Accuracy(), Loss()])
+    logs = os.path.join(args.out, "logs")
+    train_summary = TrainSummary(logs, "digits")
+    train_summary.set_summary_trigger("LearningRate", SeveralIteration(1))
+    optimizer.set_train_summary(train_summary)
+    optimizer.set_val_summary(ValidationSummary(logs, "digits"))
     start = time.perf_counter()
     optimizer.optimize()
     seconds = time.perf_counter() - start
@@ -99,6 +106,8 @@ def main(argv=None):
     print(f"saved the model to {os.path.abspath(model_path)}; reloaded accuracy "
           f"{100 * reloaded_accuracy:.2f}% ({'identical' if same else 'DIFFERENT'})")
 
+    print(f"wrote TensorBoard summaries; view them with: tensorboard --logdir "
+          f"{os.path.abspath(logs)}")
     curve = os.path.join(args.out, "training_curve.png")
     plot(optimizer.history, curve)
     print(f"wrote the training curve to {os.path.abspath(curve)}")

@@ -38,6 +38,11 @@ def test_train_digits_smoke(tmp_path, capsys):
     png = (tmp_path / "training_curve.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert str(tmp_path / "training_curve.png") in out.out
+    assert f"tensorboard --logdir {tmp_path / 'logs'}" in out.out
+    from bigdl_py.optim import TrainSummary, ValidationSummary
+    assert len(TrainSummary(str(tmp_path / "logs"), "digits").read_scalar("Loss")) == 90
+    assert len(ValidationSummary(str(tmp_path / "logs"), "digits")
+               .read_scalar("Top1Accuracy")) == 2
 
 
 def test_train_digits_reports_low_accuracy(tmp_path, capsys):

@@ -123,7 +123,7 @@ def test_full_batch_regression_through_the_optimizer(method):
     error gradient of ``X w + b`` (1-D labels, MSECriterion)."""
     X, y = _regression()
     model = Linear(3, 1, dtype="float64").set_weights([np.zeros((1, 3)), np.zeros(1)])
-    ref = type(method)._from_config(method._config(), method._config_arrays())
+    ref = type(method)._from_config(method._saved_config(), method._config_arrays())
     Optimizer.create(model, (X, y), MSECriterion(), MaxIteration(3), 12, method).optimize()
     w, b = np.zeros((1, 3)), np.zeros(1)
     for _ in range(3):

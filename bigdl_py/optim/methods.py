@@ -43,7 +43,7 @@ class Adam(OptimMethod):
                 "learningrate_decay": self.learningrate_decay,
                 "beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon}
 
-    def _step(self, pairs, buffers, index):
+    def _step(self, pairs, buffers):
         n = self.state["evalCounter"]
         clr = self.learningrate / (1 + n * self.learningrate_decay)
         t = n + 1
@@ -81,7 +81,7 @@ class Adamax(OptimMethod):
         return {"learningrate": self.learningrate, "beta1": self.beta1, "beta2": self.beta2,
                 "epsilon": self.epsilon}
 
-    def _step(self, pairs, buffers, index):
+    def _step(self, pairs, buffers):
         step = self.learningrate / (1 - self.beta1 ** (self.state["evalCounter"] + 1))
         for (x, g), buf in zip(pairs, buffers):
             bufs = [self._buffer(buf, "m", x), self._buffer(buf, "u", x)]
@@ -118,7 +118,7 @@ class RMSprop(OptimMethod):
                 "learningrate_decay": self.learningrate_decay, "decayrate": self.decayrate,
                 "epsilon": self.epsilon}
 
-    def _step(self, pairs, buffers, index):
+    def _step(self, pairs, buffers):
         clr = self.learningrate / (1 + self.state["evalCounter"] * self.learningrate_decay)
         for (x, g), buf in zip(pairs, buffers):
             self._fused(_optim.rmsprop, x, g, [self._buffer(buf, "s", x)], clr, self.decayrate,
@@ -152,7 +152,7 @@ class Adagrad(OptimMethod):
                 "learningrate_decay": self.learningrate_decay,
                 "weightdecay": self.weightdecay}
 
-    def _step(self, pairs, buffers, index):
+    def _step(self, pairs, buffers):
         clr = self.learningrate / (1 + self.state["evalCounter"] * self.learningrate_decay)
         for (x, g), buf in zip(pairs, buffers):
             self._fused(_optim.adagrad, x, g, [self._buffer(buf, "v", x)], clr,
@@ -187,7 +187,7 @@ class Adadelta(OptimMethod):
     def get_learning_rate(self):
         return 0.0
 
-    def _step(self, pairs, buffers, index):
+    def _step(self, pairs, buffers):
         for (x, g), buf in zip(pairs, buffers):
             bufs = [self._buffer(buf, "v", x), self._buffer(buf, "a", x)]
             self._fused(_optim.adadelta, x, g, bufs, self.decayrate, self.epsilon)

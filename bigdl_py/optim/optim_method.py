@@ -69,7 +69,8 @@ class OptimMethod:
         """
         pairs = self._prepare_step(pairs)
         keep = [i for i in range(len(pairs)) if frozen is None or not frozen[i]]
-        self._step([pairs[i] for i in keep], [self._buffers[i] for i in keep], keep)
+        self._kept = keep  # the positions of the updated pairs among all the parameters
+        self._step([pairs[i] for i in keep], [self._buffers[i] for i in keep])
         self._count_step()
         return self
 
@@ -167,9 +168,9 @@ class OptimMethod:
         self._buffers = []
         return self
 
-    def _step(self, pairs, buffers, index):
-        """Update ``pairs`` (with their ``buffers``; ``index``: their positions among all
-        the parameters)."""
+    def _step(self, pairs, buffers):
+        """Update ``pairs`` in place (with their ``buffers``); ``self._kept`` holds their
+        positions among all the parameters (frozen ones are left out)."""
         raise NotImplementedError
 
     def _buffer(self, buf, name, x):

@@ -106,23 +106,29 @@ class SGD(OptimMethod):
         ``learningrate`` before the first step."""
         return self.state.get("clr", self.learningrate)
 
-    def optimize(self, pairs, frozen=None):
-        pairs = pairs if isinstance(pairs, list) else list(pairs)
-        self._ends = np.cumsum([0] + [w.size for w, _ in pairs])
+    def _prepare_step(self, pairs):
+        """The base checks, then ``learningrates``/``weightdecays`` against the parameters'
+        total size (still before anything changes)."""
+        fresh = not self._buffers
+        pairs = super()._prepare_step(pairs)
+        ends = np.cumsum([0] + [w.size for w, _ in pairs])
         for name in ("learningrates", "weightdecays"):
             arr = getattr(self, name)
-            if arr is not None and arr.size != self._ends[-1]:
+            if arr is not None and arr.size != ends[-1]:
+                if fresh:
+                    self._buffers = []
                 raise ValueError(f"SGD: expected {name} with one value per parameter element "
-                                 f"({self._ends[-1]}), got {arr.size}")
-        return super().optimize(pairs, frozen)
+                                 f"({ends[-1]}), got {arr.size}")
+        self._ends = ends
+        return pairs
 
     def _count_step(self):
         """The schedule counted the step (all but Plateau do, as BigDL)."""
 
-    def _step(self, pairs, buffers, index):
+    def _step(self, pairs, buffers):
         clr = self.state["clr"] = float(self.leaningrate_schedule.update(self))
         wd, mom, damp, ends = self.weightdecay, self.momentum, self._damp(), self._ends
-        for (x, g), buf, i in zip(pairs, buffers, index):
+        for (x, g), buf, i in zip(pairs, buffers, self._kept):
             first = mom != 0 and "dfdx" not in buf
             v = self._buffer(buf, "dfdx", x) if mom != 0 else _EMPTY[x.dtype.char]
             lrs, wds = (_EMPTY[x.dtype.char] if a is None else
