@@ -163,3 +163,27 @@ def test_empty_sequential_schedule_fails_at_the_first_step():
     w = np.zeros(1)
     with pytest.raises(RuntimeError, match="SequentialSchedule: expected at least one"):
         sgd.optimize([(w, w.copy())])
+
+
+def test_plateau_monitors_the_validation_score():
+    """monitor="score": the first validation method's last result (0 before any
+    validation).  The validation loss falls every epoch, so with mode="max" it never
+    improves after the first decision and the rate is cut after ``patience``."""
+    from bigdl_py.nn import LogSoftMax, Sequential
+    from bigdl_py.nn.criterion import ClassNLLCriterion
+    from bigdl_py.optim import EveryEpoch, Loss
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((8, 3))
+    y = (X[:, 0] > 0) + 1.0
+    model = Sequential(Linear(3, 2, dtype="float64"), LogSoftMax())
+    sgd = SGD(0.2, leaningrate_schedule=Plateau("score", factor=.5, patience=1, mode="max"))
+    opt = Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxIteration(1), 8, sgd)
+    opt.set_validation(8, (X, y), EveryEpoch(), [Loss()])
+    rates, scores = [], []
+    for k in range(1, 7):
+        opt.set_end_when(MaxIteration(k)).optimize()
+        rates.append(sgd.get_learning_rate())
+        scores.append(sgd.state["score"])
+    assert all(a > b for a, b in zip(scores, scores[1:]))
+    # iteration 2 sets best; 3 waits; 4, 5, 6 cut (patience 1, no cooldown)
+    assert rates == pytest.approx([.2, .2, .2, .1, .05, .025])
