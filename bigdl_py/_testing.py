@@ -7,13 +7,15 @@
   ``bigdl_py._random`` (raw words, chunked and one-block fills, Box-Muller pairs).
 - ``stream_threshold``: the output size from which dropout writes with streaming stores.
 - ``threads_used``: how many OpenMP threads a ``prange`` really ran on.
+- ``optim_parallel_threshold``: the element count from which the optim-update and clipping
+  kernels (``_optim``) use threads; returns the old one.
 """
 import contextlib
 import importlib
 import importlib.machinery
 import os
 
-from . import _dropout, _openmp, _random
+from . import _dropout, _openmp, _optim, _random
 
 words = _random._words
 fill_chunked = _random._fill_chunked
@@ -21,6 +23,7 @@ fill_blocks = _random._fill_blocks
 gauss_pairs = _random._gauss_pairs
 stream_threshold = _dropout._stream_threshold
 threads_used = _openmp._threads_used
+optim_parallel_threshold = _optim._set_parallel_threshold
 
 
 def kernel_modules():

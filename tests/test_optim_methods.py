@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bigdl_py
-from bigdl_py import _optim
+from bigdl_py import _optim, _testing
 from bigdl_py.nn import Linear
 from bigdl_py.nn.criterion import MSECriterion
 from bigdl_py.optim import (SGD, Adadelta, Adagrad, Adam, Adamax, MaxIteration, OptimMethod,
@@ -16,9 +16,9 @@ from bigdl_py.optim import (SGD, Adadelta, Adagrad, Adam, Adamax, MaxIteration, 
 @pytest.fixture
 def parallel_updates():
     """Run the update kernels on the OpenMP path even for small arrays."""
-    old = _optim._set_parallel_threshold(0)
+    old = _testing.optim_parallel_threshold(0)
     yield
-    _optim._set_parallel_threshold(old)
+    _testing.optim_parallel_threshold(old)
 
 
 def _problem(dtype=np.float64, steps=4, seed=0):
