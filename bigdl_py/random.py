@@ -55,6 +55,16 @@ class RandomGenerator:
     def algorithm(self):
         return self._algorithm
 
+    # ---- BigDL Python's RNG class: RNG().set_seed(s); RNG().uniform(a, b, size) ---------
+    def __call__(self, bigdl_type="float"):
+        """BigDL's ``RNG()`` is a handle on its one global generator: this object."""
+        return self
+
+    def uniform(self, a, b, size):
+        """A new float32 array of shape ``size`` drawn from U(a, b) (BigDL's
+        ``RNG().uniform``)."""
+        return self.uniform_(np.empty(size, dtype=np.float32), a, b)
+
     # ---- for kernels ------------------------------------------------------------
     def philox_stream(self, count=1):
         """Reserve ``count`` fresh call offsets: returns (key, first offset)."""

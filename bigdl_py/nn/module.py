@@ -10,6 +10,7 @@ import secrets
 import numpy as np
 
 from ..tensor import Tensor
+from ..utils.spark import is_rdd
 from . import _activity
 from ._bigdl_type import BigDLType
 from ._validate import check_finite, check_same_shape, fit_shape, to_array
@@ -298,8 +299,16 @@ class Module(metaclass=BigDLType):
     def predict(self, X, batch_size=32):
         """Outputs for the samples ``X`` (first axis; a list of arrays for a graph with
         several inputs), computed in evaluation mode in batches of ``batch_size``; the
-        mode is restored afterwards.  Returns an ndarray (a list for table outputs)."""
+        mode is restored afterwards.  Returns an ndarray (a list for table outputs).
+
+        ``X`` may be an RDD of Samples (the ``[spark]`` extra): the result is then an RDD
+        of output rows in the input's order (see ``bigdl_py.optim.predictor``).  BigDL's
+        ``batch_size=-1`` (or None) means the default."""
         owner = type(self).__name__
+        if batch_size is None or (isinstance(batch_size, int) and batch_size == -1):
+            batch_size = 32
+        if is_rdd(X):
+            return self._predict_rdd(X, batch_size, classes=False)
         x = _activity.batchable(X, owner, "X")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size < 1:
@@ -319,12 +328,28 @@ class Module(metaclass=BigDLType):
             return np.empty((0,), dtype=x.dtype if x.dtype is not None else np.float32)
         return _activity.concat(outs)
 
+    def predict_local(self, X, batch_size=-1):
+        """BigDL's name for ``predict`` on arrays in this process."""
+        return self.predict(X, batch_size)
+
     def predict_class(self, X, batch_size=32):
-        """1-based class indices (BigDL's labels): ``argmax(predict(X), axis=-1) + 1``."""
+        """1-based class indices (BigDL's labels): ``argmax(predict(X), axis=-1) + 1``; an
+        RDD of ints for an RDD of Samples."""
+        if is_rdd(X):
+            return self._predict_rdd(X, 32 if batch_size in (None, -1) else batch_size,
+                                     classes=True)
         out = self.predict(X, batch_size)
         if out.ndim == 1 and out.size == 0:
             return np.empty((0,), dtype=np.int64)
         return np.argmax(out, axis=-1).astype(np.int64) + 1
+
+    def _predict_rdd(self, rdd, batch_size, classes):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size < 1:
+            raise ValueError(f"{type(self).__name__}.predict: expected batch_size >= 1, got "
+                             f"{batch_size!r}")
+        from ..optim.predictor import predict_rdd
+        return predict_rdd(self, rdd, int(batch_size), classes)
 
     def save_model(self, path, over_write=False):
         """Save the architecture and parameters to one file (see ``bigdl_py.nn.persist``);
