@@ -15,8 +15,8 @@ init_engine()
 FEATURES_DIM = 2
 true_w, true_b = np.array([2.0, -3.4]), 4.2
 np.random.seed(7)
-features = np.random.uniform(-1, 1, (800, FEATURES_DIM))
-labels = features.dot(true_w) + true_b + np.random.normal(0, 0.01, 800)
+features = np.random.uniform(-1, 1, (400, FEATURES_DIM))
+labels = features.dot(true_w) + true_b + np.random.normal(0, 0.01, 400)
 
 
 def get_minibatch(i):
@@ -32,8 +32,8 @@ optimizer = Optimizer(
     model=model,
     training_rdd=train_rdd,
     criterion=MSECriterion(),
-    optim_method=SGD(learningrate=0.1),
-    end_trigger=MaxEpoch(20),
+    optim_method=SGD(learningrate=0.2),
+    end_trigger=MaxEpoch(12),
     batch_size=32)
 trained_model = optimizer.optimize()
 
