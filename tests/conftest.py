@@ -44,3 +44,17 @@ def simd():
         pytest.skip("no AVX2 on this CPU (or BIGDL_NO_AVX2 set): only the portable path")
     yield _testing.set_simd
     _testing.set_simd(True)
+
+
+@pytest.fixture
+def restore_loggers():
+    """For tests that call BigDL's log helpers (``show_bigdl_info_logs``,
+    ``redire_spark_logs``): put the loggers they change back as they were."""
+    import logging
+    saved = [(lg, lg.level, list(lg.handlers), lg.propagate)
+             for lg in map(logging.getLogger, ("bigdl_py", "py4j", "pyspark"))]
+    yield
+    for lg, level, handlers, propagate in saved:
+        lg.setLevel(level)
+        lg.handlers[:] = handlers
+        lg.propagate = propagate

@@ -59,20 +59,7 @@ def test_missing_name_fails_on_use_naming_it():
         exec("from bigdl_py.nn.layer import NotABigDLName", {})
 
 
-@pytest.fixture
-def _loggers():
-    """The log helpers change global logger state: restore it."""
-    import logging
-    saved = [(lg, lg.level, list(lg.handlers), lg.propagate)
-             for lg in map(logging.getLogger, ("bigdl_py", "py4j", "pyspark"))]
-    yield
-    for lg, level, handlers, propagate in saved:
-        lg.setLevel(level)
-        lg.handlers[:] = handlers
-        lg.propagate = propagate
-
-
-def test_bootstrap_calls_without_a_spark_context(tmp_path, _loggers):
+def test_bootstrap_calls_without_a_spark_context(tmp_path, restore_loggers):
     from bigdl_py.dllib.nncontext import (get_node_and_core_number, init_engine,
                                           redire_spark_logs, set_optimizer_version,
                                           show_bigdl_info_logs)

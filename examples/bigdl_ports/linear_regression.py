@@ -32,9 +32,9 @@ optimizer = Optimizer(
     model=model,
     training_rdd=train_rdd,
     criterion=MSECriterion(),
-    optim_method=SGD(learningrate=0.2),
-    end_trigger=MaxEpoch(12),
-    batch_size=32)
+    optim_method=SGD(learningrate=0.5),
+    end_trigger=MaxEpoch(10),
+    batch_size=100)
 trained_model = optimizer.optimize()
 
 w, b = trained_model.get_weights()

@@ -39,9 +39,10 @@ optimizer = Optimizer.create(
     model=model,
     training_set=train_rdd,
     criterion=ClassNLLCriterion(),
-    optim_method=SGD(learningrate=0.2, learningrate_decay=0.0002, momentum=0.9),
-    end_trigger=MaxEpoch(12),
-    batch_size=64)
+    optim_method=SGD(learningrate=0.2, learningrate_decay=0.0002, momentum=0.9,
+                     dampening=0.0),
+    end_trigger=MaxEpoch(5),
+    batch_size=128)
 optimizer.set_validation(
     batch_size=128,
     val_rdd=test_rdd,
