@@ -74,6 +74,16 @@ def test_freeze_all_and_by_list():
     assert model.modules[0]._scale_w == 0.0 and model.modules[2]._scale_w == 1.0
 
 
+def test_freeze_survives_save_and_load(tmp_path):
+    from bigdl_py.nn import Model
+    model = _net().freeze("fc1")
+    model.save_model(str(tmp_path / "m"))
+    again = Model.load_model(str(tmp_path / "m"))
+    assert again.modules[0].is_frozen() and not again.modules[2].is_frozen()
+    again.unfreeze()
+    assert again.modules[0]._scale_w == 1.0 and again.modules[0]._scale_b == 1.0
+
+
 def test_freeze_errors_change_nothing():
     model = _net()
     with pytest.raises(ValueError, match="Sequential.freeze: .*got 'nope' \\(cannot match "

@@ -114,6 +114,8 @@ def _encode_module(m, arrays, classes):
                         "the module classes of bigdl_py.nn can be saved")
     node = {"class": cls.__name__, "name": m._name, "hex": m._hex, "training": m._training,
             "scale_w": m._scale_w, "scale_b": m._scale_b}
+    if getattr(m, "_frozen", None) is not None:  # freeze(): the scales unfreeze() restores
+        node["frozen"] = list(m._frozen)
     if isinstance(m, Container):
         node.update(args=[], kwargs={},
                     children=[_encode_module(c, arrays, classes) for c in m.modules])
@@ -151,6 +153,10 @@ def _decode_module(node, arrays, classes, err, depth=0):
     scales = node.get("scale_w"), node.get("scale_b")
     err(all(isinstance(s, (int, float)) and not isinstance(s, bool) for s in scales),
         "bad scales")
+    frozen = node.get("frozen")
+    err(frozen is None or (isinstance(frozen, list) and len(frozen) == 2 and all(
+        isinstance(s, (int, float)) and not isinstance(s, bool) for s in frozen)),
+        "bad frozen scales")
     args = _decode(args, arrays, err)
     kwargs = {k: _decode(v, arrays, err) for k, v in kwargs.items()}
     if cls is Model:
@@ -187,6 +193,7 @@ def _decode_module(node, arrays, classes, err, depth=0):
             w[...] = a
     m._name, m._hex, m._training = name, hexid, training
     m._scale_w, m._scale_b = float(scales[0]), float(scales[1])
+    m._frozen = None if frozen is None else (float(frozen[0]), float(frozen[1]))
     return m
 
 
