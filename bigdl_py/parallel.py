@@ -1,4 +1,12 @@
-"""Thread count for every parallel loop in ``_core`` (each passes it explicitly)."""
+"""Thread count for every parallel loop in ``_core`` (each passes it explicitly).
+
+>>> import bigdl_py
+>>> old = bigdl_py.get_num_threads()
+>>> bigdl_py.set_num_threads(2)
+>>> bigdl_py.get_num_threads()
+2
+>>> bigdl_py.set_num_threads(old)
+"""
 import os
 
 from . import _openmp

@@ -1,4 +1,10 @@
-"""``Param`` (the facade's stand-in for a Theano shared variable) and ``create_param``."""
+"""``Param`` (the facade's stand-in for a Theano shared variable) and ``create_param``.
+
+>>> import numpy as np
+>>> from bigdl_py.lasagne.utils import create_param
+>>> create_param(np.zeros((2, 3)), (2, 3), name="W")
+Param(name='W', shape=(2, 3), dtype=float32)
+"""
 import numbers
 
 import numpy as np

@@ -4,6 +4,14 @@ A layer writes ``update_output``, ``update_grad_input`` and, when it has weights
 ``acc_grad_parameters`` (which *adds* into the gradients); ``forward`` and
 ``backward`` here convert the input, call the phases and mirror the input's type.
 Layers work on C-contiguous ndarrays; ``_buffer`` gives them reusable storage.
+
+>>> import numpy as np
+>>> from bigdl_py.nn import Linear
+>>> m = Linear(3, 2)                       # modules start in training mode
+>>> y = m.forward(np.ones((4, 3), np.float32))
+>>> gx = m.backward(np.ones((4, 3), np.float32), np.ones_like(y))
+>>> y.shape, gx.shape, m.is_training(), m.evaluate().is_training()
+((4, 2), (4, 3), True, False)
 """
 import secrets
 

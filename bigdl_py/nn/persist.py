@@ -5,6 +5,15 @@ names, constructor arguments, names, modes, children -- and the parameter arrays
 Loading rebuilds only classes exported by ``bigdl_py.nn`` (a fixed whitelist: nothing is
 imported or called by a name taken from the file), so a damaged, foreign or hostile file
 is a ``ValueError`` and executes nothing.
+
+>>> import os, tempfile
+>>> import numpy as np
+>>> from bigdl_py.nn import Linear, Model
+>>> with tempfile.TemporaryDirectory() as d:
+...     m = Linear(3, 2).save_model(os.path.join(d, "linear.bigdl"))   # returns the model
+...     back = Model.load_model(os.path.join(d, "linear.bigdl"))
+>>> back.weight.shape, bool(np.array_equal(back.weight, m.weight))
+((2, 3), True)
 """
 import os
 import re

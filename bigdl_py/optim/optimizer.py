@@ -5,6 +5,19 @@ backward, one step of the optim method over the model's parameters.  Shuffles ev
 epoch from ``RNG``; training mode for steps, evaluation mode for validation; a progress
 bar (tqdm when installed) and one line per epoch on stderr, also logged at INFO on the
 ``bigdl_py.optim`` logger.
+
+>>> import numpy as np
+>>> from bigdl_py.nn import Linear, LogSoftMax, Sequential
+>>> from bigdl_py.nn.criterion import ClassNLLCriterion
+>>> from bigdl_py.optim import SGD, MaxEpoch, Optimizer
+>>> X = np.random.default_rng(0).standard_normal((64, 4)).astype(np.float32)
+>>> y = (X[:, 0] > 0) + 1.0                          # BigDL's labels are 1-based
+>>> model = Sequential().add(Linear(4, 2)).add(LogSoftMax())
+>>> opt = Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxEpoch(3), 16, SGD(0.5))
+>>> opt.optimize() is model                           # progress goes to stderr
+True
+>>> float((model.predict_class(X) == y).mean()) > 0.9
+True
 """
 import numbers
 import os

@@ -5,6 +5,13 @@ trigger also before the first): ``epoch`` (1-based, the epoch now running), ``ne
 (1-based number of the next iteration), ``epoch_end`` (the last iteration finished an
 epoch), ``Loss`` (last training loss) and ``score`` (last validation score).
 Triggers hold no state of their own, so one object may serve several roles.
+
+>>> from bigdl_py.optim import EveryEpoch, MaxEpoch
+>>> end = MaxEpoch(2)                    # training ends once epoch 2 has run
+>>> end({"epoch": 2, "neval": 9, "epoch_end": False}), end({"epoch": 3, "neval": 17})
+(False, True)
+>>> EveryEpoch()({"epoch": 2, "neval": 9, "epoch_end": True})
+True
 """
 import numbers
 

@@ -3,6 +3,12 @@
 A method is called on one batch, ``method(output, target)``, and returns a result;
 results add up over batches (``a + b``) and ``result()`` gives ``(value, count)``.
 Labels are BigDL's, 1-based.
+
+>>> import numpy as np
+>>> from bigdl_py.optim import Top1Accuracy
+>>> out = np.log([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+>>> Top1Accuracy()(out, np.array([1.0, 2.0, 2.0])).result()
+(0.6666666666666666, 3)
 """
 import numpy as np
 

@@ -1,4 +1,9 @@
-"""Spark helpers.  pyspark (the ``[spark]`` extra) is imported only inside functions."""
+"""Spark helpers.  pyspark (the ``[spark]`` extra) is imported only inside functions.
+
+>>> from bigdl_py.utils import is_rdd
+>>> is_rdd([1.0, 2.0])
+False
+"""
 import os
 import sys
 

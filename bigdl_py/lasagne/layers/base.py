@@ -10,6 +10,11 @@ helpers in ``layers.helper`` run whole graphs); the layer remembers what its bac
 needs from the latest call (masks stay in the bigdl_py module), and
 ``get_gradients_for(grad_output)`` returns ``(grad_input, {Param: grad})`` for that
 call.
+
+>>> from bigdl_py.lasagne.layers import InputLayer
+>>> from bigdl_py.lasagne.layers.base import Layer
+>>> Layer(InputLayer((None, 3))).output_shape      # the base layer keeps its input's shape
+(None, 3)
 """
 from collections import OrderedDict
 

@@ -5,6 +5,14 @@ just made (same dropout masks and noise), so a network can be trained::
     grads = get_gradients(net, x, dloss_dout(out))
     for p, g in grads.params.items():
         p.set_value(p.get_value() - lr * g)
+
+>>> import numpy as np
+>>> from bigdl_py.lasagne.layers import DenseLayer, InputLayer, get_gradients, get_output
+>>> net = DenseLayer(InputLayer((None, 3)), num_units=2)
+>>> x = np.ones((4, 3), np.float32)
+>>> g = get_gradients(net, x, np.ones_like(get_output(net, x)))
+>>> g.input.shape, sorted(p.name for p in g.params)
+((4, 3), ['W', 'b'])
 """
 from collections import namedtuple
 
