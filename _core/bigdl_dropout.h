@@ -126,8 +126,8 @@ BIGDL_AVX2_FN static inline void bdr_st4(double *p, __m256d v, int nt)
 
 /* One 64-element tile t from its 8 word vectors: the keep bits, and (x != NULL) outputs. */
 BIGDL_AVX2_FN static inline uint64_t bdr_tile_f32(const float *x, float *out, int64_t t,
-                                             const __m256i *w, __m256i tm, __m256 sv, int mode,
-                                             int nt)
+                                                  const __m256i *w, __m256i tm, __m256 sv,
+                                                  int mode, int nt)
 {
     uint64_t b = 0;
     for (int q = 0; q < 8; ++q) {
@@ -142,8 +142,8 @@ BIGDL_AVX2_FN static inline uint64_t bdr_tile_f32(const float *x, float *out, in
 }
 
 BIGDL_AVX2_FN static inline uint64_t bdr_tile_f64(const double *x, double *out, int64_t t,
-                                             const __m256i *w, __m256i tm, __m256d sv, int mode,
-                                             int nt)
+                                                  const __m256i *w, __m256i tm, __m256d sv,
+                                                  int mode, int nt)
 {
     uint64_t b = 0;
     for (int q = 0; q < 8; ++q) {
@@ -198,8 +198,8 @@ static inline unsigned bdr_get8(const uint64_t *bits, int64_t p)
        j_; })
 
 BIGDL_AVX2_FN static void bdr_run_avx2_f32(const float *x, float *out, const uint64_t *bits,
-                                      int64_t base, int64_t j0, int64_t j1, float s, int mode,
-                                      int nt)
+                                           int64_t base, int64_t j0, int64_t j1, float s,
+                                           int mode, int nt)
 {
     const __m256i sel = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
     const __m256 sv = _mm256_set1_ps(s);
@@ -214,8 +214,8 @@ BIGDL_AVX2_FN static void bdr_run_avx2_f32(const float *x, float *out, const uin
 }
 
 BIGDL_AVX2_FN static void bdr_run_avx2_f64(const double *x, double *out, const uint64_t *bits,
-                                      int64_t base, int64_t j0, int64_t j1, double s, int mode,
-                                      int nt)
+                                           int64_t base, int64_t j0, int64_t j1, double s,
+                                           int mode, int nt)
 {
     const __m256i sel = _mm256_setr_epi64x(1, 2, 4, 8);
     const __m256d sv = _mm256_set1_pd(s);
@@ -236,27 +236,21 @@ BIGDL_AVX2_FN static void bdr_run_avx2_f64(const double *x, double *out, const u
 }
 
 /* a run sharing one keep decision, with streaming stores: op(x) or zeros */
-BIGDL_AVX2_FN static void bdr_fill_nt_f32(const float *x, float *out, int keep, int64_t j0,
-                                     int64_t j1, float s, int mode)
-{
-    const __m256 sv = _mm256_set1_ps(s), zero = _mm256_setzero_ps();
-    int64_t j = BDR_ALIGN16(out, j0, j1);
-    bdr_fill_f32(x, out, keep, j0, j, s, mode);
-    for (; j + 8 <= j1; j += 8)
-        bdr_st8(out + j, keep ? bdr_op8(_mm256_loadu_ps(x + j), sv, mode) : zero, 1);
-    bdr_fill_f32(x, out, keep, j, j1, s, mode);
+#define BDR_FILL_NT(SUF, T, VT, L, SET1, ZERO, LOAD, OP, ST)                               \
+BIGDL_AVX2_FN static void bdr_fill_nt_##SUF(const T *x, T *out, int keep, int64_t j0,     \
+                                            int64_t j1, T s, int mode)                     \
+{                                                                                          \
+    const VT sv = SET1(s), zero = ZERO();                                                  \
+    int64_t j = BDR_ALIGN16(out, j0, j1);                                                  \
+    bdr_fill_##SUF(x, out, keep, j0, j, s, mode);                                          \
+    for (; j + (L) <= j1; j += (L))                                                        \
+        ST(out + j, keep ? OP(LOAD(x + j), sv, mode) : zero, 1);                           \
+    bdr_fill_##SUF(x, out, keep, j, j1, s, mode);                                          \
 }
-
-BIGDL_AVX2_FN static void bdr_fill_nt_f64(const double *x, double *out, int keep, int64_t j0,
-                                     int64_t j1, double s, int mode)
-{
-    const __m256d sv = _mm256_set1_pd(s), zero = _mm256_setzero_pd();
-    int64_t j = BDR_ALIGN16(out, j0, j1);
-    bdr_fill_f64(x, out, keep, j0, j, s, mode);
-    for (; j + 4 <= j1; j += 4)
-        bdr_st4(out + j, keep ? bdr_op4(_mm256_loadu_pd(x + j), sv, mode) : zero, 1);
-    bdr_fill_f64(x, out, keep, j, j1, s, mode);
-}
+BDR_FILL_NT(f32, float, __m256, 8, _mm256_set1_ps, _mm256_setzero_ps, _mm256_loadu_ps,
+            bdr_op8, bdr_st8)
+BDR_FILL_NT(f64, double, __m256d, 4, _mm256_set1_pd, _mm256_setzero_pd, _mm256_loadu_pd,
+            bdr_op4, bdr_st4)
 #endif
 
 /* ---- units ----------------------------------------------------------------------------- */
