@@ -7,6 +7,12 @@ before the optim method (so before weight decay and momentum), in the order they
 first set; setting a kind again replaces it where it is.  Thresholds are rounded to
 float32, as BigDL's Python API passes Floats.  The passes are ``_core/_optim.pyx``
 kernels (clamp, a thread-independent sum of squares, divide).
+
+>>> import numpy as np
+>>> g = np.array([3.0, -4.0], np.float32)            # L2 norm 5
+>>> clip_gradients([l2_clip(1.0)], [(np.zeros(2, np.float32), g)])
+>>> g.tolist()
+[0.6000000238418579, -0.800000011920929]
 """
 import math
 import numbers

@@ -7,6 +7,15 @@ model's ``_param_pairs()``).  The state is per parameter (momentum buffers, mome
 the counters ``evalCounter`` (steps taken, drives the learning-rate decay), ``epoch`` and
 ``neval`` (kept by the Optimizer, BigDL's names), so training continues where it stopped
 across ``optimize()`` calls and across ``save``/``OptimMethod.load``.
+
+>>> import numpy as np
+>>> from bigdl_py.optim import SGD
+>>> w, g = np.ones(2, np.float32), np.full(2, 0.5, np.float32)
+>>> sgd = SGD(0.1)
+>>> sgd.optimize([(w, g)]) is sgd                   # w -= 0.1 * g, in place
+True
+>>> w.tolist(), sgd.state["evalCounter"]
+([0.949999988079071, 0.949999988079071], 1)
 """
 import math
 import numbers
