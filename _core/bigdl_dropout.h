@@ -104,25 +104,18 @@ BIGDL_AVX2_FN static inline __m256d bdr_op4(__m256d v, __m256d s, int mode)
 
 /* Stores of 8 floats / 4 doubles; nt: streaming (non-temporal) stores, which skip the
  * read-for-ownership of the destination (p must then be 16-byte aligned). */
-BIGDL_AVX2_FN static inline void bdr_st8(float *p, __m256 v, int nt)
-{
-    if (nt) {
-        _mm_stream_ps(p, _mm256_castps256_ps128(v));
-        _mm_stream_ps(p + 4, _mm256_extractf128_ps(v, 1));
-    } else {
-        _mm256_storeu_ps(p, v);
-    }
+#define BDR_STORE(NAME, T, VT, HALF, PS)                                                   \
+BIGDL_AVX2_FN static inline void NAME(T *p, VT v, int nt)                                  \
+{                                                                                          \
+    if (nt) {                                                                              \
+        _mm_stream_##PS(p, _mm256_cast##PS##256_##PS##128(v));                             \
+        _mm_stream_##PS(p + (HALF), _mm256_extractf128_##PS(v, 1));                        \
+    } else {                                                                               \
+        _mm256_storeu_##PS(p, v);                                                          \
+    }                                                                                      \
 }
-
-BIGDL_AVX2_FN static inline void bdr_st4(double *p, __m256d v, int nt)
-{
-    if (nt) {
-        _mm_stream_pd(p, _mm256_castpd256_pd128(v));
-        _mm_stream_pd(p + 2, _mm256_extractf128_pd(v, 1));
-    } else {
-        _mm256_storeu_pd(p, v);
-    }
-}
+BDR_STORE(bdr_st8, float, __m256, 4, ps)
+BDR_STORE(bdr_st4, double, __m256d, 2, pd)
 
 /* One 64-element tile t from its 8 word vectors: the keep bits, and (x != NULL) outputs. */
 BIGDL_AVX2_FN static inline uint64_t bdr_tile_f32(const float *x, float *out, int64_t t,
