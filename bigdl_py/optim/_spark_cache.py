@@ -86,8 +86,9 @@ def summary(text):
 
 def cache(rdd, parts, what, owner="DistriOptimizer"):
     """(persisted RDD of ``Block`` in ``parts`` partitions, info) after checking every
-    record; info has ``n``, ``features``/``label`` ((shape, dtype str)) and ``first``
-    ((X, y) of one record).  A ValueError (nothing left cached) when the records cannot
+    record; info has ``n``, ``features``/``label`` ((shape, dtype str)), ``first``
+    ((X, y) of one record) and ``layout`` (``_spark_data.pack``'s, for several feature
+    arrays per record).  A ValueError (nothing left cached) when the records cannot
     be a training set."""
     from pyspark import StorageLevel
     level = StorageLevel.MEMORY_AND_DISK
@@ -119,7 +120,8 @@ def _check(summaries, what, owner):
     if not errors:
         ref = full[0]
         for s in full[1:]:
-            if (s["features"][0], s["label"][0]) != (ref["features"][0], ref["label"][0]):
+            if (s["features"][0], s["label"][0], s["layout"]) != (
+                    ref["features"][0], ref["label"][0], ref["layout"]):
                 errors.append(f"partition {s['index']} has features {s['features'][0]} and "
                               f"labels {s['label'][0]}, but partition {ref['index']} has "
                               f"features {ref['features'][0]} and labels {ref['label'][0]}")
@@ -128,7 +130,7 @@ def _check(summaries, what, owner):
         raise ValueError(f"{owner}: expected bigdl_py.utils.Sample records with features "
                          f"and labels of one shape as the {what}, got: {errors[0]}{more}")
     return {"n": sum(s["n"] for s in full), "features": full[0]["features"],
-            "label": full[0]["label"], "first": full[0]["first"]}
+            "label": full[0]["label"], "first": full[0]["first"], "layout": full[0]["layout"]}
 
 
 def release(blocks, descriptors):

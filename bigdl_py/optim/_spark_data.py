@@ -58,6 +58,36 @@ def batch_indices(seed, partition, n, share, iteration):
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
+# ---- 0. several feature arrays per record (the inputs of a graph Model) -----------------
+# A Sample whose features are a list of arrays is stored as one flat row (the arrays
+# raveled and joined, in their common dtype) with its ``layout``, ((shape, dtype str), ...)
+# per array (None for one array), so the storage below keeps one X array per block; tasks
+# ``unpack`` the rows they read into the table of arrays the model takes.
+
+def pack(features):
+    """(one record's features as one flat row, layout) -- the row is the array itself
+    (layout None) for a single array."""
+    if isinstance(features, np.ndarray):
+        return features, None
+    dtype = np.result_type(*features)
+    row = np.concatenate([np.asarray(f, dtype).ravel() for f in features])
+    return row, tuple((f.shape, f.dtype.str) for f in features)
+
+
+def unpack(X, layout):
+    """Rows ``X`` (n, total) -> the list of arrays (n, *shape) of ``layout``, in their own
+    dtypes (views when the dtype is the row's); ``X`` itself for layout None."""
+    if layout is None:
+        return X
+    out, o = [], 0
+    for shape, dtype in layout:
+        size = int(np.prod(shape, dtype=np.int64))
+        part = X[:, o:o + size].reshape((len(X),) + tuple(shape))
+        out.append(part.astype(dtype, copy=False))
+        o += size
+    return out
+
+
 # ---- 1. each input partition stacked into arrays ---------------------------------------
 
 class Chunk:
@@ -75,15 +105,15 @@ class Chunk:
 
 class Stack:
     """One input partition stacked: ``X``, ``y`` (``n`` records, maybe none) or the
-    reason they could not be (``error``)."""
+    reason they could not be (``error``); ``layout`` as ``pack`` gives it."""
 
-    __slots__ = ("index", "X", "y", "error")
+    __slots__ = ("index", "X", "y", "error", "layout")
 
-    def __init__(self, index, X, y, error):
-        self.index, self.X, self.y, self.error = index, X, y, error
+    def __init__(self, index, X, y, error, layout=None):
+        self.index, self.X, self.y, self.error, self.layout = index, X, y, error, layout
 
     def __reduce__(self):
-        return (Stack, (self.index, self.X, self.y, self.error))
+        return (Stack, (self.index, self.X, self.y, self.error, self.layout))
 
     @property
     def n(self):
@@ -91,7 +121,7 @@ class Stack:
 
     def summary(self):
         """Small description for the driver's checks (no arrays but the first record)."""
-        s = {"index": self.index, "error": self.error, "n": self.n}
+        s = {"index": self.index, "error": self.error, "n": self.n, "layout": self.layout}
         if self.error is None and self.n:
             s.update(features=(self.X.shape[1:], self.X.dtype.str),
                      label=(self.y.shape[1:], self.y.dtype.str),
@@ -102,12 +132,17 @@ class Stack:
 def stack_partition(index, records):
     """mapPartitionsWithIndex: the partition's Samples (or Chunks) -> one ``Stack``
     (empty partitions give an empty Stack)."""
-    feats, labels, error, i = [], [], None, 0
+    feats, labels, error, i, layout = [], [], None, 0, None
     for r in records:
         if error is not None:
             continue  # keep draining the input
         if isinstance(r, Sample):
-            x, t = r.features[None], r.label[None]
+            row, lay = pack(r.features)
+            if feats and lay != layout:
+                error = (f"record {i} of partition {index} has features {_describe(lay, row)}, "
+                         f"but record 0 has {_describe(layout, feats[0][0])}")
+                continue
+            layout, x, t = lay, row[None], r.label[None]
         elif isinstance(r, Chunk):
             x, t = r.X, r.y
         else:
@@ -125,7 +160,13 @@ def stack_partition(index, records):
     if error is not None or not feats:
         yield Stack(index, None, None, error)
     else:
-        yield Stack(index, np.concatenate(feats), np.concatenate(labels), None)
+        yield Stack(index, np.concatenate(feats), np.concatenate(labels), None, layout)
+
+
+def _describe(layout, row):
+    if layout is None:
+        return f"one array {row.shape}"
+    return "arrays " + ", ".join(f"{tuple(shape)} {np.dtype(d).name}" for shape, d in layout)
 
 
 def stack_summary(stack):

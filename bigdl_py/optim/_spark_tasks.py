@@ -11,7 +11,7 @@ import numpy as np
 
 from ..parallel import get_num_threads, set_num_threads
 from ..random import RNG
-from ._spark_data import _MODEL, batch_indices, derived_key, the_block
+from ._spark_data import _MODEL, batch_indices, derived_key, the_block, unpack
 
 
 # ---- fault injection (test hook) ---------------------------------------------------------
@@ -157,10 +157,11 @@ class task_threads:
         set_num_threads(self.saved)
 
 
-def _rows(block, idx):
-    """The rows ``idx`` of a memory-mapped block, in memory (only those rows are read)."""
+def _rows(block, idx, job):
+    """The rows ``idx`` of a memory-mapped block, in memory (only those rows are read);
+    the features as the model takes them (a list of arrays for several inputs)."""
     X, y = block.arrays()
-    return X[idx], y[idx]
+    return unpack(X[idx], job.get("layout")), y[idx]
 
 
 def train_partition(job_b, weights_b, iteration, partition, blocks):
@@ -177,7 +178,7 @@ def train_partition(job_b, weights_b, iteration, partition, blocks):
     with task_threads(job):
         model = load_weights(job, weights_b.value)
         idx = batch_indices(job["seed"], partition, block.n, job["share"], iteration)
-        X, y = _rows(block, idx)
+        X, y = _rows(block, idx, job)
         loss = _forward_backward(job, model, X, y, iteration, partition)
         grad, k = flat_grad(job), len(idx)
         if job["averages"]:
@@ -203,7 +204,7 @@ def local_sgd_partition(job_b, eval_counter, weights_b, iteration, partition, bl
         pairs, loss_sum = model._param_pairs(), 0.0
         for t in range(iteration, iteration + job["steps"]):
             idx = batch_indices(job["seed"], partition, block.n, job["share"], t)
-            X, y = _rows(block, idx)
+            X, y = _rows(block, idx, job)
             loss_sum += _forward_backward(job, model, X, y, t, partition)
             sgd.optimize(pairs)
         _, W, _ = worker_model(job)
@@ -224,7 +225,7 @@ def eval_partition(job_b, methods, batch_size, weights_b, _iteration, partition,
         X, y = block.arrays()
         results = None
         for i in range(0, block.n, batch_size):
-            out = model.forward(np.asarray(X[i:i + batch_size]))
+            out = model.forward(unpack(np.asarray(X[i:i + batch_size]), job.get("layout")))
             r = tuple(m(out, np.asarray(y[i:i + batch_size])) for m in methods)
             results = add_results(results, r)
     yield results

@@ -46,6 +46,7 @@ import weakref
 
 from ..utils.spark import is_dataframe, is_rdd
 from . import _spark_cache as cache
+from . import _spark_data as data
 from . import _spark_tasks as tasks
 from ._spark_cache import JobFailed
 from .optim_method import SGD
@@ -98,6 +99,7 @@ class DistriOptimizer(LocalOptimizer):
         self._columns = (features_col, label_col)
         self._blocks, info = self._cache(training_set, "training set")
         self._records, self._features = info["n"], info["features"]
+        self._layout = info["layout"]  # several feature arrays per record (graph inputs)
         self._block_sizes = [b.n for b in info["blocks"]]
         self._check_model(info["first"])
         self._local_sgd = None
@@ -127,7 +129,7 @@ class DistriOptimizer(LocalOptimizer):
         batch_size = _batch_size(batch_size, owner)
         _context(val_rdd, owner, "the validation set")
         blocks, info = self._cache(val_rdd, "validation set")
-        if info["features"][0] != self._features[0]:
+        if (info["features"][0], info["layout"]) != (self._features[0], self._layout):
             cache.release(blocks, info["blocks"])
             raise ValueError(f"{owner}: expected validation features of shape "
                              f"{self._features[0]} (as the training set), got "
@@ -169,7 +171,7 @@ class DistriOptimizer(LocalOptimizer):
         job = {"model": model, "criterion": self.criterion, "averages": self._averages,
                "share": self.batch_size // self._parts, "seed": RNG.get_seed(),
                "algorithm": RNG.algorithm(), "fault": self._fault, "steps": self._local_sgd,
-               "threads": cache.task_cpus(self.sc), "optim": None}
+               "threads": cache.task_cpus(self.sc), "optim": None, "layout": self._layout}
         if self._local_sgd is not None:
             job["optim"] = copy.deepcopy(self.optim_method).clear_history()
         self._job_b = self.sc.broadcast(job)
@@ -256,6 +258,7 @@ class DistriOptimizer(LocalOptimizer):
         """One evaluation-mode forward of the first record on the driver, so bad shapes or
         labels fail before any training job (draws no random numbers)."""
         X, y = first
+        X = data.unpack(X, self._layout)
         model = self.model
         was_training = model.is_training()
         model.evaluate()

@@ -10,6 +10,7 @@ import functools
 
 import numpy as np
 
+from ..nn._activity import Rows
 from ..nn._validate import to_array
 from ..utils.spark import is_rdd
 from .validation import Top1Accuracy, ValidationMethod
@@ -92,7 +93,8 @@ def _evaluate_arrays(model, X, y, batch_size=32, val_methods=None, *, owner):
     X, y = _dataset(X, y, owner, "test")
     dtypes = {w.dtype for w, _ in model._param_pairs()}
     if len(dtypes) == 1:
-        X, _ = to_array(X, owner, dtypes.pop(), "X")
+        dtype = dtypes.pop()
+        X = X.astype(dtype) if isinstance(X, Rows) else to_array(X, owner, dtype, "X")[0]
     was_training = model.is_training()
     model.evaluate()
     try:
@@ -130,6 +132,13 @@ def _add(a, b):
     return [x + y for x, y in zip(a, b)]
 
 
+def _stack_features(features):
+    """Samples' features stacked: one array, or ``Rows`` of one array per graph input."""
+    if isinstance(features[0], list):
+        return Rows([np.stack([f[k] for f in features]) for k in range(len(features[0]))])
+    return np.stack(features)
+
+
 def evaluate_partition(job_b, batch_size, records):
     """mapPartitions: this partition's Samples in chunks of ``batch_size`` in evaluation
     mode -> [summed result per method] (nothing for an empty partition)."""
@@ -139,7 +148,7 @@ def evaluate_partition(job_b, batch_size, records):
     results, chunk = None, []
 
     def flush():
-        X = np.stack([s.features for s in chunk])
+        X = _stack_features([s.features for s in chunk])
         y = np.stack([s.label for s in chunk])
         r = score_batches(model, X, y, len(chunk), methods)
         chunk.clear()

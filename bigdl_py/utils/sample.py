@@ -12,9 +12,11 @@ class Sample:
 
     Attributes
     ----------
-    features : ndarray
+    features : ndarray or list of ndarray
         float32/float64 (integer or bool input is converted to float32), any shape;
-        every Sample of a training set has the same features shape.
+        every Sample of a training set has the same features shape.  A list of arrays
+        (BigDL's several feature tensors) is the input of a graph ``Model`` with several
+        inputs, in its ``inputs`` order.
     label : ndarray
         Numeric, any shape: a 0-d array for a scalar label such as a 1-based class.
 
@@ -26,25 +28,34 @@ class Sample:
     Sample(features=(3,) float32, label=() int64)
     >>> s.features.shape, int(s.label)
     ((3,), 2)
+    >>> Sample.from_ndarray([np.zeros(3), np.ones((2, 2))], 1)
+    Sample(features=[(3,) float64, (2, 2) float64], label=() int64)
     """
 
     __slots__ = ("features", "label")
 
     def __init__(self, features, label):
-        self.features = _numeric(features, "features", to_float=True)
+        if isinstance(features, (list, tuple)) and features and all(
+                isinstance(f, np.ndarray) for f in features):
+            self.features = [_numeric(f, "features", to_float=True) for f in features]
+        else:
+            self.features = _numeric(features, "features", to_float=True)
         self.label = _numeric(label, "label", to_float=False)
 
     @classmethod
     def from_ndarray(cls, features, label):
-        """A Sample from a features array (or nested list) and a label (scalar or array)."""
+        """A Sample from a features array (or nested list; or a list of arrays, one per
+        input of a graph) and a label (scalar or array)."""
         return cls(features, label)
 
     def __reduce__(self):
         return (Sample, (self.features, self.label))
 
     def __repr__(self):
-        return (f"Sample(features={self.features.shape} {self.features.dtype}, "
-                f"label={self.label.shape} {self.label.dtype})")
+        f = self.features
+        feats = (f"{f.shape} {f.dtype}" if isinstance(f, np.ndarray)
+                 else "[" + ", ".join(f"{a.shape} {a.dtype}" for a in f) + "]")
+        return f"Sample(features={feats}, label={self.label.shape} {self.label.dtype})"
 
 
 def _numeric(value, what, to_float):
