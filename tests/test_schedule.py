@@ -187,3 +187,20 @@ def test_plateau_monitors_the_validation_score():
     assert all(a > b for a, b in zip(scores, scores[1:]))
     # iteration 2 sets best; 3 waits; 4, 5, 6 cut (patience 1, no cooldown)
     assert rates == pytest.approx([.2, .2, .2, .1, .05, .025])
+
+
+@pytest.mark.parametrize("saved", [
+    {"class": "os.system", "config": {}, "state": {}},
+    {"class": "Step", "config": {"step_size": 1, "gamma": 0.5}, "state": {"current_rate": "x"}},
+    {"class": "Step", "config": {"step_size": 1, "gamma": 0.5}, "state": {"bogus": 1}},
+    {"class": "SequentialSchedule", "config": {"iteration_per_epoch": 1},
+     "state": {"current": 3}, "children": []},
+])
+def test_damaged_saved_schedule_is_a_value_error(saved, tmp_path):
+    from bigdl_py._archive import write_archive
+    meta = {"format": "optim_method", "version": 1, "class": "SGD",
+            "config": {"leaningrate_schedule": saved},
+            "state": {"epoch": 1, "neval": 1, "evalCounter": 0}, "buffers": []}
+    write_archive(tmp_path / "o", meta, {}, True, "t")
+    with pytest.raises(ValueError, match="bad SGD configuration: LearningRateSchedule"):
+        OptimMethod.load(tmp_path / "o")

@@ -82,9 +82,17 @@ class LearningRateSchedule:
         for k, v in d["state"].items():
             if k not in cls._BASE_STATE + cls._state_names:
                 raise ValueError(f"LearningRateSchedule: unknown state {k!r}")
+            if isinstance(v, bool) or not (v is None or isinstance(v, (int, float))):
+                raise ValueError(f"LearningRateSchedule: expected a number as state {k!r}, "
+                                 f"got {v!r:.40}")
             setattr(s, k, v)
         if isinstance(s, SequentialSchedule):
-            s.schedules = [LearningRateSchedule.from_dict(c) for c in d.get("children", [])]
+            children = d.get("children", [])
+            if not isinstance(children, list) or not isinstance(s.current, int) or \
+                    not 0 <= s.current < max(len(children), 1):
+                raise ValueError("LearningRateSchedule: expected a SequentialSchedule's "
+                                 "children and position, got a damaged one")
+            s.schedules = [LearningRateSchedule.from_dict(c) for c in children]
         return s
 
     def __repr__(self):
