@@ -1,6 +1,7 @@
 """Row-major GEMM over scipy's BLAS (sgemm/dgemm), by swapping operands."""
 from cython cimport floating
 from rowgemm cimport rowmajor_gemm
+from threads cimport attach_blas
 
 import numpy as np
 
@@ -33,7 +34,7 @@ def _leading_dim(str name, arr):
     return s0 // isz
 
 
-def gemm(bint trans_a, bint trans_b, alpha, a, b, beta, c):
+def gemm(bint trans_a, bint trans_b, alpha, a, b, beta, c, int n_threads):
     """``c = alpha * op(a) @ op(b) + beta * c`` in place; op transposes when asked.
 
     Parameters
@@ -47,6 +48,9 @@ def gemm(bint trans_a, bint trans_b, alpha, a, b, beta, c):
         (e.g. ``big[:, :5]``).
     c : ndarray
         Writable 2-D output, ``(m, n)`` for ``op(a)`` ``(m, k)`` and ``op(b)`` ``(k, n)``.
+    n_threads : int
+        BLAS threads at most (``bigdl_py.get_num_threads()``); one below ``GEMM_PAR_MIN``
+        multiply-adds (``rowgemm.pxd``).
 
     ``beta == 0`` ignores the old contents of ``c`` (NaN included), as BLAS does;
     ``k == 0`` gives ``beta * c``.  Everything is checked before BLAS runs.
@@ -55,7 +59,7 @@ def gemm(bint trans_a, bint trans_b, alpha, a, b, beta, c):
     --------
     >>> import numpy as np
     >>> c = np.zeros((2, 2))
-    >>> gemm(False, True, 1.0, np.eye(2), np.array([[1.0, 2.0], [3.0, 4.0]]), 0.0, c)
+    >>> gemm(False, True, 1.0, np.eye(2), np.array([[1.0, 2.0], [3.0, 4.0]]), 0.0, c, 1)
     >>> c.tolist()
     [[1.0, 3.0], [2.0, 4.0]]
     """
@@ -77,14 +81,16 @@ def gemm(bint trans_a, bint trans_b, alpha, a, b, beta, c):
     if max(m, n, k) >= 2 ** 31:
         raise ValueError(f"gemm: expected every dimension < 2**31 (BLAS int), got {m}, {n}, {k}")
     lda, ldb, ldc = _leading_dim("a", a), _leading_dim("b", b), _leading_dim("c", c)
+    attach_blas()
     if a.dtype == np.float32:
-        _run[float](trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        _run[float](trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, n_threads)
     else:
-        _run[double](trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        _run[double](trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, n_threads)
 
 
 cdef _run(bint ta, bint tb, int m, int n, int k, floating alpha, const floating[:, :] a,
-          int lda, const floating[:, :] b, int ldb, floating beta, floating[:, :] c, int ldc):
+          int lda, const floating[:, :] b, int ldb, floating beta, floating[:, :] c, int ldc,
+          int n_threads):
     if m == 0 or n == 0:
         return
     with nogil:
@@ -92,4 +98,4 @@ cdef _run(bint ta, bint tb, int m, int n, int k, floating alpha, const floating[
             _scale(c, beta)
         else:
             rowmajor_gemm(ta, tb, m, n, k, alpha, &a[0, 0], lda, &b[0, 0], ldb, beta, &c[0, 0],
-                          ldc)
+                          ldc, n_threads)

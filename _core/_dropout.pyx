@@ -14,6 +14,7 @@ from libc.stdint cimport uint32_t, uint64_t, int64_t, uintptr_t
 from libc.math cimport frexp, isfinite
 from libc.string cimport memset
 from philox cimport bigdl_simd_avx2, bigdl_simd_set, bigdl_threshold
+from threads cimport team
 
 cdef extern from "bigdl_dropout.h" nogil:
     ctypedef struct bdr_geom:
@@ -36,7 +37,7 @@ cdef extern from "bigdl_dropout.h" nogil:
                             int simd)
 
 DEF CH = 8192          # elements per work unit (a multiple of 64)
-DEF PAR_MIN = 1 << 14  # below this many elements a kernel runs on one thread
+DEF PAR_MIN = 1 << 14  # elements below which a kernel runs on one thread: MEASURE_DROPOUT
 DEF MAXG = 64
 
 cdef int64_t _stream_min = 1 << 24  # outputs of at least this many bytes: streaming stores
@@ -66,10 +67,6 @@ cdef inline int _level(const void *out, int64_t nbytes) noexcept nogil:
         return 0
     return 2 if nbytes >= _stream_min and (<uintptr_t>out & 15) == 0 else 1
 
-
-
-cdef inline int _threads(int64_t n, int n_threads) noexcept nogil:
-    return 1 if n < PAR_MIN else (n_threads if n_threads > 0 else 1)
 
 
 cdef inline int _fast_mode(int mode, floating *s) noexcept nogil:
@@ -133,7 +130,8 @@ def forward(const floating[::1] x, floating[::1] out, uint64_t[::1] bits, double
         return
     with nogil:
         _fwd_work(&x[0], &out[0], &bits[0], n, <uint32_t>(thr - 1), <floating>factor, mode,
-                  offset, key, _threads(n, n_threads), _level(&out[0], n * sizeof(floating)))
+                  offset, key, team(n, PAR_MIN, n_threads),
+                  _level(&out[0], n * sizeof(floating)))
 
 
 def mask_bits(uint64_t[::1] bits, int64_t m, double q, uint64_t key, uint64_t offset,
@@ -152,7 +150,7 @@ def mask_bits(uint64_t[::1] bits, int64_t m, double q, uint64_t key, uint64_t of
         return
     with nogil:
         _fwd_work[float](NULL, NULL, &bits[0], m, <uint32_t>(thr - 1), 1.0, 0, offset, key,
-                         _threads(m, n_threads), bigdl_simd_avx2())
+                         team(m, PAR_MIN, n_threads), bigdl_simd_avx2())
 
 
 def mt_bits(uint64_t[::1] bits, const uint64_t[::1] raw, double q):
@@ -230,7 +228,7 @@ def apply(const floating[::1] x, floating[::1] out, const uint64_t[::1] bits, gr
             stride *= size
     with nogil:
         _apply_work(&x[0], &out[0], &bits[0], &g, <floating>factor, mode,
-                    _threads(n, n_threads), _level(&out[0], n * sizeof(floating)))
+                    team(n, PAR_MIN, n_threads), _level(&out[0], n * sizeof(floating)))
 
 
 # ---- evaluation-mode scaling ---------------------------------------------------------------
@@ -244,5 +242,5 @@ def scale(const floating[::1] x, floating[::1] out, double factor, int n_threads
     if n == 0:
         return
     with nogil:
-        for i in prange(n, schedule='static', num_threads=_threads(n, n_threads)):
+        for i in prange(n, schedule='static', num_threads=team(n, PAR_MIN, n_threads)):
             out[i] = x[i] * s

@@ -1,5 +1,6 @@
 """Kernels of Linear and NHWC NIN: GEMMs through BLAS (``rowgemm.pxd``); bias add,
-bias-gradient sums and regularizer gradients in OpenMP loops (one thread below _par_min).
+bias-gradient sums and regularizer gradients in OpenMP loops (one thread below
+PASS_PAR_MIN elements).
 
 Layouts (all C-contiguous):
 - rows: ``x`` (R, I) @ ``weight`` (O, I)^T -> ``out`` (R, O); Linear and NHWC NIN, with
@@ -15,15 +16,20 @@ from cython cimport floating
 from cython.parallel cimport prange
 from rowgemm cimport rowmajor_gemm
 from dense cimport add_vec, add_untied_row, colsum_block, sign, COL_BLOCK
+from threads cimport attach_blas, team
 
 
-# Elements below which a pass runs on one thread.  Every pass here runs next to a BLAS call,
-# and OpenBLAS's idle workers keep spinning for ~0.1 s after each call, so a fresh OpenMP
-# team waits milliseconds for a core.  Measured on 2 cores, float32 fwd+bwd with 2-thread vs
-# 1-thread passes: 256x1024->1024 19.9 vs 9.3 ms, 25088x256->512 146 vs 131 ms (with
-# OPENBLAS_THREAD_TIMEOUT=4 the two were equal), while a serial pass costs ~1 ms per million
-# elements.  Hence a high threshold (tests lower it to cover the parallel paths).
-cdef Py_ssize_t _par_min = 1 << 25
+cdef enum:
+    # Elements below which a pass (bias add, bias sums, regularizer) runs on one thread.
+    # Every pass here runs next to a BLAS call, and OpenBLAS's idle workers keep spinning
+    # for ~0.1 s after a multi-threaded call, so a fresh OpenMP team waits milliseconds for
+    # a core.  Measured on 2 cores, float32 fwd+bwd with 2-thread vs 1-thread passes:
+    # 256x1024->1024 19.9 vs 9.3 ms, 25088x256->512 146 vs 131 ms (with
+    # OPENBLAS_THREAD_TIMEOUT=4 the two were equal), while a serial pass costs ~1 ms per
+    # million elements.  Hence a high threshold (tests lower it to cover the parallel paths).
+    PASS_PAR_MIN = 1 << 25
+
+cdef Py_ssize_t _par_min = PASS_PAR_MIN
 
 
 def _set_parallel_threshold(Py_ssize_t elements):
@@ -32,10 +38,6 @@ def _set_parallel_threshold(Py_ssize_t elements):
     global _par_min
     old, _par_min = _par_min, elements
     return old
-
-
-cdef inline int _nt(Py_ssize_t work, int n_threads) noexcept nogil:
-    return 1 if work < _par_min or n_threads < 1 else n_threads
 
 
 # ---- nogil workers ---------------------------------------------------------------------
@@ -67,9 +69,9 @@ cdef void _linear_fwd(const floating *x, const floating *w, const floating *b,
                       floating *out, Py_ssize_t R, Py_ssize_t I, Py_ssize_t O,
                       Py_ssize_t S, int n_threads) noexcept nogil:
     rowmajor_gemm(False, True, <int>R, <int>O, <int>I, <floating>1, x, <int>I, w, <int>I,
-                  <floating>0, out, <int>O)
+                  <floating>0, out, <int>O, n_threads)
     if b != NULL:
-        _bias_rows(out, R // S, O * S, b, S, _nt(R * O, n_threads))
+        _bias_rows(out, R // S, O * S, b, S, team(R * O, _par_min, n_threads))
 
 
 cdef void _linear_acc(const floating *x, const floating *g, floating *gw, floating *gb,
@@ -77,9 +79,9 @@ cdef void _linear_acc(const floating *x, const floating *g, floating *gw, floati
                       double scale_w, double scale_b, int n_threads) noexcept nogil:
     if scale_w != 0:
         rowmajor_gemm(True, False, <int>O, <int>I, <int>R, <floating>scale_w, g, <int>O, x,
-                      <int>I, <floating>1, gw, <int>I)
+                      <int>I, <floating>1, gw, <int>I, n_threads)
     if gb != NULL and scale_b != 0:
-        _colsums(g, R // S, O * S, gb, scale_b, S, _nt(R * O, n_threads))
+        _colsums(g, R // S, O * S, gb, scale_b, S, team(R * O, _par_min, n_threads))
 
 
 cdef void _regularize(const floating *w, floating *g, Py_ssize_t n, floating a1, floating a2,
@@ -125,13 +127,14 @@ def linear_forward(const floating[:, ::1] x, const floating[:, ::1] weight,
               f"bias {_bias_len(bias)}, O={O}, spatial={spatial}, R={R}")
     if R == 0 or O == 0:
         return
+    attach_blas()
     with nogil:
         _linear_fwd(&x[0, 0], &weight[0, 0], &bias[0] if bias is not None else NULL,
                     &out[0, 0], R, I, O, spatial, n_threads)
 
 
 def linear_grad_input(const floating[:, ::1] grad_output, const floating[:, ::1] weight,
-                      floating[:, ::1] grad_input):
+                      floating[:, ::1] grad_input, int n_threads):
     """``grad_input = grad_output @ weight`` (R, O) @ (O, I)."""
     cdef Py_ssize_t R = grad_output.shape[0], O = grad_output.shape[1], I = weight.shape[1]
     if not (weight.shape[0] == O and grad_input.shape[0] == R and grad_input.shape[1] == I):
@@ -139,9 +142,11 @@ def linear_grad_input(const floating[:, ::1] grad_output, const floating[:, ::1]
               f"{_dims(grad_output)}, {_dims(weight)}, {_dims(grad_input)}")
     if R == 0 or I == 0 or O == 0:
         return
+    attach_blas()
     with nogil:
         rowmajor_gemm(False, False, <int>R, <int>I, <int>O, <floating>1, &grad_output[0, 0],
-                      <int>O, &weight[0, 0], <int>I, <floating>0, &grad_input[0, 0], <int>I)
+                      <int>O, &weight[0, 0], <int>I, <floating>0, &grad_input[0, 0], <int>I,
+                      n_threads)
 
 
 def linear_acc_grad(const floating[:, ::1] x, const floating[:, ::1] grad_output,
@@ -160,6 +165,7 @@ def linear_acc_grad(const floating[:, ::1] x, const floating[:, ::1] grad_output
               f"grad_bias {_bias_len(grad_bias)}, O={O}, spatial={spatial}, R={R}")
     if R == 0 or O == 0:
         return
+    attach_blas()
     with nogil:
         _linear_acc(&x[0, 0], &grad_output[0, 0], &grad_weight[0, 0],
                     &grad_bias[0] if grad_bias is not None else NULL, R, I, O, spatial,
@@ -176,4 +182,4 @@ def regularize(const floating[::1] weight, floating[::1] grad, double l1, double
         return
     with nogil:
         _regularize(&weight[0], &grad[0], weight.shape[0], <floating>l1, <floating>l2,
-                    _nt(weight.shape[0], n_threads))
+                    team(weight.shape[0], _par_min, n_threads))

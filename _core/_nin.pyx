@@ -17,6 +17,7 @@ from cython cimport floating
 from libc.string cimport memcpy
 from rowgemm cimport rowmajor_gemm
 from dense cimport add_vec, add_const, sum8
+from threads cimport attach_blas
 
 import numpy as np
 
@@ -58,13 +59,13 @@ cdef inline void _add_parts(floating *gb, const double *part, Py_ssize_t nb,
 # ---- swap --------------------------------------------------------------------------------
 cdef void _fwd_swap(const floating *x, const floating *w, const floating *bias, bint untied,
                     floating *out, floating *xs, floating *ys, Py_ssize_t N, Py_ssize_t C,
-                    Py_ssize_t O, Py_ssize_t S) noexcept nogil:
+                    Py_ssize_t O, Py_ssize_t S, int nt) noexcept nogil:
     cdef Py_ssize_t n, o, s
     cdef const floating *src
     cdef floating *dst
     _gather(x, xs, N, C, S)                                      # xs (C, N*S)
     rowmajor_gemm(False, False, <int>O, <int>(N * S), <int>C, <floating>1, w, <int>C, xs,
-                  <int>(N * S), <floating>0, ys, <int>(N * S))   # ys (O, N*S)
+                  <int>(N * S), <floating>0, ys, <int>(N * S), nt)  # ys (O, N*S)
     for n in range(N):                                           # ys (O, N, S) -> out
         for o in range(O):
             src = ys + (o * N + n) * S
@@ -82,7 +83,7 @@ cdef void _fwd_swap(const floating *x, const floating *w, const floating *bias, 
 cdef void _bwd_swap(const floating *x, const floating *g, const floating *w, floating *gi,
                     floating *gw, floating *gb, bint untied, double *part, floating *sx,
                     floating *sg, Py_ssize_t N, Py_ssize_t C, Py_ssize_t O, Py_ssize_t S,
-                    double scale_w, double scale_b) noexcept nogil:
+                    double scale_w, double scale_b, int nt) noexcept nogil:
     # gi (may be NULL) = W^T g per sample; gw += scale_w sum_n g[n] x[n]^T; gb += sums.
     # g is copied once (with the bias sums); sx holds W^T g, then the copy of x.
     cdef bint do_b = gb != NULL and scale_b != 0
@@ -100,24 +101,24 @@ cdef void _bwd_swap(const floating *x, const floating *g, const floating *w, flo
         _gather(g, sg, N, O, S)
     if gi != NULL:
         rowmajor_gemm(True, False, <int>C, M, <int>O, <floating>1, w, <int>C, sg, M,
-                      <floating>0, sx, M)                        # sx (C, N*S) = W^T sg
+                      <floating>0, sx, M, nt)                    # sx (C, N*S) = W^T sg
         _gather(sx, gi, C, N, S)                                 # -> gi (N, C, S)
     if do_w:
         _gather(x, sx, N, C, S)                                  # sx (C, N*S) = x
         rowmajor_gemm(False, True, <int>O, <int>C, M, <floating>scale_w, sg, M, sx, M,
-                      <floating>1, gw, <int>C)
+                      <floating>1, gw, <int>C, nt)
 
 
 # ---- per sample --------------------------------------------------------------------------
 cdef void _fwd_per_sample(const floating *x, const floating *w, const floating *b,
                           bint untied, floating *out, Py_ssize_t N, Py_ssize_t C, Py_ssize_t O,
-                          Py_ssize_t S) noexcept nogil:
+                          Py_ssize_t S, int nt) noexcept nogil:
     cdef Py_ssize_t n, o
     cdef floating *y
     for n in range(N):  # each sample's bias add right after its GEMM, while in cache
         y = out + n * O * S
         rowmajor_gemm(False, False, <int>O, <int>S, <int>C, <floating>1, w, <int>C,
-                      x + n * C * S, <int>S, <floating>0, y, <int>S)
+                      x + n * C * S, <int>S, <floating>0, y, <int>S, nt)
         if b == NULL:
             continue
         if untied:
@@ -130,17 +131,17 @@ cdef void _fwd_per_sample(const floating *x, const floating *w, const floating *
 cdef void _bwd_per_sample(const floating *x, const floating *g, const floating *w,
                           floating *gi, floating *gw, floating *gb, bint untied, double *part,
                           Py_ssize_t N, Py_ssize_t C, Py_ssize_t O, Py_ssize_t S,
-                          double scale_w, double scale_b) noexcept nogil:
+                          double scale_w, double scale_b, int nt) noexcept nogil:
     cdef Py_ssize_t n
     cdef const floating *gn
     for n in range(N):
         gn = g + n * O * S
         if gi != NULL:
             rowmajor_gemm(True, False, <int>C, <int>S, <int>O, <floating>1, w, <int>C, gn,
-                          <int>S, <floating>0, gi + n * C * S, <int>S)
+                          <int>S, <floating>0, gi + n * C * S, <int>S, nt)
         if scale_w != 0:
             rowmajor_gemm(False, True, <int>O, <int>C, <int>S, <floating>scale_w, gn, <int>S,
-                          x + n * C * S, <int>S, <floating>1, gw, <int>C)
+                          x + n * C * S, <int>S, <floating>1, gw, <int>C, nt)
     if gb != NULL and scale_b != 0:
         _gather_sums(g, NULL, part, untied, N, O, S)
         _add_parts(gb, part, O * S if untied else O, scale_b)
@@ -174,33 +175,37 @@ def _check(name, x, y, Py_ssize_t cx, Py_ssize_t cy, Py_ssize_t O, bias, sc_x, s
 
 def forward(const floating[:, :, ::1] x, const floating[:, ::1] weight,
             const floating[::1] bias, floating[:, :, ::1] out, floating[::1] scratch_x,
-            floating[::1] scratch_y, bint swap):
+            floating[::1] scratch_y, bint swap, int n_threads):
     """``out[n] = weight @ x[n] + bias``: x (N, C, S), out (N, O, S); bias (O,) tied, (O*S,)
-    untied or None; scratch (C*N*S,) and (O*N*S,) when ``swap``."""
+    untied or None; scratch (C*N*S,) and (O*N*S,) when ``swap``; BLAS on at most
+    ``n_threads`` threads."""
     cdef Py_ssize_t N, S, C = weight.shape[1], O = weight.shape[0]
     N, S = _check("nin.forward", x, out, C, O, O, bias, scratch_x, scratch_y, swap)
     cdef bint untied = bias is not None and bias.shape[0] != O
     if N == 0 or S == 0:
         return
+    attach_blas()
     with nogil:
         if swap:
             _fwd_swap(&x[0, 0, 0], &weight[0, 0], &bias[0] if bias is not None else NULL,
-                      untied, &out[0, 0, 0], &scratch_x[0], &scratch_y[0], N, C, O, S)
+                      untied, &out[0, 0, 0], &scratch_x[0], &scratch_y[0], N, C, O, S,
+                      n_threads)
         else:
             _fwd_per_sample(&x[0, 0, 0], &weight[0, 0],
                             &bias[0] if bias is not None else NULL, untied, &out[0, 0, 0],
-                            N, C, O, S)
+                            N, C, O, S, n_threads)
 
 
 def backward(const floating[:, :, ::1] x, const floating[:, :, ::1] grad_output,
              const floating[:, ::1] weight, floating[:, :, ::1] grad_input,
              floating[:, ::1] grad_weight, floating[::1] grad_bias, double scale_w,
-             double scale_b, floating[::1] scratch_x, floating[::1] scratch_g, bint swap):
+             double scale_b, floating[::1] scratch_x, floating[::1] scratch_g, bint swap,
+             int n_threads):
     """Both backward phases in one pass over grad_output (N, O, S):
     ``grad_input[n] = weight.T @ grad_output[n]`` (skipped when grad_input is None),
     ``grad_weight += scale_w * sum_n grad_output[n] @ x[n].T`` and ``grad_bias += scale_b *
     sums`` over (n, position) tied (O,) or over n untied (O*S,); a zero scale skips its term.
-    Scratch (C*N*S,) and (O*N*S,) when ``swap``."""
+    Scratch (C*N*S,) and (O*N*S,) when ``swap``; BLAS on at most ``n_threads`` threads."""
     cdef Py_ssize_t N, S, C = weight.shape[1], O = weight.shape[0]
     N, S = _check("nin.backward", x, grad_output, C, O, O, grad_bias, scratch_x, scratch_g,
                   swap)
@@ -214,12 +219,13 @@ def backward(const floating[:, :, ::1] x, const floating[:, :, ::1] grad_output,
     cdef double[::1] part = np.zeros(O * S if untied else O)
     cdef floating *gi = &grad_input[0, 0, 0] if grad_input is not None else NULL
     cdef floating *gb = &grad_bias[0] if grad_bias is not None else NULL
+    attach_blas()
     with nogil:
         if swap:
             _bwd_swap(&x[0, 0, 0], &grad_output[0, 0, 0], &weight[0, 0], gi,
                       &grad_weight[0, 0], gb, untied, &part[0], &scratch_x[0],
-                      &scratch_g[0], N, C, O, S, scale_w, scale_b)
+                      &scratch_g[0], N, C, O, S, scale_w, scale_b, n_threads)
         else:
             _bwd_per_sample(&x[0, 0, 0], &grad_output[0, 0, 0], &weight[0, 0], gi,
                             &grad_weight[0, 0], gb, untied, &part[0], N, C, O, S, scale_w,
-                            scale_b)
+                            scale_b, n_threads)

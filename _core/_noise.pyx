@@ -13,10 +13,11 @@ from cython.parallel cimport prange
 from libc.stdint cimport uint64_t, int64_t
 from philox cimport (bigdl_normal_chunk_f32, bigdl_normal_chunk_f64, bigdl_simd_avx2,
                      bigdl_simd_set)
+from threads cimport team
 
 DEF CH = 8192          # elements per work unit
 DEF TILE = 256         # normals generated at a time into thread-private scratch
-DEF PAR_MIN = 1 << 14  # below this many elements a kernel runs on one thread
+DEF PAR_MIN = 1 << 14  # elements below which a kernel runs on one thread: MEASURE_NOISE
 
 bigdl_simd_avx2()   # settle the CPU check at import, outside any parallel loop
 
@@ -26,9 +27,6 @@ def _set_simd(bint on):
     switch); returns whether they are used now.  Tests: both paths give identical bits."""
     return bool(bigdl_simd_set(on))
 
-
-cdef inline int _threads(int64_t n, int n_threads) noexcept nogil:
-    return 1 if n < PAR_MIN else (n_threads if n_threads > 0 else 1)
 
 
 cdef inline void _tile(const floating *x, floating *out, int64_t i0, int64_t cnt,
@@ -72,7 +70,7 @@ def gauss(const floating[::1] x, floating[::1] out, double mean, double std, bin
         return
     with nogil:
         _gauss_work(&x[0], &out[0], n, <floating>mean, <floating>std, mul, offset, key,
-                    _threads(n, n_threads))
+                    team(n, PAR_MIN, n_threads))
 
 
 def gauss_mt(const floating[::1] x, floating[::1] out, const double[::1] z, double mean,

@@ -1,6 +1,9 @@
 """Whether this build has OpenMP, and how many threads the runtime offers."""
 from cython.parallel cimport prange
 from _omp cimport BIGDL_OPENMP, omp_get_max_threads, omp_get_thread_num
+from threads cimport MAX_THREADS as _MAX_THREADS
+
+MAX_THREADS = _MAX_THREADS  # the cap of every thread count (threads.pxd)
 
 
 def openmp_enabled():

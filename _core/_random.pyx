@@ -5,23 +5,14 @@ from cython.parallel cimport prange
 from libc.stdint cimport uint32_t, uint64_t, int64_t
 from libc.math cimport sqrt, log, cos, sin, M_PI
 from philox cimport *
+from threads cimport team
 
-# Below this many elements a fill runs on one thread (results do not depend on it).
 cdef enum:
-    PAR_MIN = 1 << 15
+    PAR_MIN = 1 << 15   # elements below which a fill runs on one thread: MEASURE_RANDOM
     CHUNK = 1 << 13     # elements per parallel work item: whole 32-block batches
 
 
 bigdl_simd_avx2()   # settle the CPU check at import, outside any parallel loop
-
-
-cdef inline int _threads(int64_t n, int n_threads) noexcept nogil:
-    return 1 if n < PAR_MIN else n_threads
-
-
-def _check_threads(name, int n_threads):
-    if n_threads < 1:
-        raise ValueError(f"{name}: expected n_threads >= 1, got {n_threads}")
 
 
 def _set_simd(bint on):
@@ -75,7 +66,7 @@ cdef void _fill(int kind, floating *out, int64_t start, int64_t count, uint64_t 
 cdef void _par_fill(int kind, floating[::1] out, uint64_t key, uint64_t offset, double a,
                     double b, uint64_t thr, int n_threads) noexcept nogil:
     cdef int64_t n = out.shape[0], c, s, nch = (out.shape[0] + CHUNK - 1) // CHUNK
-    for c in prange(nch, schedule='static', num_threads=_threads(n, n_threads)):
+    for c in prange(nch, schedule='static', num_threads=team(n, PAR_MIN, n_threads)):
         s = c * CHUNK
         _fill(kind, &out[s], s, min(<int64_t>CHUNK, n - s), key, offset, a, b, thr)
 
@@ -83,7 +74,6 @@ cdef void _par_fill(int kind, floating[::1] out, uint64_t key, uint64_t offset, 
 def uniform(floating[::1] out, double lo, double hi, uint64_t key, uint64_t offset,
             int n_threads):
     """Fill ``out`` with U[lo, hi) from the Philox stream (key, offset)."""
-    _check_threads("uniform", n_threads)
     if out.shape[0]:
         with nogil:
             _par_fill(0, out, key, offset, lo, hi - lo, 0, n_threads)
@@ -92,7 +82,6 @@ def uniform(floating[::1] out, double lo, double hi, uint64_t key, uint64_t offs
 def normal(floating[::1] out, double mean, double std, uint64_t key, uint64_t offset,
            int n_threads):
     """Fill ``out`` with N(mean, std**2): Box-Muller with u in (0, 1] (no log(0))."""
-    _check_threads("normal", n_threads)
     if out.shape[0]:
         with nogil:
             _par_fill(1, out, key, offset, mean, std, 0, n_threads)
@@ -100,7 +89,6 @@ def normal(floating[::1] out, double mean, double std, uint64_t key, uint64_t of
 
 def bernoulli(floating[::1] out, double p, uint64_t key, uint64_t offset, int n_threads):
     """Fill ``out`` with 1 (probability p) or 0."""
-    _check_threads("bernoulli", n_threads)
     if out.shape[0]:
         with nogil:
             _par_fill(2, out, key, offset, 0.0, 0.0, bigdl_threshold(p), n_threads)

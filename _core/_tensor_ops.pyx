@@ -9,17 +9,13 @@ done in that dtype, as BigDL's ``Tensor[Float]`` does, so results match numpy's
 from cython cimport floating
 from cython.parallel cimport prange
 
+from threads cimport team
+
 cdef enum:
-    PAR_MIN = 1 << 15
+    PAR_MIN = 1 << 15   # elements below which a loop runs on one thread: MEASURE_TENSOR
 
 
-cdef inline int _threads(Py_ssize_t n, int n_threads) noexcept nogil:
-    return 1 if n < PAR_MIN else n_threads
-
-
-def _check(str name, Py_ssize_t n, Py_ssize_t ny, int n_threads):
-    if n_threads < 1:
-        raise ValueError(f"{name}: expected n_threads >= 1, got {n_threads}")
+def _check(str name, Py_ssize_t n, Py_ssize_t ny):
     if ny != n:
         raise ValueError(f"{name}: expected y with {n} elements like x, got {ny}")
 
@@ -66,38 +62,35 @@ cdef void _cmul(floating[::1] x, const floating[::1] y, int nt) noexcept nogil:
 
 def mul(floating[::1] x, double v, int n_threads):
     """``x *= v`` in place (``v`` rounded to x's dtype)."""
-    _check("mul", x.shape[0], x.shape[0], n_threads)
     cdef floating s = <floating>v
     with nogil:
-        _scale(x, s, _threads(x.shape[0], n_threads))
+        _scale(x, s, team(x.shape[0], PAR_MIN, n_threads))
 
 
 def div(floating[::1] x, double v, int n_threads):
     """``x *= 1 / v`` in place, the reciprocal taken in x's dtype (BigDL's ``div``)."""
-    _check("div", x.shape[0], x.shape[0], n_threads)
     cdef floating s = (<floating>1) / (<floating>v)
     with nogil:
-        _scale(x, s, _threads(x.shape[0], n_threads))
+        _scale(x, s, team(x.shape[0], PAR_MIN, n_threads))
 
 
 def add(floating[::1] x, double v, int n_threads):
     """``x += v`` in place (``v`` rounded to x's dtype)."""
-    _check("add", x.shape[0], x.shape[0], n_threads)
     cdef floating s = <floating>v
     with nogil:
-        _shift(x, s, _threads(x.shape[0], n_threads))
+        _shift(x, s, team(x.shape[0], PAR_MIN, n_threads))
 
 
 def axpy(floating[::1] x, double alpha, const floating[::1] y, int n_threads):
     """``x += alpha * y`` in place; ``y`` has x's dtype and length."""
-    _check("axpy", x.shape[0], y.shape[0], n_threads)
+    _check("axpy", x.shape[0], y.shape[0])
     cdef floating a = <floating>alpha
     with nogil:
-        _axpy(x, a, y, _threads(x.shape[0], n_threads))
+        _axpy(x, a, y, team(x.shape[0], PAR_MIN, n_threads))
 
 
 def cmul(floating[::1] x, const floating[::1] y, int n_threads):
     """``x *= y`` element-wise in place; ``y`` has x's dtype and length."""
-    _check("cmul", x.shape[0], y.shape[0], n_threads)
+    _check("cmul", x.shape[0], y.shape[0])
     with nogil:
-        _cmul(x, y, _threads(x.shape[0], n_threads))
+        _cmul(x, y, team(x.shape[0], PAR_MIN, n_threads))

@@ -13,12 +13,12 @@ import pkgutil as _pkgutil
 
 __version__ = "0.1.0"
 
-from .parallel import get_num_threads, openmp_enabled, set_num_threads
+from .parallel import get_num_threads, openmp_enabled, set_num_threads, threads
 from .random import RNG
 from .tensor import Double, Float, T, Tensor
 
 __all__ = ["Tensor", "T", "RNG", "Float", "Double", "set_num_threads", "get_num_threads",
-           "openmp_enabled", "__version__"]
+           "threads", "openmp_enabled", "__version__"]
 
 
 def _submodules():

@@ -5,5 +5,6 @@ import numpy.typing as npt
 _FloatArray = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 def gemm(trans_a: bool, trans_b: bool, alpha: float, a: _FloatArray, b: _FloatArray,
-         beta: float, c: _FloatArray) -> None:
-    """``c = alpha * op(a) @ op(b) + beta * c`` in place (2-D, one dtype, contiguous rows)."""
+         beta: float, c: _FloatArray, n_threads: int) -> None:
+    """``c = alpha * op(a) @ op(b) + beta * c`` in place (2-D, one dtype, contiguous rows),
+    BLAS on at most ``n_threads`` threads."""

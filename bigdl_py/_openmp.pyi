@@ -1,5 +1,7 @@
 """Whether this build has OpenMP, and how many threads the runtime offers."""
 
+MAX_THREADS: int
+
 def openmp_enabled() -> bool:
     """True when the extension modules were compiled with OpenMP."""
 

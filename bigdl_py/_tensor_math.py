@@ -267,12 +267,12 @@ class TensorMath:
         a, ta = _gemm_operand(a, c)
         b, tb = _gemm_operand(b, c)
         if _rows_ok(c):
-            _blas.gemm(ta, tb, alpha, a, b, beta, c)
+            _blas.gemm(ta, tb, alpha, a, b, beta, c, get_num_threads())
         elif _rows_ok(c.T):  # c^T = op(b)^T op(a)^T: a transposed output needs no copy
-            _blas.gemm(not tb, not ta, alpha, b, a, beta, c.T)
+            _blas.gemm(not tb, not ta, alpha, b, a, beta, c.T, get_num_threads())
         else:
             tmp = np.ascontiguousarray(c)
-            _blas.gemm(ta, tb, alpha, a, b, beta, tmp)
+            _blas.gemm(ta, tb, alpha, a, b, beta, tmp, get_num_threads())
             c[...] = tmp
         return self
 

@@ -236,20 +236,20 @@ def test_kernel_argument_errors():
     out = np.zeros((2, 5, 4), np.float32)
     with pytest.raises(ValueError, match="nin.forward: expected scratch of 24 and 40 values, "
                                          "got None, None"):
-        _nin.forward(x, w, None, out, None, None, True)
+        _nin.forward(x, w, None, out, None, None, True, 1)
     with pytest.raises(ValueError, match=r"nin.forward: expected \(N, 3, S\) and \(N, 5, S\) "
                                          r"arrays, got \(2, 3, 4\), \(2, 5, 3\)"):
-        _nin.forward(x, w, None, out[:, :, :3].copy(), None, None, False)
+        _nin.forward(x, w, None, out[:, :, :3].copy(), None, None, False, 1)
     with pytest.raises(ValueError, match="nin.forward: expected bias of 5 or 20 values, got 4"):
-        _nin.forward(x, w, np.zeros(4, np.float32), out, None, None, False)
+        _nin.forward(x, w, np.zeros(4, np.float32), out, None, None, False, 1)
     with pytest.raises(ValueError, match=r"nin.backward: expected grad_input like x "
                                          r"\(2, 3, 4\), got \(2, 3, 5\)"):
         _nin.backward(x, out, w, np.zeros((2, 3, 5), np.float32), np.zeros_like(w), None,
-                      1.0, 1.0, None, None, False)
+                      1.0, 1.0, None, None, False, 1)
     with pytest.raises(ValueError, match=r"nin.backward: expected grad_weight like weight "
                                          r"\(5, 3\), got \(3, 5\)"):
         _nin.backward(x, out, w, None, np.zeros((3, 5), np.float32), None, 1.0, 1.0, None,
-                      None, False)
+                      None, False, 1)
     with pytest.raises(ValueError, match=r"linear_forward: expected x \(R, I\), weight "
                                          r"\(O, I\), out \(R, O\)"):
         _linear.linear_forward(np.zeros((2, 3)), np.zeros((4, 2)), None, np.zeros((2, 4)), 1,

@@ -142,17 +142,6 @@ def test_bernoulli_rate(p, dtype):
     assert abs(out.mean() - p) <= Z * np.sqrt(p * (1 - p) / N)
 
 
-def test_thread_setting():
-    with pytest.raises(ValueError, match="set_num_threads: expected a positive int, got 0"):
-        bigdl_py.set_num_threads(0)
-    with pytest.raises(ValueError, match="positive"):
-        bigdl_py.set_num_threads(-3)
-    with pytest.raises(TypeError, match="set_num_threads"):
-        bigdl_py.set_num_threads(1.5)
-    bigdl_py.set_num_threads(3)
-    assert bigdl_py.get_num_threads() == 3
-
-
 KINDS = {"uniform": (-1.0, 3.0), "normal": (0.5, 2.0), "bernoulli": (0.3, 0.0)}
 
 
@@ -269,9 +258,6 @@ def test_gauss_pair_extremes(dtype):
 
 def test_fill_errors():
     out = np.empty(10, np.float32)
-    for name, args in [("uniform", (0.0, 1.0)), ("normal", (0.0, 1.0)), ("bernoulli", (0.5,))]:
-        with pytest.raises(ValueError, match=f"{name}: expected n_threads >= 1, got 0"):
-            getattr(_random, name)(out, *args, 1, 0, 0)
     with pytest.raises(ValueError, match="fill_chunked: expected chunk >= 1, got 0"):
         _testing.fill_chunked("normal", out, 0, 0.0, 1.0, 1, 0)
     with pytest.raises(ValueError, match="words: expected 0 <= start"):

@@ -233,7 +233,7 @@ class Linear(_Dense):
     def _grad_input(self, input, grad_output, rows):
         gi = self._buffer("grad_input", input.shape, self._dtype)
         _linear.linear_grad_input(grad_output.reshape(rows, self.output_size), self.weight,
-                                  gi.reshape(rows, self.input_size))
+                                  gi.reshape(rows, self.input_size), get_num_threads())
         return gi
 
     def _acc_grad(self, input, grad_output, rows):

@@ -146,7 +146,7 @@ class NIN(_Dense):
         c, o, b = self.input_size, self.output_size, self._flat_bias(self.bias)
         if self.data_format == "NCHW" and s > 1:
             _nin.forward(input.reshape(n, c, s), self.weight, b, out.reshape(n, o, s),
-                         *self._scratch(n * s), NCHW_SWAP)
+                         *self._scratch(n * s), NCHW_SWAP, get_num_threads())
         else:  # NHWC, or no spatial extent: rows of channels
             _linear.linear_forward(input.reshape(n * s, c), self.weight, b,
                                    out.reshape(n * s, o), s if self.untie_biases else 1,
@@ -174,11 +174,12 @@ class NIN(_Dense):
         if self.data_format == "NCHW" and s > 1:
             _nin.backward(input.reshape(n, c, s), grad_output.reshape(n, o, s), self.weight,
                           None if gi is None else gi.reshape(n, c, s), self.grad_weight, gb,
-                          sw, sb, *self._scratch(n * s), NCHW_SWAP)
+                          sw, sb, *self._scratch(n * s), NCHW_SWAP, get_num_threads())
         else:  # NHWC, or no spatial extent: rows of channels
             x2, g2 = input.reshape(n * s, c), grad_output.reshape(n * s, o)
             if want_input:
-                _linear.linear_grad_input(g2, self.weight, gi.reshape(n * s, c))
+                _linear.linear_grad_input(g2, self.weight, gi.reshape(n * s, c),
+                                          get_num_threads())
             if want_params:
                 _linear.linear_acc_grad(x2, g2, self.grad_weight, gb, sw, sb,
                                         s if self.untie_biases else 1, get_num_threads())

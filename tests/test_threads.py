@@ -1,0 +1,166 @@
+"""The thread budget: set_num_threads/get_num_threads/threads(), the BLAS it bounds inside
+bigdl_py's GEMMs (and only there), the cap, fork safety, and 1 vs 2 threads bitwise."""
+import multiprocessing
+import os
+
+import numpy as np
+import pytest
+import threadpoolctl
+
+import bigdl_py
+from bigdl_py import _blas, _random, _tensor_ops, parallel
+from bigdl_py.nn import Dropout, Linear
+
+
+# ---- the budget ----------------------------------------------------------------------------
+def test_set_and_get():
+    bigdl_py.set_num_threads(3)
+    assert bigdl_py.get_num_threads() == 3
+    bigdl_py.set_num_threads(np.int64(2))
+    assert bigdl_py.get_num_threads() == 2 and type(bigdl_py.get_num_threads()) is int
+    bigdl_py.set_num_threads(bigdl_py.parallel.MAX_THREADS)
+    assert bigdl_py.get_num_threads() == 1024
+
+
+@pytest.mark.parametrize("bad, err, msg", [
+    (0, ValueError, "set_num_threads: expected a positive int <= 1024 \\(MAX_THREADS\\), got 0"),
+    (-3, ValueError, "got -3"),
+    (1025, ValueError, "<= 1024 .* got 1025"),
+    (40000, ValueError, "<= 1024 .* got 40000"),
+    (1.5, TypeError, "set_num_threads: expected a positive int, got 1.5"),
+    (True, TypeError, "got True"),
+    ("2", TypeError, "got '2'"),
+])
+def test_invalid_counts(bad, err, msg):
+    bigdl_py.set_num_threads(2)
+    with pytest.raises(err, match=msg):
+        bigdl_py.set_num_threads(bad)
+    with pytest.raises(err, match=msg.replace("set_num_threads", "threads")):
+        with bigdl_py.threads(bad):
+            pass  # pragma: no cover
+    assert bigdl_py.get_num_threads() == 2
+
+
+def test_context_manager_restores():
+    bigdl_py.set_num_threads(2)
+    with bigdl_py.threads(1) as n:
+        assert n == 1 and bigdl_py.get_num_threads() == 1
+        with bigdl_py.threads(3):
+            assert bigdl_py.get_num_threads() == 3
+        assert bigdl_py.get_num_threads() == 1
+    assert bigdl_py.get_num_threads() == 2
+    with pytest.raises(RuntimeError, match="boom"):
+        with bigdl_py.threads(1):
+            raise RuntimeError("boom")
+    assert bigdl_py.get_num_threads() == 2
+
+
+def test_kernels_take_counts_below_one_as_one():
+    # the one answer of _core's thread policy (threads.pxd): n_threads < 1 runs serially
+    a, b = np.empty(1 << 16, np.float32), np.empty(1 << 16, np.float32)
+    _random.uniform(a, 0.0, 1.0, 7, 0, 1)
+    _random.uniform(b, 0.0, 1.0, 7, 0, 0)
+    np.testing.assert_array_equal(a, b)
+    _tensor_ops.mul(b, 3.0, -5)
+    np.testing.assert_array_equal(b, a * np.float32(3.0))
+
+
+# ---- BLAS inside bigdl_py's GEMMs ------------------------------------------------------------
+needs_blas = pytest.mark.skipif(parallel._blas_library() is None,
+                                reason="no BLAS whose thread count bigdl_py can set")
+
+
+def _blas_counts():
+    return {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info()
+            if i["user_api"] == "blas"}
+
+
+def _gemm(m, n, k, dtype=np.float32):
+    a, b, c = np.ones((m, k), dtype), np.ones((k, n), dtype), np.zeros((m, n), dtype)
+    _blas.gemm(False, False, 1.0, a, b, 0.0, c, bigdl_py.get_num_threads())
+    assert c[0, 0] == k
+
+
+@needs_blas
+def test_budget_bounds_blas_inside_gemms_only():
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        before = _blas_counts()
+        bigdl_py.set_num_threads(1)
+        _gemm(256, 256, 256)                   # 2**24 multiply-adds: BLAS would use 2
+        assert parallel._blas_threads_seen() == 1
+        bigdl_py.set_num_threads(2)
+        _gemm(256, 256, 256)
+        assert parallel._blas_threads_seen() == 2
+        _gemm(32, 256, 64)                     # small: one BLAS thread (GEMM_PAR_MIN)
+        assert parallel._blas_threads_seen() == 1
+        with bigdl_py.threads(1):
+            Linear(512, 256).forward(np.ones((128, 512), np.float32))
+        assert parallel._blas_threads_seen() == 1
+        assert _blas_counts() == before        # the user's BLAS settings are untouched
+
+
+@needs_blas
+def test_user_blas_limit_is_kept():
+    bigdl_py.set_num_threads(2)
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        before = _blas_counts()
+        _gemm(256, 256, 256)
+        assert parallel._blas_threads_seen() == 1
+        assert _blas_counts() == before
+
+
+@needs_blas
+def test_blas_found_is_scipys():
+    assert "scipy" in parallel._blas_library() or len(_blas_counts()) == 1
+
+
+def test_linear_bitwise_at_1_and_2_threads(dtype):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((96, 512)).astype(dtype)   # 96*512*384 > GEMM_PAR_MIN
+    g = rng.standard_normal((96, 384)).astype(dtype)
+    results = []
+    for t in (1, 2):
+        bigdl_py.RNG.set_seed(5)
+        with bigdl_py.threads(t):
+            m = Linear(512, 384, dtype=dtype)
+            out = m.forward(x).copy()
+            gi = m.backward(x, g).copy()
+        results.append((out, gi, m.grad_weight.copy(), m.grad_bias.copy()))
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+# ---- fork ----------------------------------------------------------------------------------------
+def _child(x, expected, seed):
+    # exit code 0 only if every check passes; a hang is caught by the parent's timeout
+    if bigdl_py.get_num_threads() != 1:
+        os._exit(3)
+    bigdl_py.RNG.set_seed(seed)
+    out = Dropout(0.5).forward(x)              # a parallel kernel (4M floats) in the child
+    if not np.array_equal(out, expected):
+        os._exit(4)
+    Linear(512, 256).forward(np.ones((128, 512), np.float32))
+    if parallel._blas_library() is not None and parallel._blas_threads_seen() != 1:
+        os._exit(5)
+    with bigdl_py.threads(2):
+        pass
+    bigdl_py.set_num_threads(2)                # explicit in the child: honoured
+    os._exit(0 if bigdl_py.get_num_threads() == 2 else 6)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() on this platform")
+def test_fork_after_parallel_kernel():
+    bigdl_py.set_num_threads(2)
+    x = np.ones(1 << 22, np.float32)
+    bigdl_py.RNG.set_seed(9)
+    expected = Dropout(0.5).forward(x).copy()  # the parent's OpenMP team of 2 now exists
+    Linear(512, 256).forward(np.ones((128, 512), np.float32))
+    child = multiprocessing.get_context("fork").Process(target=_child, args=(x, expected, 9))
+    child.start()
+    child.join(timeout=120)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        pytest.fail("the forked child hung in a parallel kernel")
+    assert child.exitcode == 0
+    assert bigdl_py.get_num_threads() == 2     # the parent keeps its budget
