@@ -9,8 +9,12 @@ Rows, at each thread count:
 - ``train mlp busy``: beside a busy-loop process this section starts (pinned to one CPU
   where the OS allows) and stops.
 
-Bars (``bar`` in each row, same run): quiet, our time <= 0.1 x torch's; busy, our time
-<= 2.5 x our quiet time and <= 0.1 x torch's busy time.  Run:
+Bars (``bars`` in each row, same run): quiet, our time <= 0.1 x torch's; busy, our time
+<= 2.5 x our quiet time and <= 0.1 x torch's busy time.
+
+At 2+ threads, also the evidence for ``GEMM_PAR_MIN`` (``_core/rowgemm.pxd``): scipy's
+sgemm at sizes around it with its BLAS held to ``ctx.threads`` threads vs one thread,
+quiet and busy (``vs blas_1_thread`` > 1: the threads pay off).  Run:
 ``python benchmarks/run.py --only train --threads 2``.
 """
 import contextlib
@@ -110,6 +114,31 @@ def _torch(torch, X, y, iterations):
     return train
 
 
+GEMM_SHAPES = [(32, 64, 256), (32, 256, 128), (64, 256, 256), (128, 256, 256),
+               (256, 256, 256), (256, 512, 512)]  # m, k, n: 2**19 .. 2**26 multiply-adds
+
+
+def _gemm_rows(ctx, phase):
+    from scipy.linalg.blas import sgemm
+    from threadpoolctl import threadpool_limits
+    rows = []
+    for m, k, n in GEMM_SHAPES[:3] if ctx.quick else GEMM_SHAPES:
+        rng = np.random.default_rng(m + k + n)
+        a = np.asfortranarray(rng.random((m, k), dtype=np.float32))
+        b = np.asfortranarray(rng.random((k, n), dtype=np.float32))
+        calls = max(1, int(2 ** 26 // (m * k * n)))
+        t = {}
+        for nt in (ctx.threads, 1, ctx.threads, 1):  # twice each, keeping the better
+            with threadpool_limits(nt, user_api="blas"):
+                s = measure(lambda: [sgemm(1.0, a, b) for _ in range(calls)],
+                            repeats=ctx.repeats, warmup=1) / calls
+            t[nt] = min(t.get(nt, s), s)
+        rows.append(row(f"gemm {m}x{k}x{n} {phase}, BLAS at {ctx.threads} threads",
+                        ctx.threads, t[ctx.threads], flops=2.0 * m * k * n,
+                        blas_1_thread=t[1]))
+    return rows
+
+
 def _bar(r, value, limit, what):
     r.setdefault("bars", []).append({"what": what, "value": value, "limit": limit,
                                      "ok": bool(value <= limit)})
@@ -126,12 +155,14 @@ def run(ctx):
     if torch is not None:
         torch.set_num_threads(ctx.threads)
         fns["torch"] = _torch(torch, X, y, iterations)
-    times = {}
+    times, gemm = {}, []
     with _quiet_optimizer_log():
         for phase in ("quiet", "busy"):
             with busy_neighbour() if phase == "busy" else contextlib.nullcontext():
                 for k, f in fns.items():
                     times[phase, k] = measure(f, repeats=repeats, warmup=1)
+                if ctx.threads > 1:
+                    gemm += _gemm_rows(ctx, phase)
     rows = []
     for phase in ("quiet", "busy"):
         ours = times[phase, "ours"]
@@ -144,4 +175,4 @@ def run(ctx):
             r["ratios"]["ours_quiet"] = times["quiet", "ours"] / ours
             _bar(r, ours / times["quiet", "ours"], 2.5, "our busy time / our quiet time")
         rows.append(r)
-    return rows
+    return rows + gemm

@@ -9,7 +9,7 @@ from bigdl_py import RNG, Double, Float, T, Tensor
 from bigdl_py import _tensor_ops
 
 F32 = "[bigdl_py.Tensor[float32] of size {}]"
-BIG = 50_000  # above the kernels' serial threshold (2**15): the OpenMP path runs
+BIG = 140_000  # above the kernels' serial thresholds (2**17 for _tensor_ops): OpenMP runs
 
 
 def ar(*shape, dtype=np.float32, start=1):
