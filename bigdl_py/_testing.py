@@ -9,13 +9,15 @@
 - ``threads_used``: how many OpenMP threads a ``prange`` really ran on.
 - ``optim_parallel_threshold``: the element count from which the optim-update and clipping
   kernels (``_optim``) use threads; returns the old one.
+- ``blas_library()``: the BLAS whose threads bigdl_py's GEMMs control (None: none found);
+  ``blas_threads_seen()``: the BLAS thread count in effect inside the last GEMM.
 """
 import contextlib
 import importlib
 import importlib.machinery
 import os
 
-from . import _dropout, _openmp, _optim, _random
+from . import _dropout, _openmp, _optim, _random, parallel
 
 words = _random._words
 fill_chunked = _random._fill_chunked
@@ -24,6 +26,8 @@ gauss_pairs = _random._gauss_pairs
 stream_threshold = _dropout._stream_threshold
 threads_used = _openmp._threads_used
 optim_parallel_threshold = _optim._set_parallel_threshold
+blas_library = parallel._blas_library
+blas_threads_seen = parallel._blas_threads_seen
 
 
 def kernel_modules():

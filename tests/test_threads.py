@@ -8,7 +8,7 @@ import pytest
 import threadpoolctl
 
 import bigdl_py
-from bigdl_py import _blas, _random, _tensor_ops, parallel
+from bigdl_py import _blas, _random, _tensor_ops, _testing
 from bigdl_py.nn import Dropout, Linear
 
 
@@ -66,7 +66,7 @@ def test_kernels_take_counts_below_one_as_one():
 
 
 # ---- BLAS inside bigdl_py's GEMMs ------------------------------------------------------------
-needs_blas = pytest.mark.skipif(parallel._blas_library() is None,
+needs_blas = pytest.mark.skipif(_testing.blas_library() is None,
                                 reason="no BLAS whose thread count bigdl_py can set")
 
 
@@ -87,15 +87,15 @@ def test_budget_bounds_blas_inside_gemms_only():
         before = _blas_counts()
         bigdl_py.set_num_threads(1)
         _gemm(256, 256, 256)                   # 2**24 multiply-adds: BLAS would use 2
-        assert parallel._blas_threads_seen() == 1
+        assert _testing.blas_threads_seen() == 1
         bigdl_py.set_num_threads(2)
         _gemm(256, 256, 256)
-        assert parallel._blas_threads_seen() == 2
+        assert _testing.blas_threads_seen() == 2
         _gemm(32, 256, 64)                     # small: one BLAS thread (GEMM_PAR_MIN)
-        assert parallel._blas_threads_seen() == 1
+        assert _testing.blas_threads_seen() == 1
         with bigdl_py.threads(1):
             Linear(512, 256).forward(np.ones((128, 512), np.float32))
-        assert parallel._blas_threads_seen() == 1
+        assert _testing.blas_threads_seen() == 1
         assert _blas_counts() == before        # the user's BLAS settings are untouched
 
 
@@ -105,13 +105,13 @@ def test_user_blas_limit_is_kept():
     with threadpoolctl.threadpool_limits(1, user_api="blas"):
         before = _blas_counts()
         _gemm(256, 256, 256)
-        assert parallel._blas_threads_seen() == 1
+        assert _testing.blas_threads_seen() == 1
         assert _blas_counts() == before
 
 
 @needs_blas
 def test_blas_found_is_scipys():
-    assert "scipy" in parallel._blas_library() or len(_blas_counts()) == 1
+    assert "scipy" in _testing.blas_library() or len(_blas_counts()) == 1
 
 
 def test_linear_bitwise_at_1_and_2_threads(dtype):
@@ -140,7 +140,7 @@ def _child(x, expected, seed):
     if not np.array_equal(out, expected):
         os._exit(4)
     Linear(512, 256).forward(np.ones((128, 512), np.float32))
-    if parallel._blas_library() is not None and parallel._blas_threads_seen() != 1:
+    if _testing.blas_library() is not None and _testing.blas_threads_seen() != 1:
         os._exit(5)
     with bigdl_py.threads(2):
         pass
