@@ -114,8 +114,6 @@ def test_kernel_errors():
         _elementwise.broadcast_acc(a, a, np.zeros(3, np.float32), 2, 3, 2, False, True, 1.0, 1)
     with pytest.raises(ValueError, match="broadcast_acc: expected out of 3 values, got 2"):
         _elementwise.broadcast_acc(a, a, np.zeros(2, np.float32), 2, 3, 1, False, True, 1.0, 1)
-    with pytest.raises(ValueError, match="broadcast_acc: expected n_threads >= 1, got 0"):
-        _elementwise.broadcast_acc(a, a, np.zeros(3, np.float32), 2, 3, 1, False, True, 1.0, 0)
 
 
 def test_scales_regularizers_and_freeze():
