@@ -7,7 +7,7 @@ depend on the thread count.  ``sumsq`` (the L2 clipping norm) adds fixed chunks 
 elements in double, each chunk serially, then the chunk sums in order: the same bits for
 any thread count.
 
-Below ``_par_min`` elements a kernel runs on one thread: an update is memory bound
+Below ``PAR_MIN`` elements a kernel runs on one thread: an update is memory bound
 (5-7 streams of the parameter's size), and starting a parallel region costs about as
 much as updating a few tens of thousands of elements (``benchmarks/bench_optim.py``
 measures the crossover; ``_set_parallel_threshold`` moves it, for tests).
@@ -19,12 +19,21 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport fabs, sqrt
 from libc.stdint cimport int64_t
+from threads cimport team
 
 import numpy as np
 
 DEF CH = 4096  # elements per partial sum of sumsq
 
-cdef int64_t _par_min = 1 << 16
+cdef enum:
+    # Elements below which a kernel runs on one thread (threads.pxd's team()).  Measured
+    # (SGD with momentum, float32, best of 150 interleaved runs, 2 cores of a shared machine,
+    # threshold lowered), 2 vs 1 threads: 2**12 4.9 vs 5.8 us, 2**14 11.2 vs 18.0 us, 2**16
+    # 34.0 vs 65.7 us.  Two threads pay early when both cores are free, but a team stalls
+    # when another process holds a core, so a team starts only where it saves ~30 us.
+    PAR_MIN = 1 << 16
+
+cdef int64_t _par_min = PAR_MIN   # tests lower it (_set_parallel_threshold)
 
 
 def _set_parallel_threshold(int64_t n):
@@ -32,10 +41,6 @@ def _set_parallel_threshold(int64_t n):
     global _par_min
     old, _par_min = _par_min, n
     return old
-
-
-cdef inline int _nt(int64_t n, int n_threads) noexcept nogil:
-    return 1 if n < _par_min or n_threads < 2 else n_threads
 
 
 cdef inline int64_t _check(str kernel, int64_t n, object others):
@@ -96,7 +101,7 @@ def sgd(floating[::1] x, const floating[::1] g, floating[::1] v, double clr, dou
         return
     with nogil:
         _sgd_work(&x[0], &g[0], vp, n, <floating>clr, <floating>wd, <floating>mom,
-                  <floating>(1.0 - damp), nesterov, first, lp, wp, _nt(n, n_threads))
+                  <floating>(1.0 - damp), nesterov, first, lp, wp, team(n, _par_min, n_threads))
 
 
 # ---- Adam, Adamax -------------------------------------------------------------------------
@@ -123,7 +128,7 @@ def adam(floating[::1] x, const floating[::1] g, floating[::1] s, floating[::1] 
         return
     with nogil:
         _adam_work(&x[0], &g[0], &s[0], &r[0], n, <floating>step, <floating>beta1,
-                   <floating>beta2, <floating>epsilon, _nt(n, n_threads))
+                   <floating>beta2, <floating>epsilon, team(n, _par_min, n_threads))
 
 
 cdef void _adamax_work(floating *x, const floating *g, floating *m, floating *u, int64_t n,
@@ -149,7 +154,7 @@ def adamax(floating[::1] x, const floating[::1] g, floating[::1] m, floating[::1
         return
     with nogil:
         _adamax_work(&x[0], &g[0], &m[0], &u[0], n, <floating>step, <floating>beta1,
-                     <floating>beta2, <floating>epsilon, _nt(n, n_threads))
+                     <floating>beta2, <floating>epsilon, team(n, _par_min, n_threads))
 
 
 # ---- RMSprop, Adagrad, Adadelta -------------------------------------------------------------
@@ -172,7 +177,7 @@ def rmsprop(floating[::1] x, const floating[::1] g, floating[::1] s, double clr,
         return
     with nogil:
         _rmsprop_work(&x[0], &g[0], &s[0], n, <floating>clr, <floating>decayrate,
-                      <floating>epsilon, _nt(n, n_threads))
+                      <floating>epsilon, team(n, _par_min, n_threads))
 
 
 cdef void _adagrad_work(floating *x, const floating *g, floating *v, int64_t n,
@@ -196,7 +201,7 @@ def adagrad(floating[::1] x, const floating[::1] g, floating[::1] v, double clr,
         return
     with nogil:
         _adagrad_work(&x[0], &g[0], &v[0], n, <floating>clr, <floating>weightdecay,
-                      _nt(n, n_threads))
+                      team(n, _par_min, n_threads))
 
 
 cdef void _adadelta_work(floating *x, const floating *g, floating *v, floating *a,
@@ -221,7 +226,7 @@ def adadelta(floating[::1] x, const floating[::1] g, floating[::1] v, floating[:
         return
     with nogil:
         _adadelta_work(&x[0], &g[0], &v[0], &a[0], n, <floating>decayrate,
-                       <floating>epsilon, _nt(n, n_threads))
+                       <floating>epsilon, team(n, _par_min, n_threads))
 
 
 # ---- gradient clipping ----------------------------------------------------------------------
@@ -243,7 +248,7 @@ def clip(floating[::1] g, double lo, double hi, int n_threads):
     if n == 0:
         return
     with nogil:
-        _clip_work(&g[0], n, <floating>lo, <floating>hi, _nt(n, n_threads))
+        _clip_work(&g[0], n, <floating>lo, <floating>hi, team(n, _par_min, n_threads))
 
 
 cdef void _sumsq_work(const floating *g, int64_t n, double *part, int nt) noexcept nogil:
@@ -266,7 +271,7 @@ def sumsq(const floating[::1] g, int n_threads):
     if n == 0:
         return 0.0
     with nogil:
-        _sumsq_work(&g[0], n, &part[0], _nt(n, n_threads))
+        _sumsq_work(&g[0], n, &part[0], team(n, _par_min, n_threads))
         for u in range(nu):
             total = total + part[u]
     return total
@@ -284,4 +289,4 @@ def divide(floating[::1] g, double divisor, int n_threads):
     if n == 0:
         return
     with nogil:
-        _div_work(&g[0], n, <floating>divisor, _nt(n, n_threads))
+        _div_work(&g[0], n, <floating>divisor, team(n, _par_min, n_threads))
