@@ -191,3 +191,22 @@ def test_sgd_dampening_doublemax_means_momentum():
         b.optimize([(ref, g.copy())])
     assert np.all(np.isfinite(w))
     np.testing.assert_array_equal(w, ref)
+
+
+def test_sample_fields_behave_like_bigdl_jtensors():
+    from bigdl_py.util.common import JTensor, Sample
+    s = Sample.from_ndarray(np.arange(6).reshape(2, 3), np.array([3]))
+    assert isinstance(s.features, list) and len(s.features) == 1
+    f = s.features[0].to_ndarray()
+    assert type(f) is np.ndarray and f.dtype == np.float32 and f.shape == (2, 3)
+    assert s.label.to_ndarray().tolist() == [3] and s.labels[0].tolist() == [3]
+    same = Sample.from_ndarray([np.ones(3)], 1.0)  # BigDL's one-array list
+    assert same.feature.shape == (3,) and same.inputs.shape == (3,)
+    two = Sample.from_ndarray([np.ones(3), np.ones(2)], 1.0)  # a two-input graph's record
+    assert [f.to_ndarray().shape for f in two.features] == [(3,), (2,)]
+    t = JTensor.from_ndarray(np.ones(2))
+    assert isinstance(t, np.ndarray) and type(t.to_ndarray()) is np.ndarray
+    assert JTensor.from_ndarray(None) is None
+    import pickle
+    back = pickle.loads(pickle.dumps(s))
+    np.testing.assert_array_equal(back.feature, s.feature)

@@ -98,13 +98,13 @@ def test_importing_bigdl_py_never_imports_pyspark():
 
 def test_sample_from_ndarray():
     s = Sample.from_ndarray(np.arange(6).reshape(2, 3), 2)
-    assert s.features.dtype == np.float32 and s.features.shape == (2, 3)  # ints -> float32
+    assert s.inputs.dtype == np.float32 and s.inputs.shape == (2, 3)  # ints -> float32
     assert s.label.shape == () and int(s.label) == 2
     d = Sample.from_ndarray(np.ones(3), np.array([0.5, 1.5]))
-    assert d.features.dtype == np.float64 and d.label.tolist() == [0.5, 1.5]
+    assert d.inputs.dtype == np.float64 and d.label.tolist() == [0.5, 1.5]
     import pickle
     r = pickle.loads(pickle.dumps(d))
-    np.testing.assert_array_equal(r.features, d.features)
+    np.testing.assert_array_equal(r.inputs, d.inputs)
     np.testing.assert_array_equal(r.label, d.label)
     assert repr(r) == "Sample(features=(3,) float64, label=(2,) float64)"
     with pytest.raises(TypeError, match="Sample: expected numeric features, got dtype <U1"):

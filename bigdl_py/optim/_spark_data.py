@@ -137,7 +137,7 @@ def stack_partition(index, records):
         if error is not None:
             continue  # keep draining the input
         if isinstance(r, Sample):
-            row, lay = pack(r.features)
+            row, lay = pack(r.inputs)
             if feats and lay != layout:
                 error = (f"record {i} of partition {index} has features {_describe(lay, row)}, "
                          f"but record 0 has {_describe(layout, feats[0][0])}")

@@ -148,7 +148,7 @@ def evaluate_partition(job_b, batch_size, records):
     results, chunk = None, []
 
     def flush():
-        X = _stack_features([s.features for s in chunk])
+        X = _stack_features([s.inputs for s in chunk])
         y = np.stack([s.label for s in chunk])
         r = score_batches(model, X, y, len(chunk), methods)
         chunk.clear()

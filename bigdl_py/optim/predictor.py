@@ -26,10 +26,11 @@ def predict_rdd(model, rdd, batch_size, classes=False):
 
 def _predict_partition(job_b, batch_size, classes, records):
     from ..utils.sample import Sample
+    from .evaluator import _stack_features
     model, chunk = job_b.value, []
 
     def flush():
-        out = np.asarray(model.forward(np.stack([s.features for s in chunk])))
+        out = np.asarray(model.forward(_stack_features([s.inputs for s in chunk])))
         chunk.clear()
         if classes:
             return [int(c) + 1 for c in np.argmax(out.reshape(len(out), -1), axis=-1)]

@@ -5,20 +5,28 @@ __all__ = ["Sample", "JTensor"]
 
 
 class Sample:
-    """One record of a distributed training set: a features array and a label array.
+    """One record of a distributed training set: its features and a label array.
 
     An RDD of Samples is what ``Optimizer.create(model, training_set=rdd, ...)`` trains
-    on (SPEC §8).  Samples are plain picklable objects holding two ndarrays; no JVM.
+    on (SPEC §8).  Samples are plain picklable objects holding ndarrays; no JVM.  As in
+    BigDL, ``features`` is a list of JTensors and ``label`` a JTensor; a JTensor is a
+    numpy array with BigDL's ``to_ndarray()``.
 
     Attributes
     ----------
-    features : ndarray or list of ndarray
-        float32/float64 (integer or bool input is converted to float32), any shape;
-        every Sample of a training set has the same features shape.  A list of arrays
-        (BigDL's several feature tensors) is the input of a graph ``Model`` with several
-        inputs, in its ``inputs`` order.
-    label : ndarray
+    inputs : ndarray or list of ndarray
+        The model's input for this record: one array, float32/float64 (integer or bool
+        input is converted to float32), any shape, the same shape in every Sample of a
+        training set; or, from a list of arrays (BigDL's several feature tensors), the
+        inputs of a graph ``Model`` with several inputs, in its ``inputs`` order.
+    features : list of JTensor
+        BigDL's field: the feature arrays as a list (``[inputs]`` for one array).
+    feature : JTensor
+        ``features[0]``.
+    label : JTensor
         Numeric, any shape: a 0-d array for a scalar label such as a 1-based class.
+    labels : list of JTensor
+        ``[label]`` (BigDL's field).
 
     Examples
     --------
@@ -26,34 +34,49 @@ class Sample:
     >>> s = Sample.from_ndarray(np.zeros(3, np.float32), 2)
     >>> s
     Sample(features=(3,) float32, label=() int64)
-    >>> s.features.shape, int(s.label)
+    >>> s.features[0].to_ndarray().shape, int(s.label)
     ((3,), 2)
     >>> Sample.from_ndarray([np.zeros(3), np.ones((2, 2))], 1)
     Sample(features=[(3,) float64, (2, 2) float64], label=() int64)
     """
 
-    __slots__ = ("features", "label")
+    __slots__ = ("inputs", "label")
 
     def __init__(self, features, label):
         if isinstance(features, (list, tuple)) and features and all(
                 isinstance(f, np.ndarray) for f in features):
-            self.features = [_numeric(f, "features", to_float=True) for f in features]
+            inputs = [_numeric(f, "features", to_float=True).view(JTensor) for f in features]
+            self.inputs = inputs[0] if len(inputs) == 1 else inputs
         else:
-            self.features = _numeric(features, "features", to_float=True)
-        self.label = _numeric(label, "label", to_float=False)
+            self.inputs = _numeric(features, "features", to_float=True).view(JTensor)
+        self.label = _numeric(label, "label", to_float=False).view(JTensor)
+
+    @property
+    def features(self):
+        return list(self.inputs) if isinstance(self.inputs, list) else [self.inputs]
+
+    @property
+    def feature(self):
+        return self.features[0]
+
+    @property
+    def labels(self):
+        return [self.label]
 
     @classmethod
-    def from_ndarray(cls, features, label):
+    def from_ndarray(cls, features, labels, bigdl_type="float"):
         """A Sample from a features array (or nested list; or a list of arrays, one per
         input of a graph) and a label (scalar or array)."""
-        return cls(features, label)
+        return cls(features, labels)
 
     def __reduce__(self):
-        return (Sample, (self.features, self.label))
+        f = self.inputs
+        plain = [a.view(np.ndarray) for a in f] if isinstance(f, list) else f.view(np.ndarray)
+        return (Sample, (plain, self.label.view(np.ndarray)))
 
     def __repr__(self):
-        f = self.features
-        feats = (f"{f.shape} {f.dtype}" if isinstance(f, np.ndarray)
+        f = self.inputs
+        feats = (f"{f.shape} {f.dtype}" if not isinstance(f, list)
                  else "[" + ", ".join(f"{a.shape} {a.dtype}" for a in f) + "]")
         return f"Sample(features={feats}, label={self.label.shape} {self.label.dtype})"
 
