@@ -23,8 +23,8 @@ def sc():
     return context
 
 
-@pytest.mark.parametrize("script", ["linear_regression.py", "mlp_classifier_rdd.py", "autoencoder.py",
-                                    "simple_integration.py"])
+@pytest.mark.parametrize("script", ["linear_regression.py", "mlp_classifier_rdd.py",
+                                    "autoencoder.py", "simple_integration.py"])
 def test_port_runs(script, sc, restore_loggers, tmp_path, monkeypatch):
     """As ``python <script>``: run_name "__main__" also lets Spark pickle the script's
     functions by value, as it does for a script run from the shell."""
