@@ -22,6 +22,7 @@ from bigdl_py.nn.criterion import ClassNLLCriterion, MSECriterion  # noqa: E402
 from bigdl_py.optim import (SGD, Adam, EveryEpoch, Loss, MaxEpoch, MaxIteration,  # noqa: E402
                             OptimMethod, Optimizer, SeveralIteration, Top1Accuracy)
 from bigdl_py.optim import _spark_data as data  # noqa: E402
+from bigdl_py.optim._spark_infer import evaluate as distributed_evaluate  # noqa: E402
 from bigdl_py.optim.distri import DistriOptimizer  # noqa: E402
 from bigdl_py.optim.optimizer import LocalOptimizer  # noqa: E402
 from bigdl_py.utils import Sample, get_spark_context  # noqa: E402
@@ -441,6 +442,48 @@ def test_a_failed_job_retries_from_the_last_checkpoint(sc, tmp_path, caplog):
     no_ckpt._fault = (2, 0)
     with pytest.raises(RuntimeError, match="DistriOptimizer: iteration 2 failed on Spark"):
         no_ckpt.optimize()
+
+
+def _frame(sc, X, y, parts=3):
+    from pyspark.ml.linalg import Vectors
+    from pyspark.sql import SparkSession
+    spark = SparkSession.builder.getOrCreate()
+    rows = [(Vectors.dense(a.tolist()), int(b)) for a, b in zip(X, y)]
+    return spark.createDataFrame(rows, ["features", "label"]).repartition(parts)
+
+
+def test_distributed_predict_and_evaluate_on_rdds(sc):
+    X, y = _data()
+    model = _mlp(dropout=True).training()
+    expected, classes = model.predict(X), model.predict_class(X)
+    before = _jobs(sc)
+    out = model.predict(_rdd(sc, X, y, parts=3), batch_size=7).collect()
+    assert len(_jobs(sc) - before) == 1  # one job
+    np.testing.assert_allclose(np.stack(out), expected, rtol=1e-6)
+    rows = sc.parallelize(list(X), 2)  # plain ndarrays work too
+    assert model.predict_class(rows).collect() == classes.tolist()
+    local = model.evaluate(X, y, 8, [Top1Accuracy(), Loss()])
+    dist = distributed_evaluate(model, _rdd(sc, X, y), 8, [Top1Accuracy(), Loss()])
+    assert [r.total_num for r in dist] == [40, 40] and dist[0].result == local[0].result
+    assert dist[1].result == pytest.approx(local[1].result, rel=1e-6)
+    assert model.is_training()  # the mode is untouched
+
+
+def test_distributed_predict_and_evaluate_on_dataframes(sc):
+    X, y = _data()
+    model = _mlp()
+    expected, classes = model.predict(X), model.predict_class(X)
+    df = _frame(sc, X, y)
+    got = model.predict(df).select("features", "prediction").collect()
+    order = {tuple(np.float32(r.features.toArray())): np.asarray(r.prediction) for r in got}
+    np.testing.assert_allclose(np.stack([order[tuple(x)] for x in X]), expected, rtol=1e-6)
+    labelled = model.predict_class(df).collect()
+    assert sorted(r.prediction for r in labelled) == sorted(classes.astype(float).tolist())
+    local = model.evaluate(X, y, 8, [Top1Accuracy()])
+    dist = model.evaluate(df, 8, [Top1Accuracy()])
+    assert dist[0].total_num == 40 and dist[0].result == local[0].result
+    with pytest.raises(TypeError, match="expected column 'label' to hold numbers"):
+        model.evaluate(df.withColumn("label", df.features), 8)
 
 
 # ---- checkpoints -------------------------------------------------------------------------

@@ -310,13 +310,18 @@ class Module(metaclass=BigDLType):
         mode is restored afterwards.  Returns an ndarray (a list for table outputs).
 
         ``X`` may be an RDD of Samples (the ``[spark]`` extra): the result is then an RDD
-        of output rows in the input's order (see ``bigdl_py.optim.predictor``).  BigDL's
-        ``batch_size=-1`` (or None) means the default."""
+        of output rows in the input's order (see ``bigdl_py.optim.predictor``); a Spark
+        DataFrame gives the DataFrame with a ``prediction`` column computed from its
+        ``features`` column (``bigdl_py.optim._spark_infer``, the model broadcast once).
+        BigDL's ``batch_size=-1`` (or None) means the default."""
         owner = type(self).__name__
         if batch_size is None or (isinstance(batch_size, int) and batch_size == -1):
             batch_size = 32
         if is_rdd(X):
             return self._predict_rdd(X, batch_size, classes=False)
+        if _is_dataframe(X):
+            from ..optim._spark_infer import predict
+            return predict(self, X, batch_size)
         x = _activity.batchable(X, owner, "X")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size < 1:
@@ -342,10 +347,15 @@ class Module(metaclass=BigDLType):
 
     def predict_class(self, X, batch_size=32):
         """1-based class indices (BigDL's labels): ``argmax(predict(X), axis=-1) + 1``; an
-        RDD of ints for an RDD of Samples."""
+        RDD of ints for an RDD of Samples, a DataFrame with a ``prediction`` column (the
+        class as a double) for a DataFrame."""
         if is_rdd(X):
             return self._predict_rdd(X, 32 if batch_size in (None, -1) else batch_size,
                                      classes=True)
+        if _is_dataframe(X):
+            from ..optim._spark_infer import predict
+            return predict(self, X, 32 if batch_size in (None, -1) else batch_size,
+                           classes=True)
         out = self.predict(X, batch_size)
         if out.ndim == 1 and out.size == 0:
             return np.empty((0,), dtype=np.int64)
@@ -418,3 +428,8 @@ class Module(metaclass=BigDLType):
         :class:`bigdl_py.nn.Model`."""
         from .graph import Node
         return Node(self, x)
+
+
+def _is_dataframe(data):
+    from ..utils.spark import is_dataframe
+    return is_dataframe(data)

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..nn._activity import Rows
 from ..nn._validate import to_array
-from ..utils.spark import is_rdd
+from ..utils.spark import is_dataframe, is_rdd
 from .validation import Top1Accuracy, ValidationMethod
 
 __all__ = ["EvaluatedResult", "evaluate"]
@@ -82,6 +82,9 @@ def evaluate(model, data, *args, **kwargs):
     [Evaluated result: 0.6666666666666666, total_num: 3, method: Top1Accuracy]
     """
     owner = f"{type(model).__name__}.evaluate"
+    if is_dataframe(data):
+        from ._spark_infer import evaluate as evaluate_distributed
+        return evaluate_distributed(model, data, *args, **kwargs)
     if is_rdd(data):
         return _evaluate_rdd(model, data, *args, **kwargs)
     return _evaluate_arrays(model, data, *args, owner=owner, **kwargs)
