@@ -58,3 +58,15 @@ def restore_loggers():
         lg.setLevel(level)
         lg.handlers[:] = handlers
         lg.propagate = propagate
+
+
+@pytest.fixture(scope="session")
+def sc():
+    """One local[2] SparkContext for the whole session, stopped at its end (tests that use
+    it skip without pyspark)."""
+    pytest.importorskip("pyspark")
+    from bigdl_py.utils import get_spark_context
+    context = get_spark_context("local[2]", app_name="bigdl_py tests")
+    context.setLogLevel("ERROR")
+    yield context
+    context.stop()

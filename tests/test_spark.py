@@ -1,7 +1,7 @@
 """Distributed training on Spark (SPEC §8): DistriOptimizer, Sample, get_spark_context.
 
-One local[2] SparkContext serves the whole session (started by the first test that needs
-it, stopped at teardown).  The task-retry test needs master local[2,4] (a task may fail),
+One local[2] SparkContext serves the whole session (conftest's ``sc``: started by the first
+test that needs it, stopped at teardown).  The task-retry test needs master local[2,4] (a task may fail),
 so it runs in a subprocess with its own context.  Models here are built from bigdl_py
 classes only: Spark workers cannot import classes or functions defined in a test file.
 """
@@ -28,14 +28,6 @@ from bigdl_py.optim.optimizer import LocalOptimizer  # noqa: E402
 from bigdl_py.utils import Sample, get_spark_context  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture(scope="session")
-def sc():
-    context = get_spark_context("local[2]", app_name="bigdl_py tests")
-    context.setLogLevel("ERROR")
-    yield context
-    context.stop()
 
 
 def _data(n=40, d=5, classes=3, seed=0):
@@ -293,6 +285,7 @@ def test_validation_runs_on_the_cluster(sc):
         opt.set_validation(4, _rdd(sc, X[:, :4], y))
 
 
+@pytest.mark.timeout(300)  # a second Spark application: slow on a busy machine
 def test_a_task_killed_during_an_iteration_is_retried_to_the_same_weights(sc, tmp_path):
     """The subprocess trains with master local[2,4] and kills the Python worker running
     partition 1 of iteration 3 on its first attempt; Spark reruns the task."""
@@ -306,7 +299,7 @@ def test_a_task_killed_during_an_iteration_is_retried_to_the_same_weights(sc, tm
             "failed = sum(st.getStageInfo(s).numFailedTasks for j in st.getJobIdsForGroup() "
             "for s in st.getJobInfo(j).stageIds if st.getStageInfo(s)); "
             "print(json.dumps({'failed': failed})); sc.stop()")
-    run = _python(code, timeout=100)
+    run = _python(code, timeout=280)
     assert run.returncode == 0, run.stderr[-3000:]
     assert json.loads(run.stdout.strip().splitlines()[-1]) == {"failed": 1}
     undisturbed = _train(sc)

@@ -40,7 +40,7 @@ def array_column(df, name, dtype, owner):
     if isinstance(field.dataType, ArrayType) and \
             isinstance(field.dataType.elementType, NumericType):
         target = FloatType() if kind == np.float32 else DoubleType()
-        return F.col(name).cast(ArrayType(target, False))
+        return F.col(name).cast(ArrayType(target))
     raise TypeError(f"{owner}: expected column {name!r} to hold ML vectors or arrays of "
                     f"numbers, got {field.dataType.simpleString()}")
 
@@ -87,14 +87,16 @@ def _encode(**arrays):
     return buf.getvalue()
 
 
-def batches_to_chunks(dtype, batches):
+def batches_to_chunks(dtype, shape, batches):
     """mapInArrow: each Arrow batch of (features, label) -> one row holding the two numpy
-    arrays (an .npz, no pickle)."""
+    arrays (an .npz, no pickle); features reshaped to ``(n, *shape)`` when given."""
     import pyarrow as pa
     for b in batches:
         if not b.num_rows:
             continue
         X = arrow_matrix(b.column(0), np.dtype(dtype))
+        if shape is not None:
+            X = X.reshape((len(X),) + tuple(shape))
         y = arrow_matrix(b.column(1))
         yield pa.RecordBatch.from_pydict({"chunk": [_encode(X=X, y=y)]},
                                          schema=pa.schema([("chunk", pa.binary())]))
@@ -105,11 +107,12 @@ def row_to_chunk(row):
         return Chunk(f["X"], f["y"])
 
 
-def dataframe_chunks(df, features_col, label_col, dtype, owner):
+def dataframe_chunks(df, features_col, label_col, dtype, owner, feature_shape=None):
     """An RDD of ``Chunk`` (one per Arrow batch) from ``df``'s features and label
     columns, for the same caching as an RDD of Samples."""
     sel = df.select(array_column(df, features_col, dtype, owner).alias("f"),
                     label_column(df, label_col, owner).alias("y"))
-    out = sel.mapInArrow(functools.partial(batches_to_chunks, np.dtype(dtype).str),
+    shape = None if feature_shape is None else tuple(int(d) for d in feature_shape)
+    out = sel.mapInArrow(functools.partial(batches_to_chunks, np.dtype(dtype).str, shape),
                          "chunk binary")
     return out.rdd.map(row_to_chunk)

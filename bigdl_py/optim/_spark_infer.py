@@ -154,7 +154,9 @@ def evaluate(model, data, batch_size=32, val_methods=None, *, features_col="feat
         from ._spark_frames import dataframe_chunks
         from .distri import _model_dtype
         sc = data.sparkSession.sparkContext
-        data = dataframe_chunks(data, features_col, label_col, _model_dtype(model), owner)
+        data = dataframe_chunks(data, features_col, label_col, _model_dtype(model), owner,
+                                feature_shape)
+        feature_shape = None  # the chunks have it
     else:
         sc = data.context
     job_b = _job(model, sc, feature_shape)

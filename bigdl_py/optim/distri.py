@@ -86,7 +86,8 @@ class DistriOptimizer(LocalOptimizer):
     max_retries = 5  # BigDL's bigdl.failure.retryTimes
 
     def __init__(self, model, training_set, criterion, end_trigger=None, batch_size=32,
-                 optim_method=None, *, features_col="features", label_col="label"):
+                 optim_method=None, *, features_col="features", label_col="label",
+                 feature_shape=None):
         self._setup(model, criterion, end_trigger, batch_size, optim_method)
         sc = _context(training_set, "DistriOptimizer", "training_set")
         parts = cache.task_slots(sc)
@@ -96,7 +97,7 @@ class DistriOptimizer(LocalOptimizer):
                              f"batch_size={self.batch_size}")
         cache.check_python_workers(sc)
         self.sc, self._parts = sc, parts
-        self._columns = (features_col, label_col)
+        self._columns = (features_col, label_col, feature_shape)
         self._blocks, info = self._cache(training_set, "training set")
         self._records, self._features = info["n"], info["features"]
         self._layout = info["layout"]  # several feature arrays per record (graph inputs)
@@ -112,7 +113,8 @@ class DistriOptimizer(LocalOptimizer):
         if is_dataframe(data):
             from ._spark_frames import dataframe_chunks
             dtype = _model_dtype(self.model)
-            data = dataframe_chunks(data, *self._columns, dtype, "DistriOptimizer")
+            features, label, shape = self._columns
+            data = dataframe_chunks(data, features, label, dtype, "DistriOptimizer", shape)
         blocks, info = cache.cache(data, self._parts, what)
         weakref.finalize(self, cache.release, blocks, info["blocks"])
         return blocks, info

@@ -1,0 +1,266 @@
+"""``NNEstimator``/``NNModel`` and ``NNClassifier``/``NNClassifierModel``: BigDL's NNFrames
+as ``pyspark.ml`` stages (see the package docstring).
+
+Training is ``DistriOptimizer`` on the DataFrame (Arrow batches into the cached blocks);
+prediction is ``bigdl_py.optim._spark_infer.predict`` (an Arrow UDF, the model broadcast
+once).  Saving writes Spark ML's metadata (the Params) plus the model in bigdl_py's model
+file format (``model.bigdl``) beside it, and for an estimator the criterion's class and
+arguments and the optim method (``optim.bigdl``); validation, checkpoint and summary
+settings are not saved.  Paths are local (or shared) file-system paths.
+"""
+import inspect
+import os
+
+from pyspark.ml import Estimator, Model
+from pyspark.ml.param import Param, Params, TypeConverters
+from pyspark.ml.param.shared import HasFeaturesCol, HasLabelCol, HasPredictionCol
+from pyspark.ml.util import (DefaultParamsReader, DefaultParamsWriter, MLReadable, MLReader,
+                             MLWritable, MLWriter)
+
+from ..nn import criterion as criteria
+from ..nn.criterion import Criterion
+from ..nn.module import Module
+from ..optim.optim_method import SGD, OptimMethod
+from ..optim.trigger import MaxEpoch, Trigger
+
+__all__ = ["NNEstimator", "NNModel", "NNClassifier", "NNClassifierModel"]
+
+
+class _NNParams(HasFeaturesCol, HasPredictionCol):
+    batchSize = Param(Params._dummy(), "batchSize", "global mini-batch size (a multiple of "
+                      "the cluster's task slots)", TypeConverters.toInt)
+    featureSize = Param(Params._dummy(), "featureSize", "shape of one record's features "
+                        "(the flat array is reshaped to it)", TypeConverters.toListInt)
+
+    def __init__(self):
+        super().__init__()
+        self._setDefault(batchSize=32)
+
+    def setFeaturesCol(self, value):
+        return self._set(featuresCol=value)
+
+    def setPredictionCol(self, value):
+        return self._set(predictionCol=value)
+
+    def setBatchSize(self, value):
+        return self._set(batchSize=value)
+
+    def getBatchSize(self):
+        return self.getOrDefault(self.batchSize)
+
+    def _feature_shape(self):
+        return self.getOrDefault(self.featureSize) if self.isDefined(self.featureSize) \
+            else None
+
+
+def _check(value, kind, owner, what):
+    if not isinstance(value, kind):
+        raise TypeError(f"{owner}: expected {what}, got {type(value).__name__}")
+    return value
+
+
+class NNEstimator(Estimator, _NNParams, HasLabelCol, MLWritable, MLReadable):
+    """Trains ``model`` with ``criterion`` on a DataFrame (BigDL's ``NNEstimator``).
+
+    ``fit(df)`` runs the distributed optimizer on ``featuresCol`` (arrays or ML vectors)
+    and ``labelCol`` for ``maxEpoch`` epochs (default 50) with ``setOptimMethod``'s method
+    or ``SGD(learningRate)`` (default 1e-3), trains ``model`` in place and returns an
+    ``NNModel`` over it.
+
+    Examples
+    --------
+    >>> est = NNEstimator(model, MSECriterion()).setBatchSize(4).setMaxEpoch(2)  # doctest: +SKIP
+    >>> est.fit(df).transform(df).select("prediction").show()  # doctest: +SKIP
+    """
+
+    maxEpoch = Param(Params._dummy(), "maxEpoch", "number of epochs", TypeConverters.toInt)
+    learningRate = Param(Params._dummy(), "learningRate", "SGD's learning rate when no "
+                         "optim method is set", TypeConverters.toFloat)
+    _model_class = None  # NNModel, set below
+
+    def __init__(self, model, criterion, feature_size=None):
+        super().__init__()
+        owner = type(self).__name__
+        self.model = _check(model, Module, owner, "a bigdl_py Module as model")
+        self.criterion = _check(criterion, Criterion, owner, "a bigdl_py criterion")
+        self._setDefault(maxEpoch=50, learningRate=1e-3)
+        if feature_size is not None:
+            self._set(featureSize=list(feature_size))
+        self._optim_method = self._validation = self._checkpoint = self._summary = None
+
+    # ---- BigDL's setters ---------------------------------------------------------------
+    def setLabelCol(self, value):
+        return self._set(labelCol=value)
+
+    def setMaxEpoch(self, value):
+        return self._set(maxEpoch=value)
+
+    def getMaxEpoch(self):
+        return self.getOrDefault(self.maxEpoch)
+
+    def setLearningRate(self, value):
+        return self._set(learningRate=value)
+
+    def getLearningRate(self):
+        return self.getOrDefault(self.learningRate)
+
+    def setOptimMethod(self, value):
+        self._optim_method = _check(value, OptimMethod, type(self).__name__,
+                                    "an OptimMethod")
+        return self
+
+    def setValidation(self, trigger, val_df, val_method, batch_size):
+        """Validate on the DataFrame ``val_df`` whenever ``trigger`` fires (BigDL's
+        order: trigger, DataFrame, methods, batch size)."""
+        _check(trigger, Trigger, type(self).__name__, "a Trigger")
+        self._validation = (batch_size, val_df, trigger, list(val_method))
+        return self
+
+    def setCheckpoint(self, path, trigger, isOverWrite=True):
+        self._checkpoint = (path, trigger, isOverWrite)
+        return self
+
+    def setTrainSummary(self, summary):
+        self._summary = summary
+        return self
+
+    # ---- training ----------------------------------------------------------------------
+    def _fit(self, dataset):
+        from ..optim.distri import DistriOptimizer
+        method = self._optim_method or SGD(self.getLearningRate())
+        opt = DistriOptimizer(self.model, dataset, self.criterion, MaxEpoch(self.getMaxEpoch()),
+                              self.getBatchSize(), method, features_col=self.getFeaturesCol(),
+                              label_col=self.getLabelCol(), feature_shape=self._feature_shape())
+        if self._validation is not None:
+            bs, df, trigger, methods = self._validation
+            opt.set_validation(bs, df, trigger, methods)
+        if self._checkpoint is not None:
+            opt.set_checkpoint(*self._checkpoint)
+        if self._summary is not None:
+            if not hasattr(opt, "set_train_summary"):
+                raise RuntimeError(f"{type(self).__name__}: this bigdl_py has no training "
+                                   f"summaries yet")
+            opt.set_train_summary(self._summary)
+        opt.optimize()
+        model = self._model_class(self.model, self._feature_shape())
+        for name in ("featuresCol", "predictionCol", "batchSize"):
+            model._set(**{name: self.getOrDefault(name)})
+        return model
+
+    # ---- persistence -------------------------------------------------------------------
+    def write(self):
+        return _Writer(self)
+
+    @classmethod
+    def read(cls):
+        return _Reader(cls)
+
+    def _save_payload(self, path):
+        self.model.save_model(os.path.join(path, "model.bigdl"), over_write=True)
+        if self._optim_method is not None:
+            self._optim_method.save(os.path.join(path, "optim.bigdl"), over_write=True)
+        return {"criterion": _criterion_config(self.criterion)}
+
+    @classmethod
+    def _from_payload(cls, path, metadata):
+        from ..nn.persist import load_model
+        config = metadata.get("criterion") or {}
+        crit = getattr(criteria, str(config.get("class")), None)
+        if not (isinstance(crit, type) and issubclass(crit, Criterion)):
+            raise ValueError(f"{cls.__name__}: expected a saved bigdl_py criterion, got "
+                             f"{config.get('class')!r}")
+        est = cls(load_model(os.path.join(path, "model.bigdl")), crit(**config["args"]))
+        optim = os.path.join(path, "optim.bigdl")
+        if os.path.exists(optim):
+            est.setOptimMethod(OptimMethod.load(optim))
+        return est
+
+
+class NNModel(Model, _NNParams, MLWritable, MLReadable):
+    """A trained model as a Transformer: ``transform(df)`` adds ``predictionCol`` (the
+    model's outputs as arrays), computed in evaluation mode in batches of ``batchSize``."""
+
+    _classes = False
+
+    def __init__(self, model, feature_size=None):
+        super().__init__()
+        self.model = _check(model, Module, type(self).__name__, "a bigdl_py Module as model")
+        if feature_size is not None:
+            self._set(featureSize=list(feature_size))
+
+    def _transform(self, dataset):
+        from ..optim._spark_infer import predict
+        return predict(self.model, dataset, self.getBatchSize(), classes=self._classes,
+                       features_col=self.getFeaturesCol(),
+                       prediction_col=self.getPredictionCol(),
+                       feature_shape=self._feature_shape())
+
+    def write(self):
+        return _Writer(self)
+
+    @classmethod
+    def read(cls):
+        return _Reader(cls)
+
+    def _save_payload(self, path):
+        self.model.save_model(os.path.join(path, "model.bigdl"), over_write=True)
+        return {}
+
+    @classmethod
+    def _from_payload(cls, path, metadata):
+        from ..nn.persist import load_model
+        return cls(load_model(os.path.join(path, "model.bigdl")))
+
+
+class NNClassifierModel(NNModel):
+    """``transform(df)`` adds the predicted 1-based class (a double, as BigDL)."""
+
+    _classes = True
+
+
+class NNClassifier(NNEstimator):
+    """``NNEstimator`` for classification: 1-based labels; ``fit`` returns an
+    ``NNClassifierModel``."""
+
+    _model_class = NNClassifierModel
+
+
+NNEstimator._model_class = NNModel
+
+
+def _criterion_config(crit):
+    """{"class", "args"}: the criterion's class and its constructor arguments."""
+    import numpy as np
+    args = {}
+    for name in inspect.signature(type(crit).__init__).parameters:
+        if name != "self" and hasattr(crit, name):
+            v = getattr(crit, name)
+            args[name] = v.tolist() if isinstance(v, np.ndarray) else v
+    return {"class": type(crit).__name__, "args": args}
+
+
+class _Writer(MLWriter):
+    """Spark ML's metadata (Params, uid, class) plus the stage's bigdl_py files."""
+
+    def __init__(self, instance):
+        super().__init__()
+        self.instance = instance
+
+    def saveImpl(self, path):
+        os.makedirs(path, exist_ok=True)
+        extra = self.instance._save_payload(path)
+        DefaultParamsWriter.saveMetadata(self.instance, path, self.sparkSession,
+                                         extraMetadata=extra)
+
+
+class _Reader(MLReader):
+    def __init__(self, cls):
+        super().__init__()
+        self.cls = cls
+
+    def load(self, path):
+        metadata = DefaultParamsReader.loadMetadata(path, self.sparkSession)
+        instance = self.cls._from_payload(path, metadata)
+        DefaultParamsReader.getAndSetParams(instance, metadata)
+        instance._resetUid(metadata["uid"])
+        return instance
