@@ -12,6 +12,12 @@
    milliseconds per iteration in local mode vs on local[2].
 3. Local SGD (``set_local_sgd(steps)``) on the digits model: time per iteration and the
    speed-up over synchronous iterations.
+4. Iteration cost follows the batch, not the data: ms per iteration at batch 64 with
+   2 000 and with 60 000 cached records of 784 features (Linear(784, 10)).  Bar: ratio
+   <= 1.3.
+5. An MNIST-sized epoch (60 000 x 784, batch 256, a 784-128-10 MLP) against the engine's
+   floor (the floor job of 1. for the model's parameter count) times the iterations.
+   Bar: ratio <= 1.5.  ``--quick`` uses 8 000 records in 4. and 4 096 in 5.
 
     python benchmarks/spark_overhead.py [--quick] [--json FILE]
 
@@ -32,7 +38,7 @@ import numpy as np
 import bigdl_py
 from bigdl_py.nn import Dropout, Linear, LogSoftMax, ReLU, Sequential
 from bigdl_py.nn.criterion import ClassNLLCriterion, MSECriterion
-from bigdl_py.optim import SGD, MaxIteration, Optimizer
+from bigdl_py.optim import SGD, MaxEpoch, MaxIteration, Optimizer
 from bigdl_py.optim import _spark_tasks as tasks
 from bigdl_py.utils import Sample, get_spark_context
 
@@ -149,6 +155,66 @@ def digits_rows(sc, iterations, local_sgd_steps):
     ]
 
 
+def generated(sc, n, d, classes, seed):
+    """An RDD of stacked record chunks made on the workers (no 188 MB through the driver):
+    ``Chunk``s of 1 000 random records per task."""
+    from bigdl_py.optim._spark_data import Chunk
+    size = 1000
+    starts = list(range(0, n, size))
+
+    def make(start):  # a closure: cloudpickle ships it by value
+        rng = np.random.default_rng(seed + start)
+        m = min(size, n - start)
+        return Chunk(rng.random((m, d), dtype=np.float32), rng.integers(1, classes + 1, m))
+
+    return sc.parallelize(starts, PARTS * 4).map(make)
+
+
+def batch_cost_rows(sc, iterations, big):
+    """Row 4: per-iteration time at batch 64, 2 000 vs ``big`` cached records."""
+    times = {}
+    for n in (2000, big):
+        bigdl_py.RNG.set_seed(1)
+        model = Sequential(Linear(784, 10), LogSoftMax())
+        opt = Optimizer.create(model, generated(sc, n, 784, 10, 0), ClassNLLCriterion(),
+                               MaxIteration(iterations + 2), 64, SGD(0.01))
+        steps, _ = timed_steps(opt)
+        opt.optimize()
+        times[n] = statistics.median(steps[2:])
+    ratio = times[big] / times[2000]
+    return [
+        {"name": "batch 64, 2000 cached records x 784, per iteration", "ms": 1e3 * times[2000],
+         "ratios": {}},
+        {"name": f"batch 64, {big} cached records x 784, per iteration", "ms": 1e3 * times[big],
+         "ratios": {"records_2000": ratio}},
+    ]
+
+
+def mnist_epoch_rows(sc, n):
+    """Row 5: one epoch of ``n`` x 784 records at batch 256 vs floor x iterations."""
+    bigdl_py.RNG.set_seed(2)
+    model = Sequential(Linear(784, 128), ReLU(), Linear(128, 10), LogSoftMax())
+    opt = Optimizer.create(model, generated(sc, n, 784, 10, 1), ClassNLLCriterion(),
+                           MaxEpoch(1), 256, SGD(0.05))
+    vector = np.ones(sum(w.size for w in model.get_weights()), np.float32)
+    for _ in range(2):  # warm-up
+        floor_job(sc, opt._blocks, vector)
+    floors = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        floor_job(sc, opt._blocks, vector)
+        floors.append(time.perf_counter() - t0)
+    iterations = -(-n // 256)
+    t0 = time.perf_counter()
+    opt.optimize()
+    epoch = time.perf_counter() - t0
+    floor = statistics.median(floors) * iterations
+    return [{"name": f"epoch {n} x 784, batch 256 ({iterations} iterations)",
+             "ms": 1e3 * epoch, "ratios": {"floor_x_iterations": epoch / floor}},
+            {"name": "floor_x_iterations (floor job of the MLP's size)", "ms": 1e3 * floor,
+             "ratios": {}}]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="few iterations (smoke test)")
@@ -163,6 +229,8 @@ def main(argv=None):
     try:
         sc.parallelize(range(PARTS), PARTS).count()  # start the Python workers
         rows = overhead_1e6(sc, iterations) + digits_rows(sc, iterations, 8)
+        rows += batch_cost_rows(sc, iterations, 8000 if args.quick else 60000)
+        rows += mnist_epoch_rows(sc, 4096 if args.quick else 60000)
     finally:
         sc.stop()
     print(f"{'benchmark (local[2], 2 partitions)':<66} {'ms':>9}  ratios")
@@ -171,6 +239,11 @@ def main(argv=None):
         print(f"{r['name']:<66} {r['ms']:9.2f}  {ratios}")
     bar = rows[0]["ratios"]["floor_1e6"]
     print(f"bar: distri_1e6 / floor_1e6 = {bar:.2f} (target <= 1.2)")
+    cost = next(r for r in rows if "records_2000" in r["ratios"])["ratios"]["records_2000"]
+    print(f"bar: iteration at batch 64, large / 2000 records = {cost:.2f} (target <= 1.3)")
+    epoch = next(r for r in rows if "floor_x_iterations" in r["ratios"])
+    print(f"bar: MNIST-sized epoch / (floor x iterations) = "
+          f"{epoch['ratios']['floor_x_iterations']:.2f} (target <= 1.5)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"master": f"local[{PARTS}]", "rows": rows}, f, indent=1)

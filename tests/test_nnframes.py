@@ -15,7 +15,7 @@ from bigdl_py.nn import Linear, LogSoftMax, ReLU, Sequential  # noqa: E402
 from bigdl_py.nn.criterion import ClassNLLCriterion, MSECriterion  # noqa: E402
 from bigdl_py.optim import Adam  # noqa: E402
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = pytest.mark.timeout(600)  # Spark jobs on a busy machine
 
 
 @pytest.fixture(scope="module")

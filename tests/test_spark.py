@@ -126,6 +126,31 @@ def test_workers_import_the_bigdl_py_of_the_driver(tmp_path, monkeypatch):
                             "spark.executorEnv.PYTHONSAFEPATH": "1"}
 
 
+def test_pyspark_python_is_set_when_the_optimizer_meets_a_context(sc, monkeypatch):
+    """A context built before bigdl_py with PYSPARK_PYTHON unset runs plain python3."""
+    from bigdl_py.optim._spark_cache import check_python_workers
+    monkeypatch.delenv("PYSPARK_PYTHON")
+    monkeypatch.setattr(sc, "pythonExec", "python3")
+    check_python_workers(sc)
+    assert sc.pythonExec == sys.executable == os.environ["PYSPARK_PYTHON"]
+
+
+def test_workers_that_cannot_import_bigdl_py_are_explained(sc, tmp_path, monkeypatch):
+    shadow = tmp_path / "shadow" / "bigdl_py"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named "
+                                        "'bigdl_py'\")\n")
+    exe = tmp_path / "python"
+    exe.write_text(f"#!/bin/sh\ncd {tmp_path}\nPYTHONPATH={tmp_path / 'shadow'}:$PYTHONPATH "
+                   f"exec {sys.executable} \"$@\"\n")  # workers without a usable bigdl_py
+    exe.chmod(0o755)
+    monkeypatch.setattr(sc, "pythonExec", str(exe))
+    X, y = _data()
+    with pytest.raises(ImportError, match="Spark's Python workers cannot import bigdl_py "
+                                          "while reading the training set"):
+        Optimizer.create(_mlp(), _rdd(sc, X, y), ClassNLLCriterion(), batch_size=8)
+
+
 def test_batch_indices_walk_each_partition_in_philox_permutations():
     n, share = 7, 3
     walk = np.concatenate([data.batch_indices(5, 1, n, share, t) for t in range(1, 8)])
