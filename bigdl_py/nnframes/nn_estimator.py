@@ -69,7 +69,11 @@ class NNEstimator(Estimator, _NNParams, HasLabelCol, MLWritable, MLReadable):
 
     Examples
     --------
-    >>> est = NNEstimator(model, MSECriterion()).setBatchSize(4).setMaxEpoch(2)  # doctest: +SKIP
+    >>> from bigdl_py.nn import Linear
+    >>> from bigdl_py.nn.criterion import MSECriterion
+    >>> est = NNEstimator(Linear(2, 1), MSECriterion()).setBatchSize(4).setMaxEpoch(2)
+    >>> est.getBatchSize(), est.getMaxEpoch(), est.getFeaturesCol()
+    (4, 2, 'features')
     >>> est.fit(df).transform(df).select("prediction").show()  # doctest: +SKIP
     """
 
