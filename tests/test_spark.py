@@ -1,8 +1,8 @@
 """Distributed training on Spark (SPEC §8): DistriOptimizer, Sample, get_spark_context.
 
 One local[2] SparkContext serves the whole session (conftest's ``sc``: started by the first
-test that needs it, stopped at teardown).  The task-retry test needs master local[2,4] (a task may fail),
-so it runs in a subprocess with its own context.  Models here are built from bigdl_py
+test that needs it, stopped at teardown).  The task-retry test needs master local[2,4] (a
+task may fail), so it runs in a subprocess with its own context.  Models here are built from bigdl_py
 classes only: Spark workers cannot import classes or functions defined in a test file.
 """
 import json
@@ -23,6 +23,7 @@ from bigdl_py.optim import (SGD, Adam, EveryEpoch, Loss, MaxEpoch, MaxIteration,
                             OptimMethod, Optimizer, SeveralIteration, Top1Accuracy)
 from bigdl_py.optim import _spark_data as data  # noqa: E402
 from bigdl_py.optim._spark_infer import evaluate as distributed_evaluate  # noqa: E402
+from bigdl_py.optim._spark_infer import predict as distributed_predict  # noqa: E402
 from bigdl_py.optim.distri import DistriOptimizer  # noqa: E402
 from bigdl_py.optim.optimizer import LocalOptimizer  # noqa: E402
 from bigdl_py.utils import Sample, get_spark_context  # noqa: E402
@@ -479,7 +480,7 @@ def test_distributed_predict_and_evaluate_on_rdds(sc):
     assert len(_jobs(sc) - before) == 1  # one job
     np.testing.assert_allclose(np.stack(out), expected, rtol=1e-6)
     rows = sc.parallelize(list(X), 2)  # plain ndarrays work too
-    assert model.predict_class(rows).collect() == classes.tolist()
+    assert distributed_predict(model, rows, classes=True).collect() == classes.tolist()
     local = model.evaluate(X, y, 8, [Top1Accuracy(), Loss()])
     dist = distributed_evaluate(model, _rdd(sc, X, y), 8, [Top1Accuracy(), Loss()])
     assert [r.total_num for r in dist] == [40, 40] and dist[0].result == local[0].result
