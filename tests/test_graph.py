@@ -344,3 +344,40 @@ def test_graph_config_round_trip():
     net.node("drop").element().evaluate()
     for u, v in zip(r.forward(X), net.forward(X)):
         np.testing.assert_array_equal(u, v)
+
+
+def test_stop_gradient():
+    x = Input()
+    a = _lin(2, 2, "a", [[1, 0], [0, 1]], [0, 0], "float64")
+    b = _lin(2, 2, "b", [[2, 0], [0, 2]], [0, 0], "float64")
+    h = a(x)
+    net = Model(x, CAddTable()([b(h), h]))
+    X, g = np.ones((1, 2)), np.ones((1, 2))
+    net.forward(X)
+    assert net.backward(X, g).tolist() == [[3, 3]]
+    assert net.stop_gradient("b") is net
+    net.zero_grad_parameters()
+    net.forward(X)
+    assert net.backward(X, g).tolist() == [[1, 1]]  # only through the skip connection
+    assert b.grad_weight.tolist() == [[1, 1], [1, 1]]  # b still accumulates its own
+    net.stop_gradient(["a"])
+    net.forward(X)
+    assert net.backward(X, g).tolist() == [[0, 0]]  # the input is reached through none
+    with pytest.raises(ValueError, match="Model: expected the name of a node, got 'zz'"):
+        net.stop_gradient("zz")
+    with pytest.raises(TypeError, match="Model.stop_gradient: expected a name or a list"):
+        net.stop_gradient(3)
+    r = Model._from_config(net._config(), net.modules)
+    assert r._stop == net._stop
+
+
+def test_preprocessor_and_trainable():
+    pre = _lin(2, 2, "pre", [[1, 2], [3, 4]], [0, 0])
+    fc = _lin(2, 1, "fc", [[1, 1]], [0])
+    net = Model(pre, fc)  # BigDL: a stop-gradient between the two layers
+    X = np.ones((1, 2), np.float32)
+    assert net.forward(X).tolist() == [[10]]
+    net.zero_grad_parameters()
+    assert net.backward(X, np.ones((1, 1), np.float32)).tolist() == [[0, 0]]
+    assert not pre.grad_weight.any() and fc.grad_weight.tolist() == [[3, 7]]
+    assert list(net.parameters()) == ["pre", "fc"]

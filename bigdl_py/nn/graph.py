@@ -109,6 +109,14 @@ class Model(Container):
 
     def __init__(self, inputs, outputs):
         super().__init__()
+        stop = None
+        if isinstance(inputs, Module) and isinstance(outputs, Module):
+            # BigDL's Model(preprocessor, trainable): the preprocessor is the input node;
+            # a stopped Identity between them keeps gradients out of the preprocessor
+            from .activation import Identity
+            pre = Node(inputs)
+            gate = Node(Identity(), pre)
+            inputs, outputs, stop = pre, Node(outputs, gate), gate.module.name()
         inputs, outputs = _nodes(inputs, "inputs"), _nodes(outputs, "outputs")
         nodes = order(outputs)
         check(inputs, nodes)
@@ -119,6 +127,9 @@ class Model(Container):
         self._in = {index[id(n)]: k for k, n in enumerate(inputs)}
         self._out = [index[id(n)] for n in outputs]
         self._node_inputs = None
+        self._stop = set()
+        if stop is not None:
+            self.stop_gradient(stop)
 
     @staticmethod
     def load_model(path):
@@ -143,7 +154,7 @@ class Model(Container):
     def _config(self):
         return {"prev": [list(p) for p in self._prev],
                 "inputs": [self._order.index(n) for n in self.inputs],
-                "outputs": list(self._out)}
+                "outputs": list(self._out), "stop": sorted(self._stop)}
 
     @classmethod
     def _from_config(cls, config, children):
@@ -161,10 +172,14 @@ class Model(Container):
         if not (indices(ins, n) and indices(outs, n) and ins and outs):
             raise ValueError(f"Model: expected graph inputs and outputs as node indices, got "
                              f"{ins!r:.40} and {outs!r:.40}")
+        stop = config.get("stop", [])
+        if not indices(stop, n):
+            raise ValueError(f"Model: expected stopped nodes as node indices, got {stop!r:.40}")
         nodes = []
         for m, p in zip(children, prev):
             nodes.append(Node(m, [nodes[i] for i in p]))
-        return cls([nodes[i] for i in ins], [nodes[i] for i in outs])
+        graph = cls([nodes[i] for i in ins], [nodes[i] for i in outs])
+        return graph.stop_gradient([children[i].name() for i in stop]) if stop else graph
 
     def _takes_table(self):
         return True if len(self.inputs) > 1 else self.inputs[0].module._takes_table()
@@ -172,6 +187,19 @@ class Model(Container):
     def add(self, module):
         raise RuntimeError("Model: a graph's nodes are fixed at construction; build a new "
                            "Model to change it")
+
+    def stop_gradient(self, names):
+        """Stop the gradient at the nodes called ``names`` (a name or a list; BigDL's
+        ``stop_gradient``): they still accumulate their own parameter gradients, but pass
+        no gradient to their predecessors (a graph input reached only through them gets
+        zeros).  Returns self; an unknown name is a ValueError."""
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+            raise TypeError(f"Model.stop_gradient: expected a name or a list of names, got "
+                            f"{names!r:.60}")
+        found = {self.node(n).module.name() for n in names}  # ValueError when unknown
+        self._stop |= {i for i, m in enumerate(self.modules) if m.name() in found}
+        return self
 
     def node(self, name):
         """The node whose module is named ``name``."""
@@ -225,10 +253,16 @@ class Model(Container):
             grads[i] = g if grads[i] is None else _activity.add(grads[i], g, "Model")
         result = [None] * len(self.inputs)
         for i in range(len(self.modules) - 1, -1, -1):
+            if grads[i] is None:  # reached only through stopped nodes
+                if i in self._in:
+                    result[self._in[i]] = _activity.zeros_like(self._node_inputs[i])
+                continue
             gi = self._call(i, "backward", self._node_inputs[i], grads[i])
             prev = self._prev[i]
             if i in self._in:
                 result[self._in[i]] = gi
+            if i in self._stop:
+                continue
             parts = [gi] if len(prev) == 1 else gi if prev else []
             if len(parts) != len(prev):
                 raise ValueError(f"Model: expected node {self.modules[i].name()} to give "
