@@ -2,7 +2,7 @@
 BigDL's construction errors, as ValueErrors naming the offending node."""
 from .container import walk
 
-__all__ = ["order", "check"]
+__all__ = ["order", "check", "check_config"]
 
 
 def order(outputs):
@@ -65,3 +65,23 @@ def check(inputs, nodes):
                                  f"{n.module.name()}")
             modules[id(m)] = n.module
 
+
+
+def _indices(v, below):
+    return isinstance(v, list) and all(type(i) is int and 0 <= i < below for i in v)
+
+
+def check_config(config, n):
+    """(prev, inputs, outputs, stop) of a saved topology (``Model._config``) over ``n``
+    nodes: index lists, every edge to an earlier node; ValueError for anything else."""
+    prev, ins, outs = (config.get(k) for k in ("prev", "inputs", "outputs"))
+    stop = config.get("stop", [])
+    if not (isinstance(prev, list) and len(prev) == n
+            and all(_indices(p, i) for i, p in enumerate(prev))):
+        raise ValueError(f"Model: expected graph edges to earlier nodes, got {prev!r:.80}")
+    if not (_indices(ins, n) and _indices(outs, n) and ins and outs):
+        raise ValueError(f"Model: expected graph inputs and outputs as node indices, got "
+                         f"{ins!r:.40} and {outs!r:.40}")
+    if not _indices(stop, n):
+        raise ValueError(f"Model: expected stopped nodes as node indices, got {stop!r:.40}")
+    return prev, ins, outs, stop

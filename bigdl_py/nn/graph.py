@@ -6,7 +6,7 @@ collects the nodes that lead to an output, checks the graph and fixes the execut
 once.  ``Model`` is also BigDL's model loader: ``Model.load_model(path)``.
 """
 from . import _activity
-from ._topology import check, order
+from ._topology import check, check_config, order
 from .container import Container, _rewrap, _short_str
 from .module import Module
 
@@ -160,21 +160,7 @@ class Model(Container):
     def _from_config(cls, config, children):
         """The graph whose node i holds ``children[i]`` and the predecessors
         ``config["prev"][i]`` (indices of earlier nodes); ValueError for anything else."""
-        prev, ins, outs = (config.get(k) for k in ("prev", "inputs", "outputs"))
-        n = len(children)
-
-        def indices(v, below):
-            return isinstance(v, list) and all(type(i) is int and 0 <= i < below for i in v)
-        if not (isinstance(prev, list) and len(prev) == n
-                and all(indices(p, i) for i, p in enumerate(prev))):
-            raise ValueError("Model: expected graph edges to earlier nodes, got "
-                             f"{prev!r:.80}")
-        if not (indices(ins, n) and indices(outs, n) and ins and outs):
-            raise ValueError(f"Model: expected graph inputs and outputs as node indices, got "
-                             f"{ins!r:.40} and {outs!r:.40}")
-        stop = config.get("stop", [])
-        if not indices(stop, n):
-            raise ValueError(f"Model: expected stopped nodes as node indices, got {stop!r:.40}")
+        prev, ins, outs, stop = check_config(config, len(children))
         nodes = []
         for m, p in zip(children, prev):
             nodes.append(Node(m, [nodes[i] for i in p]))
