@@ -1,6 +1,6 @@
 """Row-major GEMM over scipy's BLAS (sgemm/dgemm), by swapping operands."""
 from cython cimport floating
-from rowgemm cimport rowmajor_gemm
+from rowgemm cimport rowmajor_gemm, set_gemm_block
 from threads cimport attach_blas
 
 import numpy as np
@@ -78,9 +78,10 @@ def gemm(bint trans_a, bint trans_b, alpha, a, b, beta, c, int n_threads):
         raise ValueError(
             f"gemm: expected op(a) (m x k) @ op(b) (k x n) -> c (m x n), got op(a) {m}x{k}, "
             f"op(b) {kb}x{n}, c {c.shape[0]}x{c.shape[1]}")
-    if max(m, n, k) >= 2 ** 31:
-        raise ValueError(f"gemm: expected every dimension < 2**31 (BLAS int), got {m}, {n}, {k}")
     lda, ldb, ldc = _leading_dim("a", a), _leading_dim("b", b), _leading_dim("c", c)
+    if max(lda, ldb, ldc) >= 2 ** 31:  # m, n, k past 2**31 are blocked, row strides cannot be
+        raise ValueError(f"gemm: expected row strides < 2**31 elements (BLAS leading "
+                         f"dimensions), got {lda}, {ldb}, {ldc}")
     attach_blas()
     if a.dtype == np.float32:
         _run[float](trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, n_threads)
@@ -88,9 +89,9 @@ def gemm(bint trans_a, bint trans_b, alpha, a, b, beta, c, int n_threads):
         _run[double](trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, n_threads)
 
 
-cdef _run(bint ta, bint tb, int m, int n, int k, floating alpha, const floating[:, :] a,
-          int lda, const floating[:, :] b, int ldb, floating beta, floating[:, :] c, int ldc,
-          int n_threads):
+cdef _run(bint ta, bint tb, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, floating alpha,
+          const floating[:, :] a, Py_ssize_t lda, const floating[:, :] b, Py_ssize_t ldb,
+          floating beta, floating[:, :] c, Py_ssize_t ldc, int n_threads):
     if m == 0 or n == 0:
         return
     with nogil:
@@ -99,3 +100,9 @@ cdef _run(bint ta, bint tb, int m, int n, int k, floating alpha, const floating[
         else:
             rowmajor_gemm(ta, tb, m, n, k, alpha, &a[0, 0], lda, &b[0, 0], ldb, beta, &c[0, 0],
                           ldc, n_threads)
+
+
+def _set_gemm_block(Py_ssize_t block):
+    """Set the largest m, n or k per BLAS call in this module (tests lower it to check the
+    blocking of sizes past 2**31); returns the old one.  ``block < 1`` restores it."""
+    return set_gemm_block(block)

@@ -14,7 +14,7 @@ the same order whatever the blocking.
 """
 from cython cimport floating
 from cython.parallel cimport prange
-from rowgemm cimport rowmajor_gemm
+from rowgemm cimport rowmajor_gemm, set_gemm_block
 from dense cimport add_vec, add_untied_row, colsum_block, sign, COL_BLOCK
 from threads cimport attach_blas, team
 
@@ -30,6 +30,18 @@ cdef enum:
     PASS_PAR_MIN = 1 << 25
 
 cdef Py_ssize_t _par_min = PASS_PAR_MIN
+
+
+def _set_gemm_block(Py_ssize_t block):
+    """Set the largest GEMM size per BLAS call in this module (tests lower it to check the
+    blocking of sizes past 2**31); returns the old one.  ``block < 1`` restores it."""
+    return set_gemm_block(block)
+
+
+def _check_ld(name, Py_ssize_t I, Py_ssize_t O):
+    # rows (R) may be any number (blocked GEMMs); the feature sizes are BLAS leading dims
+    if I >= 2 ** 31 or O >= 2 ** 31:
+        _fail(name, "input and output sizes < 2**31 (BLAS leading dimensions)", (I, O))
 
 
 def _set_parallel_threshold(Py_ssize_t elements):
@@ -68,8 +80,8 @@ cdef void _colsums(const floating *g, Py_ssize_t R, Py_ssize_t C, floating *acc,
 cdef void _linear_fwd(const floating *x, const floating *w, const floating *b,
                       floating *out, Py_ssize_t R, Py_ssize_t I, Py_ssize_t O,
                       Py_ssize_t S, int n_threads) noexcept nogil:
-    rowmajor_gemm(False, True, <int>R, <int>O, <int>I, <floating>1, x, <int>I, w, <int>I,
-                  <floating>0, out, <int>O, n_threads)
+    rowmajor_gemm(False, True, R, O, I, <floating>1, x, I, w, I,
+                  <floating>0, out, O, n_threads)
     if b != NULL:
         _bias_rows(out, R // S, O * S, b, S, team(R * O, _par_min, n_threads))
 
@@ -78,8 +90,8 @@ cdef void _linear_acc(const floating *x, const floating *g, floating *gw, floati
                       Py_ssize_t R, Py_ssize_t I, Py_ssize_t O, Py_ssize_t S,
                       double scale_w, double scale_b, int n_threads) noexcept nogil:
     if scale_w != 0:
-        rowmajor_gemm(True, False, <int>O, <int>I, <int>R, <floating>scale_w, g, <int>O, x,
-                      <int>I, <floating>1, gw, <int>I, n_threads)
+        rowmajor_gemm(True, False, O, I, R, <floating>scale_w, g, O, x,
+                      I, <floating>1, gw, I, n_threads)
     if gb != NULL and scale_b != 0:
         _colsums(g, R // S, O * S, gb, scale_b, S, team(R * O, _par_min, n_threads))
 
@@ -125,6 +137,7 @@ def linear_forward(const floating[:, ::1] x, const floating[:, ::1] weight,
             and (bias is None or bias.shape[0] == O * spatial)):
         _fail("linear_forward", "bias of O*spatial values and R a multiple of spatial",
               f"bias {_bias_len(bias)}, O={O}, spatial={spatial}, R={R}")
+    _check_ld("linear_forward", I, O)
     if R == 0 or O == 0:
         return
     attach_blas()
@@ -140,12 +153,13 @@ def linear_grad_input(const floating[:, ::1] grad_output, const floating[:, ::1]
     if not (weight.shape[0] == O and grad_input.shape[0] == R and grad_input.shape[1] == I):
         _fail("linear_grad_input", "grad_output (R, O), weight (O, I), grad_input (R, I)",
               f"{_dims(grad_output)}, {_dims(weight)}, {_dims(grad_input)}")
+    _check_ld("linear_grad_input", I, O)
     if R == 0 or I == 0 or O == 0:
         return
     attach_blas()
     with nogil:
-        rowmajor_gemm(False, False, <int>R, <int>I, <int>O, <floating>1, &grad_output[0, 0],
-                      <int>O, &weight[0, 0], <int>I, <floating>0, &grad_input[0, 0], <int>I,
+        rowmajor_gemm(False, False, R, I, O, <floating>1, &grad_output[0, 0],
+                      O, &weight[0, 0], I, <floating>0, &grad_input[0, 0], I,
                       n_threads)
 
 
@@ -163,6 +177,7 @@ def linear_acc_grad(const floating[:, ::1] x, const floating[:, ::1] grad_output
             and (grad_bias is None or grad_bias.shape[0] == O * spatial)):
         _fail("linear_acc_grad", "grad_bias of O*spatial values and R a multiple of spatial",
               f"grad_bias {_bias_len(grad_bias)}, O={O}, spatial={spatial}, R={R}")
+    _check_ld("linear_acc_grad", I, O)
     if R == 0 or O == 0:
         return
     attach_blas()

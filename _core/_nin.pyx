@@ -15,7 +15,7 @@ and run serially (see _linear.pyx for why).
 """
 from cython cimport floating
 from libc.string cimport memcpy
-from rowgemm cimport rowmajor_gemm
+from rowgemm cimport rowmajor_gemm, set_gemm_block
 from dense cimport add_vec, add_const, sum8
 from threads cimport attach_blas
 
@@ -64,8 +64,8 @@ cdef void _fwd_swap(const floating *x, const floating *w, const floating *bias, 
     cdef const floating *src
     cdef floating *dst
     _gather(x, xs, N, C, S)                                      # xs (C, N*S)
-    rowmajor_gemm(False, False, <int>O, <int>(N * S), <int>C, <floating>1, w, <int>C, xs,
-                  <int>(N * S), <floating>0, ys, <int>(N * S), nt)  # ys (O, N*S)
+    rowmajor_gemm(False, False, O, N * S, C, <floating>1, w, C, xs,
+                  N * S, <floating>0, ys, N * S, nt)  # ys (O, N*S)
     for n in range(N):                                           # ys (O, N, S) -> out
         for o in range(O):
             src = ys + (o * N + n) * S
@@ -88,7 +88,7 @@ cdef void _bwd_swap(const floating *x, const floating *g, const floating *w, flo
     # g is copied once (with the bias sums); sx holds W^T g, then the copy of x.
     cdef bint do_b = gb != NULL and scale_b != 0
     cdef bint do_w = scale_w != 0
-    cdef int M = <int>(N * S)
+    cdef Py_ssize_t M = N * S
     if gi == NULL and not do_w:
         if do_b:
             _gather_sums(g, NULL, part, untied, N, O, S)
@@ -100,13 +100,13 @@ cdef void _bwd_swap(const floating *x, const floating *g, const floating *w, flo
     else:
         _gather(g, sg, N, O, S)
     if gi != NULL:
-        rowmajor_gemm(True, False, <int>C, M, <int>O, <floating>1, w, <int>C, sg, M,
+        rowmajor_gemm(True, False, C, M, O, <floating>1, w, C, sg, M,
                       <floating>0, sx, M, nt)                    # sx (C, N*S) = W^T sg
         _gather(sx, gi, C, N, S)                                 # -> gi (N, C, S)
     if do_w:
         _gather(x, sx, N, C, S)                                  # sx (C, N*S) = x
-        rowmajor_gemm(False, True, <int>O, <int>C, M, <floating>scale_w, sg, M, sx, M,
-                      <floating>1, gw, <int>C, nt)
+        rowmajor_gemm(False, True, O, C, M, <floating>scale_w, sg, M, sx, M,
+                      <floating>1, gw, C, nt)
 
 
 # ---- per sample --------------------------------------------------------------------------
@@ -117,8 +117,8 @@ cdef void _fwd_per_sample(const floating *x, const floating *w, const floating *
     cdef floating *y
     for n in range(N):  # each sample's bias add right after its GEMM, while in cache
         y = out + n * O * S
-        rowmajor_gemm(False, False, <int>O, <int>S, <int>C, <floating>1, w, <int>C,
-                      x + n * C * S, <int>S, <floating>0, y, <int>S, nt)
+        rowmajor_gemm(False, False, O, S, C, <floating>1, w, C,
+                      x + n * C * S, S, <floating>0, y, S, nt)
         if b == NULL:
             continue
         if untied:
@@ -137,11 +137,11 @@ cdef void _bwd_per_sample(const floating *x, const floating *g, const floating *
     for n in range(N):
         gn = g + n * O * S
         if gi != NULL:
-            rowmajor_gemm(True, False, <int>C, <int>S, <int>O, <floating>1, w, <int>C, gn,
-                          <int>S, <floating>0, gi + n * C * S, <int>S, nt)
+            rowmajor_gemm(True, False, C, S, O, <floating>1, w, C, gn,
+                          S, <floating>0, gi + n * C * S, S, nt)
         if scale_w != 0:
-            rowmajor_gemm(False, True, <int>O, <int>C, <int>S, <floating>scale_w, gn, <int>S,
-                          x + n * C * S, <int>S, <floating>1, gw, <int>C, nt)
+            rowmajor_gemm(False, True, O, C, S, <floating>scale_w, gn, S,
+                          x + n * C * S, S, <floating>1, gw, C, nt)
     if gb != NULL and scale_b != 0:
         _gather_sums(g, NULL, part, untied, N, O, S)
         _add_parts(gb, part, O * S if untied else O, scale_b)
@@ -164,8 +164,12 @@ def _check(name, x, y, Py_ssize_t cx, Py_ssize_t cy, Py_ssize_t O, bias, sc_x, s
         _fail(name, f"(N, {cx}, S) and (N, {cy}, S) arrays", f"{_dims(x)}, {_dims(y)}")
     if bias is not None and bias.shape[0] not in (O, O * S):
         _fail(name, f"bias of {O} or {O * S} values", bias.shape[0])
-    if N * S >= 2 ** 31:
-        _fail(name, "N*S < 2**31 (BLAS int)", N * S)
+    # BLAS leading dimensions are C ints: N*S (swap) or S (per sample); sizes past 2**31
+    # are blocked by rowmajor_gemm, so nin.py picks per-sample from N*S >= 2**31
+    if swap and N * S >= 2 ** 31:
+        _fail(name, "N*S < 2**31 with swap (BLAS int; use per-sample)", N * S)
+    if S >= 2 ** 31 or cx >= 2 ** 31 or cy >= 2 ** 31:
+        _fail(name, "S and channels < 2**31 (BLAS leading dimensions)", (S, cx, cy))
     if swap and (sc_x is None or sc_y is None or sc_x.shape[0] < N * cx * S
                  or sc_y.shape[0] < N * cy * S):
         _fail(name, f"scratch of {N * cx * S} and {N * cy * S} values",
@@ -229,3 +233,9 @@ def backward(const floating[:, :, ::1] x, const floating[:, :, ::1] grad_output,
             _bwd_per_sample(&x[0, 0, 0], &grad_output[0, 0, 0], &weight[0, 0], gi,
                             &grad_weight[0, 0], gb, untied, &part[0], N, C, O, S, scale_w,
                             scale_b, n_threads)
+
+
+def _set_gemm_block(Py_ssize_t block):
+    """Set the largest GEMM size per BLAS call in this module (tests lower it to check the
+    blocking of sizes past 2**31); returns the old one.  ``block < 1`` restores it."""
+    return set_gemm_block(block)

@@ -1,4 +1,5 @@
-# Row-major GEMM over scipy's BLAS (sgemm/dgemm): the one place the operand swap lives.
+# Row-major GEMM over scipy's BLAS (sgemm/dgemm): the one place the operand swap and the
+# blocking of sizes past BLAS's int live.
 # Shared by _blas.pyx (the Python-facing wrapper) and the layer kernels that call BLAS from
 # a serial C loop; inline, so no extension imports another's C API.  A caller runs
 # threads.attach_blas() with the GIL before its first GEMM (each ``def`` that reaches one).
@@ -18,22 +19,77 @@ cdef enum:
     GEMM_PAR_MIN = 1 << 23
 
 
-cdef inline void rowmajor_gemm(bint ta, bint tb, int m, int n, int k, floating alpha,
-                               const floating *a, int lda, const floating *b, int ldb,
-                               floating beta, floating *c, int ldc,
-                               int n_threads) noexcept nogil:
+cdef extern from *:
+    """
+    /* Largest m, n or k handed to one BLAS call (BLAS sizes are C int).  Per extension
+       (static); tests lower it through each module's _set_gemm_block to check blocking. */
+    static Py_ssize_t bigdl_gemm_block = 2147483647;
+    """
+    Py_ssize_t bigdl_gemm_block
+
+
+cdef inline Py_ssize_t set_gemm_block(Py_ssize_t block) noexcept nogil:
+    # returns the old block; block < 1 restores the default (2**31 - 1)
+    global bigdl_gemm_block
+    cdef Py_ssize_t old = bigdl_gemm_block
+    bigdl_gemm_block = block if block >= 1 else 2147483647
+    return old
+
+
+cdef inline void _blas_gemm(bint ta, bint tb, int m, int n, int k, floating alpha,
+                            const floating *a, int lda, const floating *b, int ldb,
+                            floating beta, floating *c, int ldc) noexcept nogil:
     # C (m x n, row-major) = alpha op(A) op(B) + beta C
     # == column-major C^T = alpha op(B)^T op(A)^T + beta C^T: swap the operands.
-    # BLAS runs with at most n_threads threads (1 below GEMM_PAR_MIN multiply-adds).
     cdef char opa = b'T' if tb else b'N'
     cdef char opb = b'T' if ta else b'N'
-    cdef double work = <double>m * n * k   # m*n*k overflows 64 bits past 2**21 each
-    cdef int old = blas_enter(team(GEMM_PAR_MIN if work >= GEMM_PAR_MIN else 0,
-                                   GEMM_PAR_MIN, n_threads))
     if floating is float:
         sgemm(&opa, &opb, &n, &m, &k, &alpha, <float *>b, &ldb, <float *>a, &lda, &beta, c,
               &ldc)
     else:
         dgemm(&opa, &opb, &n, &m, &k, &alpha, <double *>b, &ldb, <double *>a, &lda, &beta, c,
               &ldc)
+
+
+cdef inline void rowmajor_gemm(bint ta, bint tb, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
+                               floating alpha, const floating *a, Py_ssize_t lda,
+                               const floating *b, Py_ssize_t ldb, floating beta, floating *c,
+                               Py_ssize_t ldc, int n_threads) noexcept nogil:
+    # C (m x n, row-major) = alpha op(A) op(B) + beta C for any m, n, k: sizes past
+    # bigdl_gemm_block are split into blocks (rows of C, columns of C, and the sum over k,
+    # where beta applies to the first block only), so >= 2**31 rows get the right answer.
+    # The leading dimensions must fit a C int (callers check).  The blocking depends only
+    # on the sizes, never on the thread count.  BLAS runs with at most n_threads threads
+    # (1 below GEMM_PAR_MIN multiply-adds).
+    cdef Py_ssize_t blk = bigdl_gemm_block
+    cdef Py_ssize_t i0, j0, p0, mb, nb, kb
+    cdef floating bt
+    cdef double work = <double>m * n * k   # m*n*k overflows 64 bits past 2**21 each
+    cdef int old = blas_enter(team(GEMM_PAR_MIN if work >= GEMM_PAR_MIN else 0,
+                                   GEMM_PAR_MIN, n_threads))
+    if m <= blk and n <= blk and k <= blk:
+        _blas_gemm(ta, tb, <int>m, <int>n, <int>k, alpha, a, <int>lda, b, <int>ldb, beta, c,
+                   <int>ldc)
+        blas_leave(old)
+        return
+    i0 = 0
+    while i0 < m:
+        mb = min(blk, m - i0)
+        j0 = 0
+        while j0 < n:
+            nb = min(blk, n - j0)
+            p0 = 0
+            bt = beta
+            while True:  # at least once: k == 0 still scales C by beta
+                kb = min(blk, k - p0)
+                _blas_gemm(ta, tb, <int>mb, <int>nb, <int>kb, alpha,
+                           a + (p0 * lda + i0 if ta else i0 * lda + p0), <int>lda,
+                           b + (j0 * ldb + p0 if tb else p0 * ldb + j0), <int>ldb,
+                           bt, c + i0 * ldc + j0, <int>ldc)
+                bt = 1
+                p0 += kb
+                if p0 >= k:
+                    break
+            j0 += nb
+        i0 += mb
     blas_leave(old)

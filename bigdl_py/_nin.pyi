@@ -15,3 +15,6 @@ def backward(x: _F, grad_output: _F, weight: _F, grad_input: Optional[_F], grad_
              grad_bias: Optional[_F], scale_w: float, scale_b: float,
              scratch_x: Optional[_F], scratch_g: Optional[_F], swap: bool,
              n_threads: int) -> None: ...
+
+def _set_gemm_block(block: int) -> int:
+    """Largest m, n or k per BLAS call (tests lower it); returns the old one."""

@@ -22,6 +22,12 @@ FORMATS = ("NCHW", "NHWC")
 NCHW_SWAP = True  # NCHW strategy: one GEMM over (C, N*S) copies, or (False) one per sample
 
 
+def _swap(positions):
+    """The NCHW strategy for N*S ``positions``: swap unless turned off or the (C, N*S)
+    copies would need a BLAS leading dimension past a C int."""
+    return NCHW_SWAP and positions < 2 ** 31
+
+
 def nin_layout(shape, input_size, data_format, spatial_shape, owner="NIN"):
     """(batch, spatial dims) of an input ``shape``, checked: rank >= 2, ``input_size``
     channels on axis 1 (NCHW) or last (NHWC), spatial dims equal to ``spatial_shape`` when
@@ -127,15 +133,16 @@ class NIN(_Dense):
 
     def _scratch(self, positions):
         """Two private scratch vectors for NCHW, (input_size * positions,) and
-        (output_size * positions,), kept across calls (grown when needed)."""
-        if not NCHW_SWAP:
-            return None, None
+        (output_size * positions,), kept across calls (grown when needed), and whether the
+        swap strategy runs (not from 2**31 positions: BLAS leading dimensions are ints)."""
+        if not _swap(positions):
+            return None, None, False
         sc = self._buffers.get("_nchw_scratch")
         need = (self.input_size * positions, self.output_size * positions)
         if sc is None or sc[0].size < need[0]:
             sc = self._buffers["_nchw_scratch"] = tuple(np.empty(k, self._dtype)
                                                          for k in need)
-        return sc
+        return sc + (True,)
 
     def _flat_bias(self, b):
         return None if b is None else b.reshape(-1)
@@ -146,7 +153,7 @@ class NIN(_Dense):
         c, o, b = self.input_size, self.output_size, self._flat_bias(self.bias)
         if self.data_format == "NCHW" and s > 1:
             _nin.forward(input.reshape(n, c, s), self.weight, b, out.reshape(n, o, s),
-                         *self._scratch(n * s), NCHW_SWAP, get_num_threads())
+                         *self._scratch(n * s), get_num_threads())
         else:  # NHWC, or no spatial extent: rows of channels
             _linear.linear_forward(input.reshape(n * s, c), self.weight, b,
                                    out.reshape(n * s, o), s if self.untie_biases else 1,
@@ -174,7 +181,7 @@ class NIN(_Dense):
         if self.data_format == "NCHW" and s > 1:
             _nin.backward(input.reshape(n, c, s), grad_output.reshape(n, o, s), self.weight,
                           None if gi is None else gi.reshape(n, c, s), self.grad_weight, gb,
-                          sw, sb, *self._scratch(n * s), NCHW_SWAP, get_num_threads())
+                          sw, sb, *self._scratch(n * s), get_num_threads())
         else:  # NHWC, or no spatial extent: rows of channels
             x2, g2 = input.reshape(n * s, c), grad_output.reshape(n * s, o)
             if want_input:
