@@ -180,3 +180,106 @@ def test_scales_reject_non_finite_values(setter, container):
     assert lin._scale_w == 1.0 and lin._scale_b == 1.0
     getattr(model, setter)(0.5)
     assert getattr(lin, "_scale_" + setter[-1]) == 0.5
+
+
+# ---- containers -----------------------------------------------------------------------------
+from bigdl_py import RNG  # noqa: E402
+from bigdl_py.nn import Dropout, GaussianDropout, ReLU, SpatialDropout1D  # noqa: E402
+
+
+class _FailOnBatch7(ReLU):
+    def update_output(self, input):
+        if input.shape[0] == 7:
+            raise ValueError("_FailOnBatch7: expected no batch of 7, got a batch of 7")
+        return super().update_output(input)
+
+
+def _grads(model):
+    return [g.copy() for _, g in model._param_pairs()]
+
+
+def _model(nested):
+    inner = Sequential(Linear(4, 4), Dropout(0.5), GaussianDropout(0.3))
+    if nested:
+        return Sequential(Linear(3, 4), inner, ReLU(), Linear(4, 2))
+    return Sequential(Linear(3, 4), Dropout(0.5), GaussianDropout(0.3), Linear(4, 4),
+                      ReLU(), Linear(4, 2))
+
+
+@pytest.mark.parametrize("nested", [False, True], ids=["flat", "nested"])
+def test_sequential_backward_accumulates_only_when_every_child_succeeds(nested, dtype):
+    model = _model(nested)
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    out = model.forward(x)
+    g = np.ones_like(out)
+    model.zero_grad_parameters()
+    before = _grads(model)
+    # the first child (run last) rejects its input: the later children have computed their
+    # input gradients by then, but no parameter gradient may change
+    with pytest.raises(ValueError, match="Sequential: module 1 .* failed in backward"):
+        model.backward(np.zeros((5, 2), np.float32), g)
+    for a, b in zip(_grads(model), before):
+        np.testing.assert_array_equal(a, b)
+    gi = model.backward(x, g)  # the last forward still backpropagates
+    assert gi.shape == x.shape and any(np.any(a != 0) for a in _grads(model))
+
+
+def test_sequential_acc_grad_parameters_alone_equals_backward():
+    a = Sequential(Linear(3, 4), ReLU(), Linear(4, 2))
+    b = Sequential(Linear(3, 4), ReLU(), Linear(4, 2))
+    b.set_weights(a.get_weights())
+    x = np.random.default_rng(1).standard_normal((6, 3)).astype(np.float32)
+    g = np.random.default_rng(2).standard_normal((6, 2)).astype(np.float32)
+    for m in (a, b):
+        m.forward(x)
+        m.zero_grad_parameters()
+    a.backward(x, g)
+    b.acc_grad_parameters(x, g)
+    for ga, gb in zip(_grads(a), _grads(b)):
+        np.testing.assert_array_equal(ga, gb)
+
+
+@pytest.mark.parametrize("algorithm", ["philox", "mt19937"])
+@pytest.mark.parametrize("nested", [False, True], ids=["flat", "nested"])
+def test_failed_sequential_forward_keeps_the_last_forward_backpropagatable(algorithm, nested):
+    RNG.set_algorithm(algorithm)
+    RNG.set_seed(7)
+    model = _model(nested)
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    g = np.random.default_rng(1).standard_normal((5, 2)).astype(np.float32)
+    out = np.array(model.forward(x))
+    model.zero_grad_parameters()
+    gi_ref = np.array(model.backward(x, g))
+    grads_ref = _grads(model)
+    model.add(_FailOnBatch7())
+    rng = RNG.get_state()
+    # a batch of 7 passes every child (new masks and noise drawn) and fails in the last
+    with pytest.raises(ValueError, match="Sequential: module .* batch of 7"):
+        model.forward(np.ones((7, 3), np.float32))
+    model.modules.pop()
+    assert RNG.get_state()[:3] == rng[:3]  # no random numbers consumed
+    model.zero_grad_parameters()
+    np.testing.assert_array_equal(model.backward(x, g), gi_ref)
+    for a, b in zip(_grads(model), grads_ref):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(model.output, out)
+
+
+@pytest.mark.parametrize("algorithm", ["philox", "mt19937"])
+def test_failed_forward_after_mask_redrawn_restores_mask_and_rng(algorithm):
+    # both dropouts draw new masks (into reused storage), then child 4 rejects the shape:
+    # the old masks and the RNG must come back
+    RNG.set_algorithm(algorithm)
+    RNG.set_seed(3)
+    seq = Sequential(Dropout(0.5), SpatialDropout1D(0.5), ReLU())
+    x = np.random.default_rng(0).standard_normal((4, 3, 8)).astype(np.float32)
+    seq.forward(x)
+    g = np.random.default_rng(1).standard_normal(x.shape).astype(np.float32)
+    ref = np.array(seq.backward(x, g))
+    seq.add(Linear(5, 2))  # its initial weights are drawn here, before the state is taken
+    state = RNG.get_state()
+    with pytest.raises(ValueError, match="module 4 .*Linear"):
+        seq.forward(x)
+    assert RNG.get_state()[:3] == state[:3] and RNG.get_state()[4] == state[4]
+    seq.modules.pop()
+    np.testing.assert_array_equal(seq.backward(x, g), ref)

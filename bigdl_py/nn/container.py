@@ -55,15 +55,48 @@ class Container(Module):
         self.modules.append(module)
         return self
 
-    def _child_call(self, index, method, *args):
+    def _child_call(self, index, method, *args, what=None):
         """``modules[index].method(*args)``; an error is re-raised as the same type,
-        naming the child (1-based, as BigDL) and its ``str()``."""
+        naming the child (1-based, as BigDL), its ``str()`` and ``what`` it was doing
+        (default: the method's name)."""
         child = self.modules[index]
         try:
             return getattr(child, method)(*args)
         except Exception as e:
             raise _rewrap(e, f"{type(self).__name__}: module {index + 1} ({_short_str(child)})"
-                             f" failed in {method}: {e}") from e
+                             f" failed in {what or method}: {e}") from e
+
+    # ---- all or nothing ------------------------------------------------------------------
+    # The two rules every container (Sequential, graphs, tables) keeps, so that a failing
+    # child leaves the whole container as it was:
+    # - forward: run the children inside ``_all_or_nothing``: on an error every module of
+    #   the container and the global RNG are put back, so each child can still run the
+    #   backward of the last successful forward;
+    # - backward: ``update_grad_input`` runs ``_grad_input_phase`` through every child
+    #   (no parameter gradient changes) and records the children's (input, grad_output);
+    #   ``acc_grad_parameters`` then runs ``_acc_phase`` on each (``_acc_pending``), which
+    #   cannot fail on arrays that passed the first phase.  Module._backward runs the two
+    #   in that order, so ``backward`` is all or nothing.
+    def _all_or_nothing(self, run, *args):
+        """``run(*args)``; if it raises, every module in this container (itself included)
+        and ``RNG`` are restored to their state before the call, then the error goes on."""
+        from ..random import RNG
+        rng = RNG.get_state()
+        snaps = [(m, m._forward_snapshot()) for m in walk(self)]
+        try:
+            return run(*args)
+        except BaseException:
+            for m, snap in snaps:
+                m._restore_forward(snap)
+            RNG.set_state(rng)
+            raise
+
+    def _acc_pending(self):
+        """Second backward phase: ``_acc_phase`` of each child recorded by the first
+        (``self._pending``: [(child index, input, grad_output)]), then forget them."""
+        pending, self._pending = self._pending, None
+        for i, x, g in pending or ():
+            self._child_call(i, "_acc_phase", x, g, what="backward")
 
     # ---- propagation ------------------------------------------------------------------
     def training(self):
@@ -138,9 +171,11 @@ class Sequential(Container):
     in a child is re-raised as the same exception type, prefixed with
     ``"Sequential: module <i> (<child>) failed in <forward|backward>: "`` (1-based).
 
-    ``update_grad_input`` runs each child's full ``backward`` (so parameter gradients are
-    accumulated there) and ``acc_grad_parameters`` is a no-op.  Without children it is
-    the identity.
+    All or nothing (see ``Container``): a forward that fails in child k restores every
+    child (masks, RNG) to the last successful forward; ``update_grad_input`` runs the
+    children's input gradients from last to first and ``acc_grad_parameters``
+    accumulates their parameter gradients only after all of them succeeded.  Without
+    children it is the identity.
 
     Examples
     --------
@@ -159,6 +194,7 @@ class Sequential(Container):
     def __init__(self, *modules):
         super().__init__(*modules)
         self._inputs = None
+        self._pending = None
 
     def _takes_table(self):
         return self.modules[0]._takes_table() if self.modules else False
@@ -168,6 +204,9 @@ class Sequential(Container):
             out = self._buffer("output", input.shape, input.dtype)
             out[...] = input
             return out
+        return self._all_or_nothing(self._chain_forward, input)
+
+    def _chain_forward(self, input):
         inputs, out = [], input
         for i in range(len(self.modules)):
             inputs.append(out)
@@ -186,13 +225,23 @@ class Sequential(Container):
                 raise RuntimeError("Sequential: expected forward before backward in "
                                    "training mode, got backward first")
             self.update_output(input)  # evaluation mode: the chain's inputs
-        g = grad_output
+        g, pending = grad_output, []
         for i in range(len(self.modules) - 1, -1, -1):
-            g = self._child_call(i, "backward", input if i == 0 else self._inputs[i], g)
+            g, x, gc = self._child_call(i, "_grad_input_phase",
+                                        input if i == 0 else self._inputs[i], g,
+                                        what="backward")
+            pending.append((i, x, gc))
+        self._pending = pending
         return g
+
+    def acc_grad_parameters(self, input, grad_output):
+        if self.modules and self._pending is None:  # called on its own (BigDL allows it)
+            self.update_grad_input(input, grad_output)
+        self._acc_pending()
 
     def clear_state(self):
         self._inputs = None
+        self._pending = None
         return super().clear_state()
 
     def _str(self, line):

@@ -54,6 +54,8 @@ class _MaskDropout(Module):
     decision per mask entry (element-wise, or shared over the axes `_shared_axes` names),
     evaluation is ``x`` (scale) or ``x * (1-p)``; backward uses the forward's mask."""
 
+    _REUSED_STATE = ("_bits",)  # refilled in place by the next training forward
+
     def __init__(self, init_p, scale):
         super().__init__()
         owner = type(self).__name__

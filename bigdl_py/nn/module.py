@@ -105,15 +105,54 @@ class Module(metaclass=BigDLType):
 
     def backward(self, input, grad_output):
         """Gradient w.r.t. the input; parameter gradients are accumulated (added)."""
+        x, g, kind = self._backward_args(input, grad_output)
+        grad_input = self._backward(x, g)
+        self.grad_input = self._mirror(grad_input, kind, "grad_input")
+        return self.grad_input
+
+    def _backward_args(self, input, grad_output):
+        """(input, grad_output, kind) converted for the backward phases, after the
+        call-order check."""
         if self._training and not self._forwarded:
             raise RuntimeError(f"{type(self).__name__}: expected forward before backward in "
                                "training mode, got backward first")
         x, kind = self._input(input)
         g = self._grad_output(grad_output, x)
         self._reuse = kind == "tensor"
-        grad_input = self._backward(x, g)
-        self.grad_input = self._mirror(grad_input, kind, "grad_input")
-        return self.grad_input
+        return x, g, kind
+
+    # ---- the two halves of backward, for containers (all-or-nothing) ----------------------
+    def _grad_input_phase(self, input, grad_output):
+        """``backward``'s first half: the gradient w.r.t. the input, parameter gradients
+        untouched.  Returns (grad_input, converted input, converted grad_output) -- the
+        last two are what :meth:`_acc_phase` takes.  A container runs this through every
+        child first, then ``_acc_phase`` on each, so a failing child leaves every
+        parameter gradient as it was."""
+        x, g, kind = self._backward_args(input, grad_output)
+        self.grad_input = self._mirror(self.update_grad_input(x, g), kind, "grad_input")
+        return self.grad_input, x, g
+
+    def _acc_phase(self, input, grad_output):
+        """``backward``'s second half on the arrays :meth:`_grad_input_phase` returned."""
+        self.acc_grad_parameters(input, grad_output)
+
+    # ---- forward state, for containers (all-or-nothing) -----------------------------------
+    #: attributes whose arrays a forward refills in place (e.g. Dropout's mask bits): a
+    #: container's snapshot detaches them, so a failed forward leaves the old ones intact
+    _REUSED_STATE = ()
+
+    def _forward_snapshot(self):
+        """What :meth:`_restore_forward` needs to undo a forward: the attributes (dicts
+        copied one level, :attr:`_REUSED_STATE` arrays detached so the next forward
+        allocates fresh ones)."""
+        snap = {k: (v.copy() if type(v) is dict else v) for k, v in vars(self).items()}
+        for name in self._REUSED_STATE:
+            setattr(self, name, None)
+        return snap
+
+    def _restore_forward(self, snap):
+        vars(self).clear()
+        vars(self).update(snap)
 
     def _backward(self, input, grad_output):
         """``update_grad_input`` then ``acc_grad_parameters`` on converted arrays; a layer
