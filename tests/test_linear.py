@@ -328,3 +328,13 @@ def test_set_init_method_type_error():
     with pytest.raises(TypeError, match="Linear: expected weight_init to be an "
                                         "InitializationMethod or None, got str"):
         Linear(2, 2).set_init_method("xavier")
+
+
+@pytest.mark.parametrize("make", [lambda: Linear(10 ** 12, 10 ** 12),
+                                  lambda: Linear(10 ** 7, 10 ** 6, dtype="float64")])
+def test_parameters_larger_than_memory_are_a_value_error(make):
+    # the shared allocation helper checks the size first (no raw MemoryError, no OOM kill
+    # while the initial weights are drawn)
+    with pytest.raises(ValueError, match=r"Linear: expected parameters that fit in memory, "
+                                         r"got \d+ float(32|64) values needing [\d.]+ TB"):
+        make()

@@ -54,6 +54,9 @@ class ReLU(_Activation):
             raise TypeError(f"ReLU: expected ip to be a bool, got {ip!r}")
         self.ip = ip
 
+    def _config(self):
+        return {"ip": self.ip}
+
     def update_output(self, input):
         if self.ip and input.flags.writeable:
             return np.maximum(input, 0, out=input)

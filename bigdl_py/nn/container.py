@@ -98,6 +98,19 @@ class Container(Module):
         for i, x, g in pending or ():
             self._child_call(i, "_acc_phase", x, g, what="backward")
 
+    # ---- persistence ------------------------------------------------------------------
+    def _config(self):
+        return {}
+
+    @classmethod
+    def _from_config(cls, config, children):
+        """Rebuild from ``_config()`` and the rebuilt children (``load_model``); a
+        container with more structure than a list of children overrides both."""
+        m = cls(**config)
+        for c in children:
+            m.add(c)
+        return m
+
     # ---- propagation ------------------------------------------------------------------
     def training(self):
         for m in self.modules:

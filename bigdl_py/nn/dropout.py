@@ -256,6 +256,10 @@ class Dropout(_MaskDropout):
                             f"{shared_axes!r}")
         self.shared_axes = tuple(int(a) for a in shared_axes)
 
+    def _config(self):
+        return {"init_p": self.p, "inplace": self.inplace, "scale": self.scale,
+                "shared_axes": self.shared_axes}
+
     def _shared_axes(self, shape):
         nd = len(shape)
         axes = set()

@@ -132,11 +132,12 @@ class Model(Container):
             self.stop_gradient(stop)
 
     @staticmethod
-    def load_model(path):
+    def load_model(path, check_finite=False):
         """The module saved at ``path`` by ``save_model`` (any module, not only graphs;
-        see :mod:`bigdl_py.nn.persist`)."""
+        see :mod:`bigdl_py.nn.persist`); ``check_finite=True`` refuses NaN or infinite
+        parameters."""
         from .persist import load_model
-        return load_model(path)
+        return load_model(path, check_finite)
 
     @staticmethod
     def loadModel(path, weight_path=None, bigdl_type="float"):

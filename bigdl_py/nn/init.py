@@ -18,9 +18,18 @@ import math
 import numbers
 
 from ..random import RNG
+from ._params import drawing_skipped
 
 __all__ = ["InitializationMethod", "RandomUniform", "RandomNormal", "Xavier", "MsraFiller",
            "Zeros", "Ones", "ConstInitMethod"]
+
+
+def _skipped_while_loading(init):
+    def wrapper(self, array, fan_in, fan_out):
+        if not drawing_skipped():
+            init(self, array, fan_in, fan_out)
+    wrapper.__doc__, wrapper.__name__, wrapper.__wrapped__ = init.__doc__, init.__name__, init
+    return wrapper
 
 
 def _real(value, owner, name):
@@ -32,7 +41,13 @@ def _real(value, owner, name):
 
 class InitializationMethod:
     """Base: ``init(array, fan_in, fan_out)`` fills ``array`` (C-contiguous float32/float64)
-    in place."""
+    in place.  While ``load_model`` builds layers, every method's ``init`` does nothing
+    (the file's arrays replace the values; no random numbers are drawn)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "init" in vars(cls):
+            cls.init = _skipped_while_loading(vars(cls)["init"])
 
     def init(self, array, fan_in, fan_out):
         raise NotImplementedError(type(self).__name__)

@@ -11,6 +11,7 @@ from .. import _linear
 from ..optim.regularizer import Regularizer
 from ..parallel import get_num_threads
 from . import init as _init
+from ._params import allocate
 from ._validate import FLOATS, check_int, fit_shape, to_array
 from .module import Module
 
@@ -47,21 +48,35 @@ class _Dense(Module):
         self.w_regularizer, self.b_regularizer = wRegularizer, bRegularizer
         self._fixed_w = init_weight is not None
         self._fixed_b = init_bias is not None
-        self.weight = self._given(init_weight, w_shape, "init_weight")
-        self.grad_weight = self._given(init_grad_weight, w_shape, "init_grad_weight")
-        self.bias = self._given(init_bias, bias_shape, "init_bias") if with_bias else None
-        self.grad_bias = self._given(init_grad_bias, bias_shape, "init_grad_bias") \
-            if with_bias else None
+        given = {"weight": self._given(init_weight, w_shape, "init_weight"),
+                 "grad_weight": self._given(init_grad_weight, w_shape, "init_grad_weight"),
+                 "bias": self._given(init_bias, bias_shape, "init_bias"),
+                 "grad_bias": self._given(init_grad_bias, bias_shape, "init_grad_bias")}
+        shapes = {"weight": w_shape, "bias": bias_shape} if with_bias else {"weight": w_shape}
+        arrays = allocate(owner, self._dtype, shapes)  # checks the size first
+        for name, arr in arrays.items():
+            if given[name] is not None:
+                arr[...] = given[name]
+        self.weight, self.grad_weight = arrays["weight"], arrays["grad_weight"]
+        self.bias, self.grad_bias = arrays.get("bias"), arrays.get("grad_bias")
         stdv = 1.0 / math.sqrt(self.input_size)
         self._w_init = _init.RandomUniform(-stdv, stdv)
         self._b_init = _init.RandomUniform(-stdv, stdv)
         self.reset()
 
     def _given(self, value, shape, what):
+        """A caller's initial array, checked (None stays None); copied into the
+        parameters by _setup, never kept."""
         if value is None:
-            return np.zeros(shape, self._dtype)
+            return None
         arr, _ = to_array(value, type(self).__name__, self._dtype, what)
-        return fit_shape(arr, shape, type(self).__name__, what).copy()
+        return fit_shape(arr, shape, type(self).__name__, what)
+
+    def _dense_config(self):
+        """The constructor arguments _Dense handles (for ``_config``)."""
+        return {"input_size": self.input_size, "output_size": self.output_size,
+                "with_bias": self.with_bias, "wRegularizer": self.w_regularizer,
+                "bRegularizer": self.b_regularizer, "dtype": self._dtype}
 
     def reset(self):
         """Re-draw weight then bias with the init methods (BigDL: parameters given as
@@ -193,6 +208,9 @@ class Linear(_Dense):
         self.num_leading_axes = None if num_leading_axes is None else int(num_leading_axes)
         self._setup(input_size, output_size, with_bias, (), wRegularizer, bRegularizer,
                     init_weight, init_bias, init_grad_weight, init_grad_bias, dtype)
+
+    def _config(self):
+        return dict(self._dense_config(), num_leading_axes=self.num_leading_axes)
 
     def _rows(self, x):
         """(rows, output shape) of input ``x``; raises before any work."""

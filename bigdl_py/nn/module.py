@@ -39,11 +39,6 @@ class Module(metaclass=BigDLType):
     #: either (a list holding arrays at its leaves is a table).  See ``nn._activity``.
     _TAKES_TABLE = False
 
-    def __new__(cls, *args, **kwargs):
-        self = super().__new__(cls)
-        self._init_args = (args, kwargs)  # for save_model: the constructor call
-        return self
-
     def __init__(self):
         self.output = None
         self.grad_input = None
@@ -407,6 +402,23 @@ class Module(metaclass=BigDLType):
                              f"{batch_size!r}")
         from ..optim.predictor import predict_rdd
         return predict_rdd(self, rdd, int(batch_size), classes)
+
+    def _config(self):
+        """The constructor's keyword arguments that rebuild this module's architecture
+        and hyper-parameters (``type(self)(**self._config())``), for ``save_model``.  Every
+        saveable layer with constructor arguments defines it (see ``nn.persist``); here:
+        ``{}`` when the constructor takes none, else TypeError."""
+        import inspect
+        params = list(inspect.signature(type(self).__init__).parameters.values())[1:]
+        if any(p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            raise TypeError(f"save_model: cannot save a {type(self).__name__}: it defines no "
+                            "_config() (its constructor arguments)")
+        return {}
+
+    def _saved_buffers(self):
+        """``{name: ndarray}``: state arrays that are not parameters but belong in a model
+        file (e.g. running statistics); none here."""
+        return {}
 
     def save_model(self, path, over_write=False):
         """Save the architecture and parameters to one file (see ``bigdl_py.nn.persist``);

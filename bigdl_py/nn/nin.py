@@ -123,6 +123,10 @@ class NIN(_Dense):
         self._setup(input_size, output_size, with_bias, spatial_shape if untie_biases else (),
                     wRegularizer, bRegularizer, init_weight, init_bias, None, None, dtype)
 
+    def _config(self):
+        return dict(self._dense_config(), untie_biases=self.untie_biases,
+                    spatial_shape=self.spatial_shape, data_format=self.data_format)
+
     def _layout(self, x):
         """(N, S, output shape) for input ``x``; raises before any work."""
         n, spatial = nin_layout(x.shape, self.input_size, self.data_format,

@@ -141,6 +141,9 @@ class GaussianDropout(_GaussianLayer):
         super().__init__(math.sqrt(rate / (1.0 - rate)), rate)
         self.rate = rate
 
+    def _config(self):
+        return {"rate": self.rate}
+
 
 class GaussianNoise(_GaussianLayer):
     r"""Additive zero-centred Gaussian noise (BigDL ``GaussianNoise``, Lasagne
@@ -173,3 +176,6 @@ class GaussianNoise(_GaussianLayer):
         stddev = check_nonnegative(stddev, "GaussianNoise", "stddev")
         super().__init__(stddev, stddev)
         self.stddev = stddev
+
+    def _config(self):
+        return {"stddev": self.stddev}

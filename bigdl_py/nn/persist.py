@@ -1,36 +1,78 @@
 """Safe, atomic model files: ``save_model`` / ``Model.load_model``.
 
-The file (see ``bigdl_py._archive``) holds JSON describing the architecture -- class
-names, constructor arguments, names, modes, children -- and the parameter arrays.
-Loading rebuilds only classes exported by ``bigdl_py.nn`` (a fixed whitelist: nothing is
-imported or called by a name taken from the file), so a damaged, foreign or hostile file
-is a ``ValueError`` and executes nothing.
+The file (``bigdl_py._archive``: an uncompressed zip of ``.npy`` members) holds JSON
+describing the architecture and the parameter arrays.  Each module is a JSON object::
 
->>> import os, tempfile
->>> import numpy as np
->>> from bigdl_py.nn import Linear, Model
->>> with tempfile.TemporaryDirectory() as d:
-...     m = Linear(3, 2).save_model(os.path.join(d, "linear.bigdl"))   # returns the model
-...     back = Model.load_model(os.path.join(d, "linear.bigdl"))
->>> back.weight.shape, bool(np.array_equal(back.weight, m.weight))
-((2, 3), True)
+    {"class": "Linear", "name": "fc1" or null, "hex": "0a1b2c3d", "training": true,
+     "scale_w": 1.0, "scale_b": 1.0, "config": {...constructor keyword arguments...},
+     "params": ["a0", "a1"],          # leaves: members holding _param_pairs() in order
+     "buffers": {"running_mean": "a2"},  # leaves: members holding _saved_buffers()
+     "children": [...]}               # containers only (no params or buffers)
+
+What a layer must provide to be saved and loaded
+-------------------------------------------------
+1. Its class is exported by ``bigdl_py.nn`` (or passed to :func:`register`): loading
+   builds only whitelisted classes, by name; nothing is imported or called by a name
+   taken from the file.
+2. ``_config()``: the constructor's keyword arguments as a dict, such that
+   ``cls(**config)`` rebuilds the same architecture and hyper-parameters (the current
+   values, e.g. Dropout's p after ``set_p``).  Values: None, bool, int, float (finite),
+   str, lists/tuples/str-keyed dicts of those, numpy dtypes, bigdl_py regularizers.  No
+   arrays (``init_weight`` and the like are not configuration: the parameters are saved
+   as arrays).  ``Module._config()`` returns ``{}`` for a class whose constructor takes
+   no arguments and raises TypeError otherwise.
+3. Parameters through ``_param_pairs()`` (weight first), allocated in the constructor by
+   ``bigdl_py.nn._params.allocate`` (so a file cannot make it allocate more than the file
+   holds), initial values drawn through ``bigdl_py.nn.init`` methods (skipped while
+   loading).  Arrays that are state but not parameters (running statistics) come from
+   ``_saved_buffers()`` -> ``{name: ndarray}`` (default ``{}``), also allocated by
+   ``allocate``; loading copies the file's arrays into the same arrays.
+4. Containers keep their children in ``self.modules`` and own no parameters; they are
+   rebuilt by ``cls._from_config(config, children)`` (default: ``cls(**config)`` then
+   ``add`` each child).  A container with more structure (a graph) puts it in
+   ``_config()`` and overrides ``_from_config``.
+
+Loading is strict about everything it reads, before it builds anything: the archive
+checks of ``bigdl_py._archive`` (regular file, plain member names, no compression, sizes,
+member count, JSON size and depth, finite numbers), then the whole tree (at most
+:data:`MAX_MODULES` modules; known class names that are strings; printable names of at
+most :data:`MAX_NAME` characters; finite scales; containers without parameters; every
+member used once), then each layer is built with the parameter budget of the file's
+arrays, and every array's dtype and shape must equal the layer's parameter (read only
+then).  NaN weights are data and load; ``load_model(path, check_finite=True)`` refuses
+them.  Anything wrong is a ``ValueError`` naming the file and the problem.
 """
+import math
 import os
 import re
 
 import numpy as np
 
-from .._archive import VERSION, expect, read_archive, write_archive
+from .._archive import expect, open_archive, write_archive
 from ..random import RNG
-from ..tensor import Tensor, _DType
-from .graph import Model
+from ..tensor import _DType
+from . import _params
 
-__all__ = ["save_model", "load_model"]
+__all__ = ["save_model", "load_model", "register", "MAX_MODULES", "MAX_NAME"]
 
+VERSION = 2        # of the model format (1: constructor calls captured; not readable)
+MAX_MODULES = 100_000
+MAX_NAME = 1024
 _HEX = re.compile(r"[0-9a-f]{8}\Z")
+_KEY = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
+_NODE_KEYS = {"class", "name", "hex", "training", "scale_w", "scale_b", "frozen", "config",
+              "params", "buffers", "children"}
+_registered = {}
 
 
-# ---- argument values --------------------------------------------------------------------
+def register(cls):
+    """Allow ``cls`` (a Module subclass not exported by ``bigdl_py.nn``, e.g. a graph's
+    input node) in model files; returns ``cls`` (usable as a decorator)."""
+    _registered[cls.__name__] = cls
+    return cls
+
+
+# ---- configuration values ----------------------------------------------------------------
 # argument objects that can be stored: class name -> its constructor arguments
 _OBJECT_ARGS = {"L1Regularizer": lambda r: [r.l1], "L2Regularizer": lambda r: [r.l2],
                 "L1L2Regularizer": lambda r: [r.l1, r.l2]}
@@ -42,77 +84,73 @@ def _objects():
     return {name: getattr(regularizer, name) for name in _OBJECT_ARGS}
 
 
-def _encode(v, arrays, where):
-    if v is None or isinstance(v, (bool, int, float, str)):
+def _encode(v, where):
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise TypeError(f"save_model: cannot save {where}: {v} is not finite")
         return v
     if isinstance(v, np.generic) and v.dtype.kind in "biuf":
-        return v.item()
+        return _encode(v.item(), where)
     if isinstance(v, (list, tuple)):
-        items = [_encode(x, arrays, where) for x in v]
+        items = [_encode(x, where) for x in v]
         return items if isinstance(v, list) else {"$t": "tuple", "v": items}
     if isinstance(v, dict) and all(isinstance(k, str) for k in v):
-        return {"$t": "dict", "v": {k: _encode(x, arrays, where) for k, x in v.items()}}
-    if isinstance(v, (np.ndarray, Tensor)) and np.asarray(v).dtype.kind in "biuf":
-        key = f"a{len(arrays)}"
-        arrays[key] = np.array(v)
-        return {"$t": "tensor" if isinstance(v, Tensor) else "array", "v": key}
+        return {"$t": "dict", "v": {k: _encode(x, where) for k, x in v.items()}}
     if isinstance(v, _DType) or (isinstance(v, type) and issubclass(v, np.floating)) \
             or isinstance(v, np.dtype):
         return {"$t": "dtype", "v": np.dtype(v.np if isinstance(v, _DType) else v).name}
     cls = type(v)
     if _objects().get(cls.__name__) is cls:
-        args, kwargs = _OBJECT_ARGS[cls.__name__](v), {}
         return {"$t": "object", "class": cls.__name__,
-                "args": [_encode(x, arrays, where) for x in args],
-                "kwargs": {k: _encode(x, arrays, where) for k, x in kwargs.items()}}
+                "args": [_encode(x, where) for x in _OBJECT_ARGS[cls.__name__](v)]}
     raise TypeError(f"save_model: cannot save {where}: a {cls.__name__} argument ({v!r:.60}) "
-                    "is not a number, string, list, array or bigdl_py regularizer")
+                    "is not a number, string, list, dtype or bigdl_py regularizer")
 
 
-def _decode(v, arrays, err):
+def _decode(v, err):
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     if isinstance(v, list):
-        return [_decode(x, arrays, err) for x in v]
-    err(isinstance(v, dict) and "$t" in v, f"unexpected value {v!r:.60}")
+        return [_decode(x, err) for x in v]
+    err(isinstance(v, dict) and isinstance(v.get("$t"), str), f"unexpected value {v!r:.60}")
     tag, body = v["$t"], v.get("v")
     if tag == "tuple":
         err(isinstance(body, list), "bad tuple")
-        return tuple(_decode(x, arrays, err) for x in body)
+        return tuple(_decode(x, err) for x in body)
     if tag == "dict":
         err(isinstance(body, dict), "bad dict")
-        return {k: _decode(x, arrays, err) for k, x in body.items()}
-    if tag in ("array", "tensor"):
-        err(isinstance(body, str) and body in arrays, f"missing array {body!r}")
-        return Tensor(arrays[body]) if tag == "tensor" else arrays[body].copy()
+        return {k: _decode(x, err) for k, x in body.items()}
     if tag == "dtype":
-        err(body in ("float32", "float64"), f"bad dtype {body!r}")
+        err(body in ("float32", "float64"), f"bad dtype {body!r:.60}")
         return np.dtype(body)
     if tag == "object":
-        cls = _objects().get(v.get("class"))
-        err(cls is not None, f"unknown argument class {v.get('class')!r}")
-        args, kwargs = v.get("args"), v.get("kwargs")
-        err(isinstance(args, list) and isinstance(kwargs, dict), "bad object arguments")
-        return cls(*_decode(args, arrays, err),
-                   **{k: _decode(x, arrays, err) for k, x in kwargs.items()})
-    err(False, f"unknown value tag {tag!r}")
+        name = v.get("class")
+        cls = _objects().get(name) if isinstance(name, str) else None
+        err(cls is not None, f"unknown argument class {name!r:.60}")
+        args = v.get("args")
+        err(isinstance(args, list), "bad object arguments")
+        try:
+            return cls(*_decode(args, err))
+        except (TypeError, ValueError) as e:
+            err(False, f"bad {name} arguments: {e}")
+    err(False, f"unknown value tag {tag!r:.60}")
 
 
 # ---- modules ------------------------------------------------------------------------------
 def _classes():
-    """The whitelist: Module classes exported by ``bigdl_py.nn``, by name."""
+    """The whitelist: Module classes exported by ``bigdl_py.nn`` (and registered), by name."""
     from .. import nn
-    from .module import Module
     from .container import Container
     from .graph import _Input
+    from .module import Module
     classes = {name: obj for name, obj in vars(nn).items()
                if isinstance(obj, type) and issubclass(obj, Module)
                and obj not in (Module, Container) and obj.__module__.startswith("bigdl_py.")}
-    classes["_Input"] = _Input  # the module of an Input() node
+    classes["_Input"] = _Input  # the module of a graph's Input() node
+    classes.update(_registered)
     return classes
-
-
-_GETSET = (("get_p", "set_p"),)  # state changed after construction, kept by round trip
 
 
 def _encode_module(m, arrays, classes):
@@ -122,119 +160,147 @@ def _encode_module(m, arrays, classes):
         raise TypeError(f"save_model: cannot save a {cls.__module__}.{cls.__name__}: only "
                         "the module classes of bigdl_py.nn can be saved")
     node = {"class": cls.__name__, "name": m._name, "hex": m._hex, "training": m._training,
-            "scale_w": m._scale_w, "scale_b": m._scale_b}
+            "scale_w": m._scale_w, "scale_b": m._scale_b,
+            "config": {k: _encode(v, f"argument {k} of {cls.__name__}")
+                       for k, v in m._config().items()}}
     if getattr(m, "_frozen", None) is not None:  # freeze(): the scales unfreeze() restores
         node["frozen"] = list(m._frozen)
     if isinstance(m, Container):
-        node.update(args=[], kwargs={},
-                    children=[_encode_module(c, arrays, classes) for c in m.modules])
-        if isinstance(m, Model):  # the topology: each node's predecessors (indices)
-            node["graph"] = m._config()
+        node["children"] = [_encode_module(c, arrays, classes) for c in m.modules]
         return node
-    args, kwargs = m._init_args
-    node["args"] = [_encode(a, arrays, f"argument {i + 1} of {cls.__name__}")
-                    for i, a in enumerate(args)]
-    node["kwargs"] = {k: _encode(v, arrays, f"argument {k} of {cls.__name__}")
-                      for k, v in kwargs.items()}
-    node["state"] = {s: getattr(m, g)() for g, s in _GETSET
-                     if hasattr(m, g) and hasattr(m, s)}
-    params = []
+    node["params"] = []
     for w, _ in m._param_pairs():
-        params.append(f"a{len(arrays)}")
-        arrays[params[-1]] = np.array(w)
-    node["params"] = params
+        node["params"].append(f"a{len(arrays)}")
+        arrays[node["params"][-1]] = np.asarray(w)
+    node["buffers"] = {}
+    for name, b in m._saved_buffers().items():
+        node["buffers"][name] = f"a{len(arrays)}"
+        arrays[node["buffers"][name]] = np.asarray(b)
     return node
 
 
-def _decode_module(node, arrays, classes, err, depth=0):
+def _check_tree(root, classes, members, err):
+    """Validate every node of the tree before anything is built (iterative: no recursion
+    on file data).  Returns the member keys the tree uses."""
     from .container import Container
-    err(depth < 200, "modules nested too deeply")
-    err(isinstance(node, dict), "a module entry is not an object")
-    cls = classes.get(node.get("class"))
-    err(cls is not None, f"unknown module class {node.get('class')!r} (only bigdl_py.nn's "
-                         "classes can be loaded)")
-    args, kwargs = node.get("args"), node.get("kwargs")
-    err(isinstance(args, list) and isinstance(kwargs, dict), f"bad arguments for {cls.__name__}")
-    name, hexid, training = node.get("name"), node.get("hex"), node.get("training")
-    err(name is None or isinstance(name, str), "bad name")
-    err(isinstance(hexid, str) and _HEX.match(hexid), "bad hex id")
-    err(isinstance(training, bool), "bad mode")
-    scales = node.get("scale_w"), node.get("scale_b")
-    err(all(isinstance(s, (int, float)) and not isinstance(s, bool) for s in scales),
-        "bad scales")
+    used, stack, count = set(), [root], 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        err(count <= MAX_MODULES, f"more than {MAX_MODULES} modules")
+        err(isinstance(node, dict), "a module entry is not an object")
+        err(set(node) <= _NODE_KEYS,
+            f"unknown module fields {sorted(set(node) - _NODE_KEYS)!r:.80}")
+        name = node.get("class")
+        err(isinstance(name, str), f"a module class name is not a string: {name!r:.60}")
+        cls = classes.get(name)
+        err(cls is not None, f"unknown module class {name!r:.60} (only bigdl_py.nn's classes "
+                             "can be loaded)")
+        label = node.get("name")
+        err(label is None or (isinstance(label, str) and label.isprintable()
+                              and len(label) <= MAX_NAME),
+            f"bad name for {name}: expected a printable string of at most {MAX_NAME} "
+            "characters")
+        hexid = node.get("hex")
+        err(isinstance(hexid, str) and _HEX.match(hexid), "bad hex id")
+        err(isinstance(node.get("training"), bool), "bad mode")
+        frozen = node.get("frozen")  # freeze(): the scales unfreeze() restores
+        err(frozen is None or (isinstance(frozen, list) and len(frozen) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in frozen)), "bad frozen scales")
+        for s in ("scale_w", "scale_b"):
+            v = node.get(s)
+            err(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
+                f"bad {s} for {name}: expected a finite number")
+        config = node.get("config")
+        err(isinstance(config, dict) and all(isinstance(k, str) for k in config),
+            f"bad configuration for {name}")
+        if issubclass(cls, Container):
+            err("params" not in node and "buffers" not in node,
+                f"container {name} carries parameters (containers own none)")
+            children = node.get("children")
+            err(isinstance(children, list), f"{name} without a children list")
+            stack.extend(children)
+            continue
+        err("children" not in node, f"{name} is not a container but has children")
+        keys, bufs = node.get("params"), node.get("buffers", {})
+        err(isinstance(keys, list) and isinstance(bufs, dict)
+            and all(isinstance(k, str) and _KEY.match(k) for k in bufs),
+            f"bad parameter list for {name}")
+        for k in keys + list(bufs.values()):
+            err(isinstance(k, str) and k in members, f"{name} refers to a missing array "
+                                                     f"{k!r:.60}")
+            err(k not in used, f"array {k!r} is used twice")
+            used.add(k)
+    return used
+
+
+def _build(node, archive, classes, err, leaves):
+    """Build ``node`` (checked by _check_tree); leaves get their arrays later."""
+    from .container import Container
+    cls = classes[node["class"]]
+    config = {k: _decode(v, err) for k, v in node["config"].items()}
+    if issubclass(cls, Container):
+        children = [_build(c, archive, classes, err, leaves) for c in node["children"]]
+        build = lambda: cls._from_config(config, children)  # noqa: E731
+    else:
+        build = lambda: cls(**config)  # noqa: E731
+    try:
+        m = build()
+    except ValueError as e:
+        if "the file declares parameters" in str(e):
+            err(False, str(e))
+        err(False, f"cannot rebuild {cls.__name__}: ValueError: {e}")
+    except (TypeError, MemoryError) as e:
+        err(False, f"cannot rebuild {cls.__name__}: {type(e).__name__}: {e}")
+    if not issubclass(cls, Container):
+        leaves.append((m, node))
+    m._name, m._hex, m._training = node["name"], node["hex"], node["training"]
+    m._scale_w, m._scale_b = float(node["scale_w"]), float(node["scale_b"])
     frozen = node.get("frozen")
-    err(frozen is None or (isinstance(frozen, list) and len(frozen) == 2 and all(
-        isinstance(s, (int, float)) and not isinstance(s, bool) for s in frozen)),
-        "bad frozen scales")
-    args = _decode(args, arrays, err)
-    kwargs = {k: _decode(v, arrays, err) for k, v in kwargs.items()}
-    if cls is Model:
-        m = _decode_graph(node, arrays, classes, err, depth)
-    else:
-        try:
-            m = cls(*args, **kwargs)
-        except Exception as e:
-            err(False, f"cannot rebuild {cls.__name__}: {type(e).__name__}: {e}")
-    if isinstance(m, Model):
-        pass
-    elif isinstance(m, Container):
-        children = node.get("children")
-        err(isinstance(children, list), f"{cls.__name__} without a children list")
-        for c in children:
-            m.add(_decode_module(c, arrays, classes, err, depth + 1))
-    else:
-        state = node.get("state", {})
-        err(isinstance(state, dict), "bad state")
-        for getter, setter in _GETSET:
-            if setter in state:
-                err(hasattr(m, setter), f"{cls.__name__} has no {setter}")
-                try:
-                    getattr(m, setter)(state[setter])
-                except Exception as e:
-                    err(False, f"bad {setter} value for {cls.__name__}: {e}")
-        pairs, keys = m._param_pairs(), node.get("params")
-        err(isinstance(keys, list) and len(keys) == len(pairs),
-            f"{cls.__name__} expects {len(pairs)} parameter arrays")
-        for (w, _), k in zip(pairs, keys):
-            a = arrays.get(k) if isinstance(k, str) else None
-            err(a is not None and a.shape == w.shape and a.dtype == w.dtype,
-                f"parameter {k!r} of {cls.__name__} is missing or not {w.dtype} {w.shape}")
-            w[...] = a
-    m._name, m._hex, m._training = name, hexid, training
-    m._scale_w, m._scale_b = float(scales[0]), float(scales[1])
     m._frozen = None if frozen is None else (float(frozen[0]), float(frozen[1]))
     return m
 
 
-def _decode_graph(node, arrays, classes, err, depth):
-    """A graph ``Model`` from its children (the nodes' modules in execution order) and
-    its topology (``Model._config``); the checks of ``Model(...)`` apply."""
-    graph, children = node.get("graph"), node.get("children")
-    err(isinstance(graph, dict) and isinstance(children, list), "a graph without topology")
-    modules = [_decode_module(c, arrays, classes, err, depth + 1) for c in children]
-    try:
-        return Model._from_config(graph, modules)
-    except (TypeError, ValueError) as e:
-        err(False, f"cannot rebuild the graph: {e}")
-
-
-def _rng_state():
-    """RNG's full state, so that rebuilding layers (whose constructors draw initial
-    weights) leaves the global random stream untouched."""
-    return (RNG._algorithm, RNG._seed, RNG._offset, RNG._mt.state, RNG._cached_normal)
-
-
-def _set_rng_state(s):
-    RNG._algorithm, RNG._seed, RNG._offset, mt, RNG._cached_normal = s
-    RNG._mt.state = mt
+def _fill(m, node, archive, err, check_finite):
+    name = type(m).__name__
+    pairs = m._param_pairs()
+    err(len(node["params"]) == len(pairs),
+        f"{name} expects {len(pairs)} parameter arrays, got {len(node['params'])}")
+    bufs = m._saved_buffers()
+    err(set(node.get("buffers", {})) == set(bufs),
+        f"{name} expects buffers {sorted(bufs)}, got {sorted(node.get('buffers', {}))}")
+    targets = [(k, w) for k, (w, _) in zip(node["params"], pairs)]
+    targets += [(node["buffers"][n], b) for n, b in bufs.items()]
+    for k, w in targets:
+        shape, dtype = archive.members[k]
+        err(shape == w.shape and dtype == w.dtype,
+            f"parameter {k!r} of {name} is {dtype} {shape}, expected {w.dtype} {w.shape}")
+    for k, w in targets:
+        a = archive.read(k)
+        if check_finite and not np.isfinite(a).all():
+            raise ValueError(f"load_model: {archive.path} holds non-finite values in "
+                             f"parameter {k!r} of {name} (check_finite=True)")
+        w[...] = a
 
 
 def save_model(module, path, over_write=False):
     """Write ``module`` (architecture, names, modes, parameters) to ``path`` atomically.
 
     FileExistsError (file unchanged) when ``path`` exists and not ``over_write``;
-    TypeError, before anything is written, for a class outside ``bigdl_py.nn`` or a
-    constructor argument that cannot be stored.
+    FileNotFoundError naming the folder when it does not exist; TypeError, before
+    anything is written, for a class outside ``bigdl_py.nn`` or a configuration value
+    that cannot be stored.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from bigdl_py.nn import Linear, Model
+    >>> path = os.path.join(tempfile.mkdtemp(), "fc.bigdl")
+    >>> fc = Linear(3, 2).set_name("fc")
+    >>> _ = fc.save_model(path)
+    >>> str(Model.load_model(path))
+    'Linear[fc](3 -> 2)'
     """
     arrays = {}
     root = _encode_module(module, arrays, _classes())
@@ -242,21 +308,31 @@ def save_model(module, path, over_write=False):
                   over_write, "save_model")
 
 
-def load_model(path):
+def load_model(path, check_finite=False):
     """The module saved at ``path`` by ``save_model`` (same ``str()``, names, modes and
-    bit-identical parameters); ValueError for a damaged, foreign or hostile file."""
-    meta, arrays = read_archive(path, "model", "load_model")
+    bit-identical parameters); ValueError for a damaged, foreign or hostile file (see
+    the module docstring), or, with ``check_finite=True``, for NaN or infinite
+    parameters.  The global RNG is left untouched."""
+    if not isinstance(check_finite, bool):
+        raise TypeError(f"load_model: expected check_finite to be a bool, got "
+                        f"{check_finite!r}")
+    with open_archive(path, "model", "load_model", (VERSION,)) as archive:
+        def err(cond, what):
+            expect(cond, "load_model", os.fspath(path), what)
 
-    def err(cond, what):
-        expect(cond, "load_model", os.fspath(path), what)
-
-    saved = _rng_state()
-    try:
-        return _decode_module(meta.get("root"), arrays, _classes(), err)
-    except RecursionError:
-        err(False, "values nested too deeply")
-    finally:
-        _set_rng_state(saved)
+        root, classes = archive.meta.get("root"), _classes()
+        used = _check_tree(root, classes, archive.members, err)
+        extra = set(archive.members) - used
+        err(not extra, f"arrays {sorted(extra)[:5]} belong to no module")
+        saved, leaves = RNG.get_state(), []
+        try:
+            with _params.loading(archive.nbytes()):
+                model = _build(root, archive, classes, err, leaves)
+        finally:
+            RNG.set_state(saved)
+        for m, node in leaves:
+            _fill(m, node, archive, err, check_finite)
+    return model
 
 
 def _load_bigdl(path, weight_path=None, bigdl_type="float"):

@@ -23,6 +23,11 @@ class _SpatialDropout(_MaskDropout):
                              f"(any case), got {data_format!r}")
         self.data_format = fmt
 
+    def _config(self):
+        if "NTC" in self._LAYOUTS:  # SpatialDropout1D: one layout, no data_format argument
+            return {"init_p": self.p, "scale": self.scale}
+        return {"init_p": self.p, "data_format": self.data_format, "scale": self.scale}
+
     def _shared_axes(self, shape):
         layouts = self._LAYOUTS[self.data_format]
         spec = layouts.get(len(shape))

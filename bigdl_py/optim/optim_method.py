@@ -235,8 +235,9 @@ class OptimMethod:
         for name, arr in self._config_arrays().items():
             config_arrays[name] = f"c{len(config_arrays)}"
             arrays[config_arrays[name]] = arr
-        state = {k: v for k, v in self.state.items()
-                 if v is None or isinstance(v, (bool, int, float, str))}
+        state = {k: v for k, v in self.state.items()  # a NaN loss is not kept
+                 if v is None or isinstance(v, (bool, int, str))
+                 or (isinstance(v, float) and math.isfinite(v))}
         meta = {"format": "optim_method", "version": VERSION, "class": type(self).__name__,
                 "config": self._saved_config(), "state": state, "buffers": buffers,
                 "config_arrays": config_arrays}
@@ -249,9 +250,9 @@ class OptimMethod:
         for a damaged, foreign or hostile file."""
         import os
 
-        from .._archive import expect, read_archive
+        from .._archive import VERSION, expect, read_archive
         owner = "OptimMethod.load"
-        meta, arrays = read_archive(path, "optim_method", owner)
+        meta, arrays = read_archive(path, "optim_method", owner, (VERSION,))
 
         def err(cond, what):
             expect(cond, owner, os.fspath(path), what)

@@ -466,8 +466,10 @@ class LocalOptimizer:
         if epoch_rng is not None and state["recordsProcessedThisEpoch"]:
             state["rngEpochState"] = epoch_rng
         try:
-            self.optim_method.save(os.path.join(path, f"optim.{suffix}"), over_write)
+            # the model first: a crash between the two leaves model.N without optim.N (a
+            # model to evaluate or restart from), never an optim state without its model
             self.model.save_model(os.path.join(path, f"model.{suffix}"), over_write)
+            self.optim_method.save(os.path.join(path, f"optim.{suffix}"), over_write)
         finally:
             state.pop("rngState")
             state.pop("rngEpochState", None)

@@ -1,0 +1,85 @@
+"""Parameter allocation shared by every layer with weights, and the loading context.
+
+A layer allocates its parameters (and their gradients, and any saved buffers such as
+running statistics) through :func:`allocate`, which checks the total size first:
+
+- more bytes than this machine's physical memory is a ``ValueError`` naming the size
+  (``Linear(10**12, 10**12)`` would need 8.0 TB), instead of a raw allocation error or a
+  process killed while the initial weights are drawn;
+- while ``load_model`` builds a model (:func:`loading`), the parameters and buffers
+  together may not exceed the array bytes the file holds, so a tiny file that declares a
+  huge layer fails before anything is allocated; and initial values are not drawn
+  (:func:`drawing_skipped`: the ``bigdl_py.nn.init`` methods do nothing), since the file's
+  arrays replace them.
+"""
+import contextlib
+import math
+import os
+import threading
+
+import numpy as np
+
+__all__ = ["allocate", "loading", "drawing_skipped", "physical_memory"]
+
+_state = threading.local()
+
+
+def physical_memory():
+    """Bytes of physical memory (None when the platform does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _size(n):
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def allocate(owner, dtype, params, grads=True):
+    """Zero-filled arrays for ``params`` ({name: shape}) of ``dtype``, plus a gradient of
+    the same shape for each when ``grads``: ``{name: array}`` and ``{"grad_" + name:
+    array}`` in one dict.  Checks the total before allocating anything (see the module
+    docstring); ``ValueError("<owner>: expected parameters that fit in memory, got ...")``.
+    """
+    dtype = np.dtype(dtype)
+    n = sum(math.prod(s) for s in params.values())
+    nbytes = n * dtype.itemsize
+    total = nbytes * (2 if grads else 1)
+    ram = physical_memory()
+    if ram is not None and total > ram:
+        raise ValueError(f"{owner}: expected parameters that fit in memory, got {n} "
+                         f"{dtype} values needing {_size(total)} with their gradients "
+                         f"(this machine has {_size(ram)})")
+    budget = getattr(_state, "budget", None)
+    if budget is not None:
+        if nbytes > budget[0]:
+            raise ValueError(f"{owner}: the file declares parameters of {_size(nbytes)} "
+                             f"but holds only {_size(budget[0])} of arrays for them")
+        budget[0] -= nbytes
+    out = {}
+    for name, shape in params.items():
+        out[name] = np.zeros(shape, dtype)
+        if grads:
+            out["grad_" + name] = np.zeros(shape, dtype)
+    return out
+
+
+@contextlib.contextmanager
+def loading(nbytes):
+    """While active (one thread): :func:`allocate` draws parameter bytes from a budget of
+    ``nbytes`` and initial values are not drawn."""
+    old = getattr(_state, "budget", None)
+    _state.budget = [nbytes]
+    try:
+        yield
+    finally:
+        _state.budget = old
+
+
+def drawing_skipped():
+    """True while a model is being loaded (initialisers leave the arrays as they are)."""
+    return getattr(_state, "budget", None) is not None
