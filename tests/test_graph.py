@@ -275,13 +275,13 @@ def test_round_trip_two_inputs_two_outputs(tmp_path):
 @pytest.mark.parametrize("edit, what", [
     (lambda g: g["prev"].__setitem__(0, [3]), "expected graph edges to earlier nodes"),
     (lambda g: g.__setitem__("outputs", []), "expected graph inputs and outputs as node"),
-    (lambda g: g.__setitem__("inputs", [0]), "cannot rebuild the graph: Model: expected every "
-                                             "root"),
+    (lambda g: g.__setitem__("inputs", [0]), "cannot rebuild Model: ValueError: Model: "
+                                             "expected every root"),
 ])
 def test_damaged_topology_is_value_error(tmp_path, edit, what):
     _two_by_two().save_model(tmp_path / "g")
     meta, arrays = read_archive(tmp_path / "g", "model", "test")
-    edit(meta["root"]["graph"])
+    edit(meta["root"]["config"])  # the topology is the graph's configuration
     write_archive(tmp_path / "bad", meta, arrays, False, "test")
     with pytest.raises(ValueError, match=what):
         Model.load_model(tmp_path / "bad")

@@ -16,6 +16,7 @@ from .. import _elementwise
 from ..optim.regularizer import Regularizer
 from ..parallel import get_num_threads
 from . import init as _init
+from ._params import allocate
 from ._validate import FLOATS
 from .module import Module
 
@@ -70,8 +71,8 @@ class _Elementwise(Module):
         self.size = [int(n) for n in size]
         self.regularizer = regularizer
         p = self._PARAM
-        setattr(self, p, np.zeros(self.size, self._dtype))
-        setattr(self, "grad_" + p, np.zeros(self.size, self._dtype))
+        for name, arr in allocate(owner, self._dtype, {p: tuple(self.size)}).items():
+            setattr(self, name, arr)  # size checked first (and bounded by a loaded file)
         self.reset()
 
     @property
