@@ -19,7 +19,6 @@ import bigdl_py
 ALL = sorted(m.name for m in pkgutil.walk_packages(bigdl_py.__path__, "bigdl_py."))
 # modules that document something yet have no example, each with the reason
 NO_EXAMPLES = {
-    "bigdl_py.optim.predictor": "needs a running SparkContext (tests/test_spark.py runs it)",
 }
 
 

@@ -344,18 +344,15 @@ class Module(metaclass=BigDLType):
         mode is restored afterwards.  Returns an ndarray (a list for table outputs).
 
         ``X`` may be an RDD of Samples (the ``[spark]`` extra): the result is then an RDD
-        of output rows in the input's order (see ``bigdl_py.optim.predictor``); a Spark
+        of output rows in the input's order; a Spark
         DataFrame gives the DataFrame with a ``prediction`` column computed from its
         ``features`` column (``bigdl_py.optim._spark_infer``, the model broadcast once).
         BigDL's ``batch_size=-1`` (or None) means the default."""
         owner = type(self).__name__
         if batch_size is None or (isinstance(batch_size, int) and batch_size == -1):
             batch_size = 32
-        if is_rdd(X):
-            return self._predict_rdd(X, batch_size, classes=False)
-        if _is_dataframe(X):
-            from ..optim._spark_infer import predict
-            return predict(self, X, batch_size)
+        if is_rdd(X) or _is_dataframe(X):
+            return self._predict_spark(X, batch_size, classes=False)
         x = _activity.batchable(X, owner, "X")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size < 1:
@@ -383,25 +380,23 @@ class Module(metaclass=BigDLType):
         """1-based class indices (BigDL's labels): ``argmax(predict(X), axis=-1) + 1``; an
         RDD of ints for an RDD of Samples, a DataFrame with a ``prediction`` column (the
         class as a double) for a DataFrame."""
-        if is_rdd(X):
-            return self._predict_rdd(X, 32 if batch_size in (None, -1) else batch_size,
-                                     classes=True)
-        if _is_dataframe(X):
-            from ..optim._spark_infer import predict
-            return predict(self, X, 32 if batch_size in (None, -1) else batch_size,
-                           classes=True)
+        if is_rdd(X) or _is_dataframe(X):
+            return self._predict_spark(X, batch_size, classes=True)
         out = self.predict(X, batch_size)
         if out.ndim == 1 and out.size == 0:
             return np.empty((0,), dtype=np.int64)
         return np.argmax(out, axis=-1).astype(np.int64) + 1
 
-    def _predict_rdd(self, rdd, batch_size, classes):
+    def _predict_spark(self, data, batch_size, classes):
+        """An RDD (of output rows, or 1-based classes) or a DataFrame with a prediction
+        column, through the one distributed inference function."""
+        batch_size = 32 if batch_size is None or batch_size == -1 else batch_size
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size < 1:
             raise ValueError(f"{type(self).__name__}.predict: expected batch_size >= 1, got "
                              f"{batch_size!r}")
-        from ..optim.predictor import predict_rdd
-        return predict_rdd(self, rdd, int(batch_size), classes)
+        from ..optim._spark_infer import predict
+        return predict(self, data, int(batch_size), classes=classes)
 
     def _config(self):
         """The constructor's keyword arguments that rebuild this module's architecture

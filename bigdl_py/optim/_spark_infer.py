@@ -57,7 +57,7 @@ def batches(records, batch_size, labels):
         if isinstance(r, Chunk):
             x, t = r.X, r.y
         elif isinstance(r, Sample):
-            x, t = r.features[None], r.label[None]
+            x, t = r.inputs[None], r.label[None]
         elif isinstance(r, np.ndarray) and not labels:
             x, t = r[None], None
         else:
