@@ -9,18 +9,7 @@ import pytest
 pytest.importorskip("pyspark")
 pytest.importorskip("sklearn")
 
-from bigdl_py.utils import get_spark_context  # noqa: E402
-
 PORTS = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "bigdl_ports")
-
-
-@pytest.fixture(scope="module")
-def sc():
-    """The session's local[2] context (created here if no other test made one yet; the
-    Spark tests stop it at the end of the session)."""
-    context = get_spark_context("local[2]", app_name="bigdl_py tests")
-    context.setLogLevel("ERROR")
-    return context
 
 
 @pytest.mark.parametrize("script", ["linear_regression.py", "mlp_classifier_rdd.py",

@@ -16,17 +16,8 @@ from bigdl_py.nn import CAddTable, Input, JoinTable, Linear, LogSoftMax, Model, 
 from bigdl_py.nn.criterion import ClassNLLCriterion  # noqa: E402
 from bigdl_py.optim import SGD, Loss, MaxIteration, Optimizer, Top1Accuracy  # noqa: E402
 from bigdl_py.optim.distri import DistriOptimizer  # noqa: E402
-from bigdl_py.utils import get_spark_context  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture(scope="session")
-def sc():
-    context = get_spark_context("local[2]", app_name="bigdl_py graph tests")
-    context.setLogLevel("ERROR")
-    yield context
-    context.stop()
 
 
 def test_pack_and_unpack_several_arrays():

@@ -210,3 +210,22 @@ def test_sample_fields_behave_like_bigdl_jtensors():
     import pickle
     back = pickle.loads(pickle.dumps(s))
     np.testing.assert_array_equal(back.feature, s.feature)
+
+
+def test_distri_set_traindata_switches_the_training_set(sc):
+    from bigdl_py.nn.criterion import MSECriterion
+    from bigdl_py.nn.layer import Linear
+    from bigdl_py.optim.optimizer import SGD, MaxEpoch, Optimizer
+    from bigdl_py.util.common import Sample
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((16, 2)).astype(np.float32)
+    rdd = sc.parallelize([Sample.from_ndarray(x, [x.sum()]) for x in X], 2)
+    opt = Optimizer(model=Linear(2, 1), training_rdd=rdd, criterion=MSECriterion(),
+                    optim_method=SGD(0.1), end_trigger=MaxEpoch(1), batch_size=8)
+    opt.set_traindata(sc.parallelize([Sample.from_ndarray(x, [x.sum()]) for x in X[:4]], 2), 4)
+    assert opt.batch_size == 4 and opt._num_records() == 4
+    with pytest.raises(ValueError, match="DistriOptimizer.set_traindata: expected batch_size "
+                                         "to be a multiple"):
+        opt.set_traindata(rdd, 3)
+    opt.optimize()
+    assert opt.history[-1]["iteration"] == 1  # one epoch of 4 records at batch 4

@@ -9,16 +9,9 @@ pyspark = pytest.importorskip("pyspark")
 import bigdl_py  # noqa: E402
 from bigdl_py.nn import Linear, LogSoftMax, Sequential  # noqa: E402
 from bigdl_py.optim import Loss, Top1Accuracy  # noqa: E402
-from bigdl_py.utils import Sample, get_spark_context  # noqa: E402
+from bigdl_py.utils import Sample  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture(scope="module")
-def sc():
-    context = get_spark_context("local[2]", app_name="bigdl_py tests")
-    context.setLogLevel("ERROR")
-    return context  # stopped by test_spark's session fixture or at exit
 
 
 def _data(n=23, seed=0):

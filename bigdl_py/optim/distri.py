@@ -98,14 +98,33 @@ class DistriOptimizer(LocalOptimizer):
         cache.check_python_workers(sc)
         self.sc, self._parts = sc, parts
         self._columns = (features_col, label_col, feature_shape)
+        self._use_training_set(training_set)
+        self._local_sgd = None
+        self._fault = None  # test hook: (iteration, partition) whose first attempt dies
+        self._job_b = None
+
+    def _use_training_set(self, training_set):
+        """Cache ``training_set`` (rebalanced into even partitions) as the data to train on."""
         self._blocks, info = self._cache(training_set, "training set")
         self._records, self._features = info["n"], info["features"]
         self._layout = info["layout"]  # several feature arrays per record (graph inputs)
         self._block_sizes = [b.n for b in info["blocks"]]
         self._check_model(info["first"])
-        self._local_sgd = None
-        self._fault = None  # test hook: (iteration, partition) whose first attempt dies
-        self._job_b = None
+
+    def set_traindata(self, training_rdd, batch_size=None):
+        """Train on another RDD of Samples (or DataFrame) from now on, with ``batch_size``
+        if given (BigDL's ``set_traindata(training_rdd, batch_size)``)."""
+        if batch_size is not None:
+            batch_size = _batch_size(batch_size, "DistriOptimizer.set_traindata")
+            if batch_size % self._parts:
+                raise ValueError(f"DistriOptimizer.set_traindata: expected batch_size to be a "
+                                 f"multiple of the number of partitions ({self._parts}), got "
+                                 f"batch_size={batch_size}")
+        _context(training_rdd, "DistriOptimizer.set_traindata", "training_rdd")
+        self._use_training_set(training_rdd)
+        if batch_size is not None:
+            self.batch_size = batch_size
+        return self
 
     def _cache(self, data, what):
         """Cache ``data`` (RDD or DataFrame) into ``P`` even partitions; the files and the
