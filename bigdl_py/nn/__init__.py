@@ -3,6 +3,7 @@ from . import init
 from .activation import Identity, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh
 from .concat_table import ConcatTable, ParallelTable
 from .container import Container, Sequential
+from .conv import SpatialConvolution
 from .dropout import Dropout
 from .elementwise import CAdd, CMul
 from .graph import Input, Model, Node
@@ -12,6 +13,7 @@ from .linear import Linear
 from .module import Module
 from .nin import NIN
 from .noise import GaussianDropout, GaussianNoise
+from .reshape import Reshape, View
 from .spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .select_table import FlattenTable, SelectTable
 from .table import CAddTable, JoinTable
@@ -20,7 +22,8 @@ __all__ = ["Module", "Container", "Sequential", "Model", "Input", "Node",
            "ConcatTable", "ParallelTable", "CAddTable", "JoinTable", "SelectTable",
            "FlattenTable", "CAdd", "CMul",
            "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-           "GaussianDropout", "GaussianNoise", "Linear", "NIN",
+           "GaussianDropout", "GaussianNoise", "Linear", "NIN", "SpatialConvolution",
+           "Reshape", "View",
            "ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity",
            "InitializationMethod", "RandomUniform", "RandomNormal", "Xavier", "MsraFiller",
            "Zeros", "Ones", "ConstInitMethod"]

@@ -23,7 +23,10 @@ class _Dense(Module):
     their dtype, initialisation (BigDL's reset / set_init_method) and regularizers."""
 
     def _setup(self, input_size, output_size, with_bias, bias_spatial, wRegularizer,
-               bRegularizer, init_weight, init_bias, init_grad_weight, init_grad_bias, dtype):
+               bRegularizer, init_weight, init_bias, init_grad_weight, init_grad_bias, dtype,
+               w_shape=None, fans=None):
+        """Validate and set the parameters; a convolution passes its ``w_shape`` and the
+        ``fans`` (fan_in, fan_out) its init methods get."""
         owner = type(self).__name__
         self.input_size = check_int(input_size, owner, "input_size", 1)
         self.output_size = check_int(output_size, owner, "output_size", 1)
@@ -42,7 +45,9 @@ class _Dense(Module):
         if not with_bias and (init_bias is not None or init_grad_bias is not None):
             raise ValueError(f"{owner}: expected no init_bias / init_grad_bias with "
                              "with_bias=False, got an array")
-        w_shape = (self.output_size, self.input_size)
+        if w_shape is None:
+            w_shape = (self.output_size, self.input_size)
+        self._fans = (self.input_size, self.output_size) if fans is None else tuple(fans)
         bias_shape = (self.output_size,) + tuple(bias_spatial)
         self.with_bias = with_bias
         self.w_regularizer, self.b_regularizer = wRegularizer, bRegularizer
@@ -82,7 +87,7 @@ class _Dense(Module):
         """Re-draw weight then bias with the init methods (BigDL: parameters given as
         ``init_weight`` / ``init_bias`` are kept), and zero the gradients."""
         if not self._fixed_w:
-            self._w_init.init(self.weight, self.input_size, self.output_size)
+            self._w_init.init(self.weight, *self._fans)
         if self.bias is not None and not self._fixed_b:
             self._b_init.init(self.bias, self.output_size, 1)
         return self.zero_grad_parameters()

@@ -1,0 +1,481 @@
+"""Kernels of SpatialConvolution: patch matrix (im2col) + one GEMM per group and batch block.
+
+NCHW: the block's patches are ``col`` (K, M) with rows (c, a, b) and columns (n, oh, ow)
+(M = nb*oh*ow); ``Y = W_g @ col_g`` (O, M) is copied back to (nb, O, oh*ow) with the bias.
+NHWC: patches are rows, ``col`` (M, K) with columns (g, a, b, ci), and ``col_g @ W_g`` lands
+straight in the output (no transposes); a 1x1 stride-1 unpadded kernel uses the input itself
+as ``col``.  Backward: ``gW_g += G_g col_g^T`` (re-made patches), ``dcol = W_g^T G_g`` into
+the same scratch, then col2im gathers each input plane (NCHW) or sample (NHWC) from dcol in
+a fixed order, so results do not depend on the thread count.
+
+Every ``def`` validates with the GIL held, then makes one ``nogil`` call into work that
+cannot fail.  The scratch comes from the caller and bounds the block: nb samples with
+nb*(K+O)*oh*ow <= scratch size.  BLAS runs from the serial block loop, never in a prange.
+"""
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.string cimport memcpy, memset
+from rowgemm cimport rowmajor_gemm
+from dense cimport add_vec, sum8, colsum_block, COL_BLOCK
+
+
+# Elements of a copy pass (im2col, col2im, bias copy) from which it uses n_threads: below
+# it the OpenMP team costs more than it saves next to BLAS's spinning workers (tests set 0).
+cdef Py_ssize_t _par_min = 1 << 18
+
+
+def _set_parallel_threshold(Py_ssize_t elements):
+    """Set the pass size from which the loops use ``n_threads``; returns the old one."""
+    global _par_min
+    old, _par_min = _par_min, elements
+    return old
+
+
+cdef inline int _nt(Py_ssize_t work, int n_threads) noexcept nogil:
+    return 1 if work < _par_min or n_threads < 1 else n_threads
+
+
+cdef struct Geo:
+    Py_ssize_t C, H, W, O, OH, OW, KH, KW, SH, SW, PT, PL, G
+    Py_ssize_t Ig, Og, Kg, K, S   # per-group in/out planes, patch length per group / all
+
+
+# ---- valid output columns for one kernel column offset b ----------------------------------
+cdef inline void _span(Py_ssize_t n_out, Py_ssize_t stride, Py_ssize_t off, Py_ssize_t n_in,
+                       Py_ssize_t *lo, Py_ssize_t *hi) noexcept nogil:
+    # j in [lo, hi) <=> 0 <= j*stride + off < n_in
+    cdef Py_ssize_t l = 0, h
+    if off < 0:
+        l = (-off + stride - 1) // stride
+    if n_in - off <= 0:
+        h = 0
+    else:
+        h = (n_in - off + stride - 1) // stride
+    if h > n_out:
+        h = n_out
+    if l > h:
+        l = h
+    lo[0] = l
+    hi[0] = h
+
+
+# ---- NCHW ---------------------------------------------------------------------------------
+cdef inline void _im2col_row(const floating *x, floating *dst, Py_ssize_t r, Py_ssize_t nb,
+                             Geo *q) noexcept nogil:
+    # row r = (c, a, b) of col, for every (n, oh, ow) of the block
+    cdef Py_ssize_t c = r // (q.KH * q.KW), a = (r // q.KW) % q.KH, b = r % q.KW
+    cdef Py_ssize_t n, i, j, ih, lo, hi, off = b - q.PL
+    cdef const floating *src
+    cdef floating *d
+    _span(q.OW, q.SW, off, q.W, &lo, &hi)
+    for n in range(nb):
+        for i in range(q.OH):
+            d = dst + n * q.S + i * q.OW
+            ih = i * q.SH - q.PT + a
+            if ih < 0 or ih >= q.H:
+                memset(d, 0, q.OW * sizeof(floating))
+                continue
+            src = x + ((n * q.C + c) * q.H + ih) * q.W + off
+            for j in range(lo):
+                d[j] = 0
+            if q.SW == 1:
+                memcpy(d + lo, src + lo, (hi - lo) * sizeof(floating))
+            else:
+                for j in range(lo, hi):
+                    d[j] = src[j * q.SW]
+            for j in range(hi, q.OW):
+                d[j] = 0
+
+
+cdef inline void _col2im_plane(const floating *dcol, floating *plane, Py_ssize_t n,
+                               Py_ssize_t c, Py_ssize_t M, Geo *q) noexcept nogil:
+    # plane (H, W) of sample n, channel c = sum over (a, b) of dcol rows (c, a, b)
+    cdef Py_ssize_t a, b, i, j, ih, lo, hi, off
+    cdef const floating *src
+    cdef floating *p
+    memset(plane, 0, q.H * q.W * sizeof(floating))
+    for a in range(q.KH):
+        for b in range(q.KW):
+            off = b - q.PL
+            _span(q.OW, q.SW, off, q.W, &lo, &hi)
+            src = dcol + ((c * q.KH + a) * q.KW + b) * M + n * q.S
+            for i in range(q.OH):
+                ih = i * q.SH - q.PT + a
+                if ih < 0 or ih >= q.H:
+                    continue
+                p = plane + ih * q.W + off
+                for j in range(lo, hi):
+                    p[j * q.SW] += src[i * q.OW + j]
+
+
+cdef void _fwd_nchw(const floating *x, const floating *w, const floating *bias,
+                    floating *out, floating *scr, Py_ssize_t N, Py_ssize_t nb_max, Geo *q,
+                    int n_threads) noexcept nogil:
+    cdef Py_ssize_t n0, nb, M, g, r, t, n, o, s
+    cdef floating *col = scr
+    cdef floating *y
+    cdef floating *dst
+    cdef const floating *src
+    cdef const floating *xb
+    cdef int nt
+    n0 = 0
+    while n0 < N:
+        nb = min(nb_max, N - n0)
+        M = nb * q.S
+        y = scr + q.K * M
+        xb = x + n0 * q.C * q.H * q.W
+        nt = _nt(q.K * M, n_threads)
+        for r in prange(q.K, schedule='static', num_threads=nt):
+            _im2col_row(xb, col + r * M, r, nb, q)
+        for g in range(q.G):
+            rowmajor_gemm(False, False, <int>q.Og, <int>M, <int>q.Kg, <floating>1,
+                          w + g * q.Og * q.Kg, <int>q.Kg, col + g * q.Kg * M, <int>M,
+                          <floating>0, y + g * q.Og * M, <int>M)
+        nt = _nt(q.O * M, n_threads)
+        for t in prange(nb * q.O, schedule='static', num_threads=nt):
+            _copy_bias(y + (t % q.O) * M + (t // q.O) * q.S,
+                       out + (n0 * q.O + t) * q.S, q.S, bias, t % q.O)
+        n0 += nb
+
+
+cdef inline void _copy_bias(const floating *src, floating *dst, Py_ssize_t S,
+                            const floating *bias, Py_ssize_t o) noexcept nogil:
+    cdef Py_ssize_t s
+    cdef floating v
+    if bias == NULL:
+        memcpy(dst, src, S * sizeof(floating))
+    else:
+        v = bias[o]
+        for s in range(S):
+            dst[s] = src[s] + v
+
+
+cdef inline void _gather_g(const floating *g, floating *gs, Py_ssize_t o, Py_ssize_t nb,
+                           Py_ssize_t O, Py_ssize_t S) noexcept nogil:
+    # gs row o (nb*S) <- g[n, o, :] for n in the block
+    cdef Py_ssize_t n
+    for n in range(nb):
+        memcpy(gs + (o * nb + n) * S, g + (n * O + o) * S, S * sizeof(floating))
+
+
+cdef void _bwd_nchw(const floating *x, const floating *go, const floating *w, floating *gi,
+                    floating *gw, floating scale_w, floating *scr, Py_ssize_t N,
+                    Py_ssize_t nb_max, Geo *q, int n_threads) noexcept nogil:
+    cdef Py_ssize_t n0, nb, M, g, r, o, t
+    cdef floating *col = scr
+    cdef floating *gs
+    cdef const floating *xb
+    cdef int nt
+    n0 = 0
+    while n0 < N:
+        nb = min(nb_max, N - n0)
+        M = nb * q.S
+        gs = scr + q.K * M
+        xb = x + n0 * q.C * q.H * q.W
+        nt = _nt(q.O * M, n_threads)
+        for o in prange(q.O, schedule='static', num_threads=nt):
+            _gather_g(go + n0 * q.O * q.S, gs, o, nb, q.O, q.S)
+        nt = _nt(q.K * M, n_threads)
+        if scale_w != 0:
+            for r in prange(q.K, schedule='static', num_threads=nt):
+                _im2col_row(xb, col + r * M, r, nb, q)
+            for g in range(q.G):
+                rowmajor_gemm(False, True, <int>q.Og, <int>q.Kg, <int>M, scale_w,
+                              gs + g * q.Og * M, <int>M, col + g * q.Kg * M, <int>M,
+                              <floating>1, gw + g * q.Og * q.Kg, <int>q.Kg)
+        if gi != NULL:
+            for g in range(q.G):
+                rowmajor_gemm(True, False, <int>q.Kg, <int>M, <int>q.Og, <floating>1,
+                              w + g * q.Og * q.Kg, <int>q.Kg, gs + g * q.Og * M, <int>M,
+                              <floating>0, col + g * q.Kg * M, <int>M)
+            for t in prange(nb * q.C, schedule='static', num_threads=nt):
+                _col2im_plane(col, gi + (n0 * q.C + t) * q.H * q.W, t // q.C, t % q.C, M, q)
+        n0 += nb
+
+
+cdef void _bias_sums_nchw(const floating *go, floating *gb, double scale, Py_ssize_t N,
+                          Py_ssize_t O, Py_ssize_t S, int nt) noexcept nogil:
+    cdef Py_ssize_t o
+    for o in prange(O, schedule='static', num_threads=nt):
+        _bias_sum_plane(go, gb, scale, o, N, O, S)
+
+
+cdef inline void _bias_sum_plane(const floating *go, floating *gb, double scale,
+                                 Py_ssize_t o, Py_ssize_t N, Py_ssize_t O,
+                                 Py_ssize_t S) noexcept nogil:
+    cdef double s = 0
+    cdef Py_ssize_t n
+    for n in range(N):
+        s += sum8(go + (n * O + o) * S, S)
+    gb[o] += <floating>(scale * s)
+
+
+# ---- NHWC ---------------------------------------------------------------------------------
+cdef inline void _im2col_rows_nhwc(const floating *x, floating *col, Py_ssize_t t,
+                                   Geo *q) noexcept nogil:
+    # the ow patch rows of (n, oh) = divmod(t, OH); columns (g, a, b, ci)
+    cdef Py_ssize_t n = t // q.OH, i = t % q.OH, j, g, a, b, ih, iw, lo, hi, ci
+    cdef floating *row
+    cdef floating *d
+    cdef const floating *src
+    for j in range(q.OW):
+        row = col + (t * q.OW + j) * q.K
+        for g in range(q.G):
+            for a in range(q.KH):
+                d = row + g * q.Kg + a * q.KW * q.Ig
+                ih = i * q.SH - q.PT + a
+                if ih < 0 or ih >= q.H:
+                    memset(d, 0, q.KW * q.Ig * sizeof(floating))
+                    continue
+                iw = j * q.SW - q.PL
+                lo = 0 if iw >= 0 else min(-iw, q.KW)
+                hi = q.KW if iw + q.KW <= q.W else q.W - iw
+                if hi < lo:
+                    hi = lo
+                src = x + ((n * q.H + ih) * q.W + iw) * q.C + g * q.Ig
+                if lo > 0:
+                    memset(d, 0, lo * q.Ig * sizeof(floating))
+                if q.G == 1:
+                    memcpy(d + lo * q.Ig, src + lo * q.C, (hi - lo) * q.Ig * sizeof(floating))
+                else:
+                    for b in range(lo, hi):
+                        for ci in range(q.Ig):
+                            d[b * q.Ig + ci] = src[b * q.C + ci]
+                if hi < q.KW:
+                    memset(d + hi * q.Ig, 0, (q.KW - hi) * q.Ig * sizeof(floating))
+
+
+cdef inline void _col2im_sample_nhwc(const floating *dcol, floating *gi, Py_ssize_t n,
+                                     Geo *q) noexcept nogil:
+    # gi[n] (H, W, C) = sum of the dcol patch rows of sample n, in (oh, ow, g, a, b) order
+    cdef Py_ssize_t i, j, g, a, b, ih, iw, ci
+    cdef const floating *row
+    cdef const floating *s
+    cdef floating *d
+    cdef floating *base = gi + n * q.H * q.W * q.C
+    memset(base, 0, q.H * q.W * q.C * sizeof(floating))
+    for i in range(q.OH):
+        for j in range(q.OW):
+            row = dcol + ((n * q.OH + i) * q.OW + j) * q.K
+            for g in range(q.G):
+                for a in range(q.KH):
+                    ih = i * q.SH - q.PT + a
+                    if ih < 0 or ih >= q.H:
+                        continue
+                    for b in range(q.KW):
+                        iw = j * q.SW - q.PL + b
+                        if iw < 0 or iw >= q.W:
+                            continue
+                        s = row + g * q.Kg + (a * q.KW + b) * q.Ig
+                        d = base + (ih * q.W + iw) * q.C + g * q.Ig
+                        for ci in range(q.Ig):
+                            d[ci] += s[ci]
+
+
+cdef inline bint _direct(Geo *q) noexcept nogil:
+    # 1x1, stride 1, no padding: the NHWC input rows are the patch rows
+    return q.KH == 1 and q.KW == 1 and q.SH == 1 and q.SW == 1 and q.PT == 0 and q.PL == 0 \
+        and q.OH == q.H and q.OW == q.W
+
+
+cdef void _fwd_nhwc(const floating *x, const floating *w, const floating *bias,
+                    floating *out, floating *scr, Py_ssize_t N, Py_ssize_t nb_max, Geo *q,
+                    int n_threads) noexcept nogil:
+    cdef Py_ssize_t n0, nb, M, g, t, r
+    cdef const floating *col
+    cdef floating *ob
+    cdef int nt
+    n0 = 0
+    while n0 < N:
+        nb = min(nb_max, N - n0)
+        M = nb * q.S
+        ob = out + n0 * q.S * q.O
+        if _direct(q):
+            col = x + n0 * q.S * q.C
+        else:
+            col = scr
+            nt = _nt(q.K * M, n_threads)
+            for t in prange(nb * q.OH, schedule='static', num_threads=nt):
+                _im2col_rows_nhwc(x + n0 * q.H * q.W * q.C, scr, t, q)
+        for g in range(q.G):
+            rowmajor_gemm(False, False, <int>M, <int>q.Og, <int>q.Kg, <floating>1,
+                          col + g * q.Kg, <int>q.K, w + g * q.Kg * q.Og, <int>q.Og,
+                          <floating>0, ob + g * q.Og, <int>q.O)
+        if bias != NULL:
+            nt = _nt(q.O * M, n_threads)
+            for r in prange(M, schedule='static', num_threads=nt):
+                add_vec(ob + r * q.O, bias, q.O)
+        n0 += nb
+
+
+cdef void _bwd_nhwc(const floating *x, const floating *go, const floating *w, floating *gi,
+                    floating *gw, floating scale_w, floating *scr, Py_ssize_t N,
+                    Py_ssize_t nb_max, Geo *q, int n_threads) noexcept nogil:
+    cdef Py_ssize_t n0, nb, M, g, t
+    cdef const floating *col
+    cdef const floating *gb
+    cdef floating *dcol
+    cdef bint direct = _direct(q)
+    cdef int nt
+    n0 = 0
+    while n0 < N:
+        nb = min(nb_max, N - n0)
+        M = nb * q.S
+        gb = go + n0 * q.S * q.O
+        nt = _nt(q.K * M, n_threads)
+        if scale_w != 0:
+            if direct:
+                col = x + n0 * q.S * q.C
+            else:
+                col = scr
+                for t in prange(nb * q.OH, schedule='static', num_threads=nt):
+                    _im2col_rows_nhwc(x + n0 * q.H * q.W * q.C, scr, t, q)
+            for g in range(q.G):
+                rowmajor_gemm(True, False, <int>q.Kg, <int>q.Og, <int>M, scale_w,
+                              col + g * q.Kg, <int>q.K, gb + g * q.Og, <int>q.O,
+                              <floating>1, gw + g * q.Kg * q.Og, <int>q.Og)
+        if gi != NULL:
+            dcol = gi + n0 * q.S * q.C if direct else scr
+            for g in range(q.G):
+                rowmajor_gemm(False, True, <int>M, <int>q.Kg, <int>q.Og, <floating>1,
+                              gb + g * q.Og, <int>q.O, w + g * q.Kg * q.Og, <int>q.Og,
+                              <floating>0, dcol + g * q.Kg, <int>q.K)
+            if not direct:
+                for t in prange(nb, schedule='static', num_threads=nt):
+                    _col2im_sample_nhwc(scr, gi + n0 * q.H * q.W * q.C, t, q)
+        n0 += nb
+
+
+cdef void _bias_sums_rows(const floating *go, floating *gb, double scale, Py_ssize_t R,
+                          Py_ssize_t O, int nt) noexcept nogil:
+    # column sums of go (R, O), column blocks each summed down all rows by one thread
+    cdef Py_ssize_t wd = (O + nt - 1) // nt, blk, nblk
+    wd = (wd + 7) // 8 * 8
+    if wd > COL_BLOCK:
+        wd = COL_BLOCK
+    nblk = (O + wd - 1) // wd
+    for blk in prange(nblk, schedule='static', num_threads=nt):
+        colsum_block(go, R, O, blk * wd, min(blk * wd + wd, O), gb, scale, 1)
+
+
+# ---- Python entry points -----------------------------------------------------------------
+def _fail(expected, got):
+    raise ValueError(f"conv: expected {expected}, got {got}")
+
+
+def _dims(a):
+    return None if a is None else tuple(a.shape[:a.ndim])
+
+
+cdef Geo _geometry(x, weight, out, tuple kernel, bint nhwc, Py_ssize_t groups) except *:
+    """Geo of x (N, C, H, W) / (N, H, W, C) -> out, kernel = (kh, kw, sh, sw, pt, pl)."""
+    cdef Geo q
+    q.KH, q.KW, q.SH, q.SW, q.PT, q.PL = kernel
+    q.G = groups
+    if nhwc:
+        _, q.H, q.W, q.C = x.shape[:4]
+        _, q.OH, q.OW, q.O = out.shape[:4]
+    else:
+        _, q.C, q.H, q.W = x.shape[:4]
+        _, q.O, q.OH, q.OW = out.shape[:4]
+    if not (q.G >= 1 and q.C % q.G == 0 and q.O % q.G == 0 and min(q.KH, q.KW, q.SH, q.SW) >= 1
+            and q.PT >= 0 and q.PL >= 0 and out.shape[0] == x.shape[0]):
+        _fail("planes divisible by groups, positive kernel and stride, pads >= 0, "
+              "matching batch", f"x {_dims(x)}, out {_dims(out)}, kernel {kernel}, "
+              f"groups {groups}")
+    q.Ig, q.Og = q.C // q.G, q.O // q.G
+    q.Kg = q.Ig * q.KH * q.KW
+    q.K, q.S = q.Kg * q.G, q.OH * q.OW
+    if q.OH < 1 or q.OW < 1:
+        _fail("an output of at least 1x1", f"{q.OH}x{q.OW}")
+    if weight.shape[0] != q.G * q.Og * q.Kg:
+        _fail(f"a weight of {q.G * q.Og * q.Kg} values", weight.shape[0])
+    return q
+
+
+cdef Py_ssize_t _block(Geo *q, Py_ssize_t N, Py_ssize_t scratch, bint nhwc,
+                       bint need) except -1:
+    """Samples per block for a scratch of ``scratch`` values (all of N when none needed)."""
+    cdef Py_ssize_t per = (q.K if nhwc else q.K + q.O) * q.S, nb
+    if max(q.K, q.O, q.S) >= 2 ** 31:
+        _fail("patch length, planes and positions below 2**31 (BLAS int)", (q.K, q.O, q.S))
+    if not need:
+        return min(N, (2 ** 31 - 1) // q.S)
+    if scratch < per:
+        _fail(f"scratch of at least {per} values", scratch)
+    return min(N, scratch // per, (2 ** 31 - 1) // q.S)
+
+
+def scratch_per_sample(Py_ssize_t channels, Py_ssize_t out_planes, Py_ssize_t kh,
+                       Py_ssize_t kw, Py_ssize_t positions, bint nhwc):
+    """Scratch values one sample needs: (K + O) * positions (NCHW), K * positions (NHWC),
+    0 for an NHWC 1x1 kernel that reads the input directly (K = channels * kh * kw)."""
+    k = channels * kh * kw
+    return k * positions if nhwc else (k + out_planes) * positions
+
+
+def forward(const floating[:, :, :, ::1] x, const floating[::1] weight,
+            const floating[::1] bias, floating[:, :, :, ::1] out, tuple kernel, bint nhwc,
+            Py_ssize_t groups, floating[::1] scratch, int n_threads):
+    """``out = conv(x, weight) + bias``: x and out 4-D in one layout (``nhwc``), weight flat in
+    BigDL's layout ((G, O/G, C/G, kh, kw) NCHW, (G, kh, kw, C/G, O/G) NHWC), bias (O,) or
+    None, kernel = (kh, kw, sh, sw, pad_top, pad_left); bottom/right pads follow from the
+    output size.  ``scratch`` bounds the batch block (see :func:`scratch_per_sample`)."""
+    cdef Geo q = _geometry(x, weight, out, kernel, nhwc, groups)
+    cdef Py_ssize_t N = x.shape[0]
+    if bias is not None and bias.shape[0] != q.O:
+        _fail(f"bias of {q.O} values", bias.shape[0])
+    if N == 0:
+        return
+    cdef Py_ssize_t nb = _block(&q, N, 0 if scratch is None else scratch.shape[0], nhwc,
+                                not (nhwc and _direct(&q)))
+    cdef floating *scr = &scratch[0] if scratch is not None else NULL
+    cdef const floating *b = &bias[0] if bias is not None else NULL
+    with nogil:
+        if nhwc:
+            _fwd_nhwc(&x[0, 0, 0, 0], &weight[0], b, &out[0, 0, 0, 0], scr, N, nb, &q,
+                      n_threads)
+        else:
+            _fwd_nchw(&x[0, 0, 0, 0], &weight[0], b, &out[0, 0, 0, 0], scr, N, nb, &q,
+                      n_threads)
+
+
+def backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] grad_output,
+             const floating[::1] weight, floating[:, :, :, ::1] grad_input,
+             floating[::1] grad_weight, floating[::1] grad_bias, double scale_w,
+             double scale_b, tuple kernel, bint nhwc, Py_ssize_t groups,
+             floating[::1] scratch, int n_threads):
+    """Both backward phases: ``grad_input`` (skipped when None) = col2im(W^T G);
+    ``grad_weight += scale_w * G col^T``; ``grad_bias += scale_b * sums of G`` (None or a
+    zero scale skips its term).  Arguments as :func:`forward`."""
+    cdef Geo q = _geometry(x, weight, grad_output, kernel, nhwc, groups)
+    cdef Py_ssize_t N = x.shape[0]
+    if grad_input is not None and _dims(grad_input) != _dims(x):
+        _fail(f"grad_input like x {_dims(x)}", _dims(grad_input))
+    if grad_weight.shape[0] != weight.shape[0]:
+        _fail(f"grad_weight of {weight.shape[0]} values", grad_weight.shape[0])
+    if grad_bias is not None and grad_bias.shape[0] != q.O:
+        _fail(f"grad_bias of {q.O} values", grad_bias.shape[0])
+    if N == 0:
+        return
+    cdef bint do_w = scale_w != 0, do_i = grad_input is not None
+    cdef Py_ssize_t nb = _block(&q, N, 0 if scratch is None else scratch.shape[0], nhwc,
+                                (do_w or do_i) and not (nhwc and _direct(&q)))
+    cdef floating *scr = &scratch[0] if scratch is not None else NULL
+    cdef floating *gi = &grad_input[0, 0, 0, 0] if do_i else NULL
+    cdef int nt = _nt(N * q.S * q.O, n_threads)
+    with nogil:
+        if grad_bias is not None and scale_b != 0:
+            if nhwc:
+                _bias_sums_rows(&grad_output[0, 0, 0, 0], &grad_bias[0], scale_b, N * q.S,
+                                q.O, nt)
+            else:
+                _bias_sums_nchw(&grad_output[0, 0, 0, 0], &grad_bias[0], scale_b, N, q.O,
+                                q.S, nt)
+        if do_w or do_i:
+            if nhwc:
+                _bwd_nhwc(&x[0, 0, 0, 0], &grad_output[0, 0, 0, 0], &weight[0], gi,
+                          &grad_weight[0], <floating>scale_w, scr, N, nb, &q, n_threads)
+            else:
+                _bwd_nchw(&x[0, 0, 0, 0], &grad_output[0, 0, 0, 0], &weight[0], gi,
+                          &grad_weight[0], <floating>scale_w, scr, N, nb, &q, n_threads)
