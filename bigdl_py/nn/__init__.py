@@ -13,6 +13,8 @@ from .linear import Linear
 from .module import Module
 from .nin import NIN
 from .noise import GaussianDropout, GaussianNoise
+from .normalization import BatchNormalization, SpatialBatchNormalization
+from .pooling import SpatialAveragePooling, SpatialMaxPooling
 from .reshape import Reshape, View
 from .spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .select_table import FlattenTable, SelectTable
@@ -23,7 +25,8 @@ __all__ = ["Module", "Container", "Sequential", "Model", "Input", "Node",
            "FlattenTable", "CAdd", "CMul",
            "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
            "GaussianDropout", "GaussianNoise", "Linear", "NIN", "SpatialConvolution",
-           "Reshape", "View",
+           "SpatialMaxPooling", "SpatialAveragePooling", "BatchNormalization",
+           "SpatialBatchNormalization", "Reshape", "View",
            "ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity",
            "InitializationMethod", "RandomUniform", "RandomNormal", "Xavier", "MsraFiller",
            "Zeros", "Ones", "ConstInitMethod"]
