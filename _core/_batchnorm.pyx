@@ -146,8 +146,21 @@ cdef Shape _shape(x, others, params) except *:
     return s
 
 
+# Elements from which a pass uses n_threads.  Below it an OpenMP team costs more than it
+# saves (a ~100 us pass), and on a busy machine every parallel region waits for a core.
+cdef Py_ssize_t _par_min = 1 << 18
+
+
+def _set_parallel_threshold(Py_ssize_t elements):
+    """Set the pass size from which the loops use ``n_threads``; returns the old one (for
+    tests, which exercise the parallel paths on small arrays)."""
+    global _par_min
+    old, _par_min = _par_min, elements
+    return old
+
+
 cdef int _threads(Shape *s, int n_threads) noexcept nogil:
-    return 1 if s.A * s.B * s.C < 32768 else max(n_threads, 1)
+    return 1 if s.A * s.B * s.C < _par_min or n_threads < 1 else n_threads
 
 
 def _part(Shape s):

@@ -9,6 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 _F = npt.NDArray[np.floating]
+
+def _set_parallel_threshold(elements: int) -> int: ...
 _D = npt.NDArray[np.float64]
 
 def forward_train(x: _F, y: _F, weight: Optional[_F], bias: Optional[_F], save_mean: _D,

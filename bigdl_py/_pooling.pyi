@@ -9,6 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 _F = npt.NDArray[np.floating]
+
+def _set_parallel_threshold(elements: int) -> int: ...
 _K = Tuple[int, int, int, int, int, int, int, int]
 
 def max_forward(x: _F, out: _F, indices: npt.NDArray[np.int32], kernel: _K, nhwc: bool,

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import bigdl_py
-from bigdl_py import _linear, _testing
+from bigdl_py import _batchnorm, _conv, _linear, _pooling, _testing
 
 
 @pytest.fixture(autouse=True)
@@ -29,11 +29,13 @@ def threads(request):
 
 @pytest.fixture
 def parallel_passes():
-    """Run the bias/regularizer passes on the OpenMP path even for small arrays (the
-    library keeps passes next to BLAS serial below 2**25 elements)."""
-    old = _linear._set_parallel_threshold(0)
+    """Run the passes on the OpenMP path even for small arrays (the library keeps passes
+    serial below a size: 2**25 elements next to Linear's BLAS, 2**18 in the CNN kernels)."""
+    modules = (_linear, _conv, _pooling, _batchnorm)
+    old = [m._set_parallel_threshold(0) for m in modules]
     yield
-    _linear._set_parallel_threshold(old)
+    for m, v in zip(modules, old):
+        m._set_parallel_threshold(v)
 
 
 @pytest.fixture

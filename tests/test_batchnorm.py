@@ -39,7 +39,7 @@ def torch_bn(m, x, g, training):
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
 @pytest.mark.parametrize("shape", [(4, 3, 5, 6), (300, 2, 1, 1), (2, 5, 3, 1)])
-def test_spatial_matches_torch(dtype, threads, fmt, shape):
+def test_spatial_matches_torch(dtype, threads, parallel_passes, fmt, shape):
     rng = np.random.default_rng(sum(shape))
     m = SpatialBatchNormalization(shape[1], 1e-3, 0.3, data_format=fmt, dtype=dtype)
     m.bias[:] = rng.standard_normal(shape[1])
@@ -77,7 +77,7 @@ def test_batchnorm_2d_matches_torch_and_1d_eval(dtype):
     np.testing.assert_allclose(m.forward(x[1]), m.forward(x)[1], **tol(dtype))
 
 
-def test_one_vs_two_threads_bitwise_and_large_shift():
+def test_one_vs_two_threads_bitwise_and_large_shift(parallel_passes):
     x = (np.random.default_rng(0).standard_normal((16, 4, 33, 33)) + 1000).astype(np.float32)
     res = []
     for nt in (1, 2):

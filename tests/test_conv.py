@@ -19,14 +19,6 @@ def tol(dtype):
     return dict(rtol=2e-4, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
 
 
-@pytest.fixture
-def small_passes():
-    """Every copy pass on the OpenMP path, and blocks of one or two samples."""
-    old = _conv._set_parallel_threshold(0)
-    yield
-    _conv._set_parallel_threshold(old)
-
-
 def tw(m, w):
     """BigDL's layout -> torch's (O, I/g, kh, kw) for the weight or its gradient."""
     w = w if m.data_format == "NCHW" else w.transpose(0, 4, 3, 1, 2)
@@ -105,12 +97,12 @@ def run_case(case, fmt, dtype, with_bias=True, batched=True):
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
 @pytest.mark.parametrize("case", CASES, ids=[f"c{i}" for i in range(len(CASES))])
-def test_matches_torch(dtype, threads, small_passes, fmt, case):
+def test_matches_torch(dtype, threads, parallel_passes, fmt, case):
     run_case(case, fmt, dtype)
 
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
-def test_one_sample_blocks_unbatched_and_no_bias(small_passes, monkeypatch, fmt):
+def test_one_sample_blocks_unbatched_and_no_bias(parallel_passes, monkeypatch, fmt):
     monkeypatch.setattr(conv_module, "SCRATCH_ELEMENTS", 1)  # one sample per block
     for case in CASES[:3] + CASES[5:6]:
         run_case(case, fmt, np.float64)
@@ -132,7 +124,7 @@ def test_random_shapes(fmt):
         run_case(case, fmt, np.float64)
 
 
-def test_one_thread_equals_two_threads_bitwise(dtype, small_passes):
+def test_one_thread_equals_two_threads_bitwise(dtype, parallel_passes):
     res = []
     for nt in (1, 2):
         bigdl_py.set_num_threads(nt)

@@ -54,7 +54,7 @@ def make(kind, case, fmt, **kw):
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
 @pytest.mark.parametrize("kind", ["max", "avg"])
 @pytest.mark.parametrize("case", CASES, ids=[f"c{i}" for i in range(len(CASES))])
-def test_matches_torch(dtype, threads, fmt, kind, case):
+def test_matches_torch(dtype, threads, parallel_passes, fmt, kind, case):
     rng = np.random.default_rng(len(case[4]) + sum(case[4]))
     x = rng.standard_normal(case[4]).astype(dtype)
     y0, _ = torch_pool(kind, case, x, None)
@@ -74,7 +74,7 @@ def test_matches_torch(dtype, threads, fmt, kind, case):
 
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
-def test_unbatched_large_and_one_vs_two_threads_bitwise(fmt):
+def test_unbatched_large_and_one_vs_two_threads_bitwise(parallel_passes, fmt):
     x = np.random.default_rng(0).standard_normal((4, 8, 24, 24)).astype(np.float32)
     res = []
     for nt in (1, 2):
