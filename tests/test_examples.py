@@ -30,9 +30,13 @@ def test_train_digits_smoke(tmp_path, capsys):
     pytest.importorskip("sklearn")
     pytest.importorskip("matplotlib")
     main = _load("train_digits.py")["main"]
-    assert main(["--epochs", "2", "--out", str(tmp_path), "--min-accuracy", "0.5"]) == 0
+    assert main(["--epochs", "2", "--cnn-epochs", "1", "--out", str(tmp_path),
+                 "--min-accuracy", "0.5", "--min-cnn-accuracy", "0.5"]) == 0
     out = capsys.readouterr()
     assert "reloaded accuracy" in out.out and "(identical)" in out.out
+    assert "SpatialConvolution[conv1](1 -> 16, 3 x 3, 1, 1, 1, 1)" in out.out
+    assert "CNN: trained 1 epochs" in out.out and "reloaded (identical)" in out.out
+    assert (tmp_path / "digits_cnn.bigdl").exists()
     assert "epoch 2/2  iterations 90" in out.err  # ceil(1437 / 32) = 45 per epoch
     assert (tmp_path / "digits_model.bigdl").stat().st_size > 100_000
     png = (tmp_path / "training_curve.png").read_bytes()
@@ -49,5 +53,6 @@ def test_train_digits_reports_low_accuracy(tmp_path, capsys):
     pytest.importorskip("sklearn")
     pytest.importorskip("matplotlib")
     main = _load("train_digits.py")["main"]
-    assert main(["--epochs", "1", "--out", str(tmp_path), "--min-accuracy", "1.01"]) == 1
+    assert main(["--epochs", "1", "--cnn-epochs", "1", "--out", str(tmp_path),
+                 "--min-accuracy", "1.01"]) == 1
     assert "is below 1.01" in capsys.readouterr().err
