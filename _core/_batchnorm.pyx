@@ -14,6 +14,7 @@ cannot fail.
 """
 from cython cimport floating
 from cython.parallel cimport prange
+from threads cimport team
 from libc.math cimport sqrt
 
 import numpy as np
@@ -160,7 +161,7 @@ def _set_parallel_threshold(Py_ssize_t elements):
 
 
 cdef int _threads(Shape *s, int n_threads) noexcept nogil:
-    return 1 if s.A * s.B * s.C < _par_min or n_threads < 1 else n_threads
+    return team(s.A * s.B * s.C, _par_min, n_threads)
 
 
 def _part(Shape s):

@@ -15,6 +15,7 @@ nb*(K+O)*oh*ow <= scratch size.  BLAS runs from the serial block loop, never in 
 from cython cimport floating
 from cython.parallel cimport prange
 from rowgemm cimport rowmajor_gemm
+from threads cimport attach_blas, team
 from dense cimport add_vec, sum8, colsum_block, COL_BLOCK
 from im2col cimport (Geo, _im2col_row, _col2im_plane, _im2col_rows_nhwc, _col2im_sample_nhwc,
                     _copy_bias, _gather_g, _bias_sum_plane)
@@ -33,7 +34,7 @@ def _set_parallel_threshold(Py_ssize_t elements):
 
 
 cdef inline int _nt(Py_ssize_t work, int n_threads) noexcept nogil:
-    return 1 if work < _par_min or n_threads < 1 else n_threads
+    return team(work, _par_min, n_threads)
 
 
 # ---- NCHW ---------------------------------------------------------------------------------
@@ -59,7 +60,7 @@ cdef void _fwd_nchw(const floating *x, const floating *w, const floating *bias,
         for g in range(q.G):
             rowmajor_gemm(False, False, <int>q.Og, <int>M, <int>q.Kg, <floating>1,
                           w + g * q.Og * q.Kg, <int>q.Kg, col + g * q.Kg * M, <int>M,
-                          <floating>0, y + g * q.Og * M, <int>M)
+                          <floating>0, y + g * q.Og * M, <int>M, n_threads)
         nt = _nt(q.O * M, n_threads)
         for t in prange(nb * q.O, schedule='static', num_threads=nt):
             _copy_bias(y + (t % q.O) * M + (t // q.O) * q.S,
@@ -91,12 +92,12 @@ cdef void _bwd_nchw(const floating *x, const floating *go, const floating *w, fl
             for g in range(q.G):
                 rowmajor_gemm(False, True, <int>q.Og, <int>q.Kg, <int>M, scale_w,
                               gs + g * q.Og * M, <int>M, col + g * q.Kg * M, <int>M,
-                              <floating>1, gw + g * q.Og * q.Kg, <int>q.Kg)
+                              <floating>1, gw + g * q.Og * q.Kg, <int>q.Kg, n_threads)
         if gi != NULL:
             for g in range(q.G):
                 rowmajor_gemm(True, False, <int>q.Kg, <int>M, <int>q.Og, <floating>1,
                               w + g * q.Og * q.Kg, <int>q.Kg, gs + g * q.Og * M, <int>M,
-                              <floating>0, col + g * q.Kg * M, <int>M)
+                              <floating>0, col + g * q.Kg * M, <int>M, n_threads)
             for t in prange(nb * q.C, schedule='static', num_threads=nt):
                 _col2im_plane(col, gi + (n0 * q.C + t) * q.H * q.W, t // q.C, t % q.C, M, q)
         n0 += nb
@@ -138,7 +139,7 @@ cdef void _fwd_nhwc(const floating *x, const floating *w, const floating *bias,
         for g in range(q.G):
             rowmajor_gemm(False, False, <int>M, <int>q.Og, <int>q.Kg, <floating>1,
                           col + g * q.Kg, <int>q.K, w + g * q.Kg * q.Og, <int>q.Og,
-                          <floating>0, ob + g * q.Og, <int>q.O)
+                          <floating>0, ob + g * q.Og, <int>q.O, n_threads)
         if bias != NULL:
             nt = _nt(q.O * M, n_threads)
             for r in prange(M, schedule='static', num_threads=nt):
@@ -171,13 +172,13 @@ cdef void _bwd_nhwc(const floating *x, const floating *go, const floating *w, fl
             for g in range(q.G):
                 rowmajor_gemm(True, False, <int>q.Kg, <int>q.Og, <int>M, scale_w,
                               col + g * q.Kg, <int>q.K, gb + g * q.Og, <int>q.O,
-                              <floating>1, gw + g * q.Kg * q.Og, <int>q.Og)
+                              <floating>1, gw + g * q.Kg * q.Og, <int>q.Og, n_threads)
         if gi != NULL:
             dcol = gi + n0 * q.S * q.C if direct else scr
             for g in range(q.G):
                 rowmajor_gemm(False, True, <int>M, <int>q.Kg, <int>q.Og, <floating>1,
                               gb + g * q.Og, <int>q.O, w + g * q.Kg * q.Og, <int>q.Og,
-                              <floating>0, dcol + g * q.Kg, <int>q.K)
+                              <floating>0, dcol + g * q.Kg, <int>q.K, n_threads)
             if not direct:
                 for t in prange(nb, schedule='static', num_threads=nt):
                     _col2im_sample_nhwc(scr, gi + n0 * q.H * q.W * q.C, t, q)
@@ -269,6 +270,7 @@ def forward(const floating[:, :, :, ::1] x, const floating[::1] weight,
                                 not (nhwc and _direct(&q)))
     cdef floating *scr = &scratch[0] if scratch is not None else NULL
     cdef const floating *b = &bias[0] if bias is not None else NULL
+    attach_blas()
     with nogil:
         if nhwc:
             _fwd_nhwc(&x[0, 0, 0, 0], &weight[0], b, &out[0, 0, 0, 0], scr, N, nb, &q,
@@ -302,6 +304,7 @@ def backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] grad_o
     cdef floating *scr = &scratch[0] if scratch is not None else NULL
     cdef floating *gi = &grad_input[0, 0, 0, 0] if do_i else NULL
     cdef int nt = _nt(N * q.S * q.O, n_threads)
+    attach_blas()
     with nogil:
         if grad_bias is not None and scale_b != 0:
             if nhwc:

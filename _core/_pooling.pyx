@@ -14,6 +14,7 @@ validates with the GIL held, then makes one ``nogil`` call into work that cannot
 """
 from cython cimport floating
 from cython.parallel cimport prange
+from threads cimport team
 from libc.string cimport memset
 from libc.stdint cimport int32_t
 
@@ -206,7 +207,7 @@ def _set_parallel_threshold(Py_ssize_t elements):
 
 
 cdef int _threads(Pool *p, int n_threads) noexcept nogil:
-    return 1 if p.N * p.C * p.H * p.W < _par_min or n_threads < 1 else n_threads
+    return team(p.N * p.C * p.H * p.W, _par_min, n_threads)
 
 
 def max_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out,

@@ -161,7 +161,7 @@ class SpatialConvolution(_Dense):
             _nin.forward(x4.reshape(n, self.n_input_plane, s),
                          self.weight.reshape(self.n_output_plane, self.n_input_plane),
                          self.bias, o4.reshape(n, self.n_output_plane, s),
-                         *self._nin_scratch(n, s), _nin_layer.NCHW_SWAP)
+                         *self._nin_scratch(n, s), _nin_layer.NCHW_SWAP, get_num_threads())
         else:
             _conv.forward(x4, self.weight.reshape(-1), self.bias, o4, kernel,
                           self.data_format == "NHWC", self.n_group, self._scratch(x4, s),
@@ -196,7 +196,7 @@ class SpatialConvolution(_Dense):
             _nin.backward(x4.reshape(n, c, s), g4.reshape(n, o, s), self.weight.reshape(o, c),
                           None if gi4 is None else gi4.reshape(n, c, s),
                           self.grad_weight.reshape(o, c), gb, sw, sb,
-                          *self._nin_scratch(n, s), _nin_layer.NCHW_SWAP)
+                          *self._nin_scratch(n, s), _nin_layer.NCHW_SWAP, get_num_threads())
         elif want_input or want_params:
             _conv.backward(x4, g4, self.weight.reshape(-1), gi4, self.grad_weight.reshape(-1),
                            gb, sw, sb, kernel, self.data_format == "NHWC", self.n_group,
