@@ -107,6 +107,15 @@ class SpatialConvolution(_Dense):
                     init_bias, init_grad_weight, init_grad_bias, dtype, w_shape=w_shape,
                     fans=(i * kh * kw, o * kh * kw))
 
+    def _config(self):
+        return {"n_input_plane": self.n_input_plane, "n_output_plane": self.n_output_plane,
+                "kernel_w": self.kernel_w, "kernel_h": self.kernel_h,
+                "stride_w": self.stride_w, "stride_h": self.stride_h, "pad_w": self.pad_w,
+                "pad_h": self.pad_h, "n_group": self.n_group,
+                "propagate_back": self.propagate_back, "wRegularizer": self.w_regularizer,
+                "bRegularizer": self.b_regularizer, "with_bias": self.with_bias,
+                "data_format": self.data_format, "dtype": self._dtype}
+
     # ---- shapes ----------------------------------------------------------------------
     def _geometry(self, x):
         """(4-D input view, output shape, kernel tuple for _conv); raises before work."""

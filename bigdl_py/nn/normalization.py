@@ -96,6 +96,13 @@ class _BatchNorm(Module):
                          gradBias=self.grad_bias)
         return {self.name(): entry}
 
+    def _config(self):
+        cfg = {"n_output": self.n_output, "eps": self.eps, "momentum": self.momentum,
+               "affine": self.affine, "dtype": self._dtype}
+        if hasattr(self, "data_format"):
+            cfg["data_format"] = self.data_format
+        return cfg
+
     def _saved_buffers(self):
         """The running statistics, which save_model keeps."""
         return {"runningMean": self.running_mean, "runningVar": self.running_var}

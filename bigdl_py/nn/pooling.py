@@ -111,6 +111,11 @@ class SpatialMaxPooling(_Pool):
         self._setup(kw, kh, dw, dh, pad_w, pad_h,
                     check_bool(to_ceil, "SpatialMaxPooling", "to_ceil"), format)
 
+    def _config(self):
+        return {"kw": self.kw, "kh": self.kh, "dw": self.dw, "dh": self.dh,
+                "pad_w": self.pad_w, "pad_h": self.pad_h, "to_ceil": self.ceil_mode,
+                "format": self.format}
+
     def update_output(self, input):
         x4, oshape, kernel = self._geometry(input)
         out = self._buffer("output", oshape, input.dtype)
@@ -179,6 +184,13 @@ class SpatialAveragePooling(_Pool):
         self.divide = check_bool(divide, own, "divide")
         self._setup(kw, kh, dw, dh, pad_w, pad_h, check_bool(ceil_mode, own, "ceil_mode"),
                     format, self.global_pooling)
+
+    def _config(self):
+        return {"kw": self.kw, "kh": self.kh, "dw": self.dw, "dh": self.dh,
+                "pad_w": self.pad_w, "pad_h": self.pad_h,
+                "global_pooling": self.global_pooling, "ceil_mode": self.ceil_mode,
+                "count_include_pad": self.count_include_pad, "divide": self.divide,
+                "format": self.format}
 
     def _kernel(self, h, w):
         return (h, w) if self.global_pooling else (self.kh, self.kw)

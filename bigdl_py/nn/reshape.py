@@ -77,6 +77,9 @@ class Reshape(_Shape):
                             f"{batch_mode!r}")
         self.batch_mode = batch_mode
 
+    def _config(self):
+        return {"size": list(self.size), "batch_mode": self.batch_mode}
+
     def _target(self, shape):
         count, total = math.prod(self.size), math.prod(shape)
         whole = self.batch_mode is False or (
@@ -127,6 +130,9 @@ class View(_Shape):
             raise ValueError(f"View: expected num_input_dims to be an int >= 0, got "
                              f"{num_input_dims!r}")
         self.num_input_dims = int(num_input_dims)
+
+    def _config(self):
+        return {"sizes": list(self.size), "num_input_dims": self.num_input_dims}
 
     def _target(self, shape):
         nd = len(shape)
