@@ -13,7 +13,7 @@ PORTS = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "bigdl_po
 
 
 @pytest.mark.parametrize("script", ["linear_regression.py", "mlp_classifier_rdd.py",
-                                    "autoencoder.py", "simple_integration.py"])
+                                    "autoencoder.py", "simple_integration.py", "lenet_local.py"])
 def test_port_runs(script, sc, restore_loggers, tmp_path, monkeypatch):
     """As ``python <script>``: run_name "__main__" also lets Spark pickle the script's
     functions by value, as it does for a script run from the shell."""
