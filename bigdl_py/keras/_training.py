@@ -1,0 +1,147 @@
+"""``compile`` / ``fit`` / ``evaluate`` / ``predict`` of the Keras-style models, over the
+``bigdl_py.nn`` network a model builds (``model.net``) and ``bigdl_py.optim``'s local
+Optimizer.  Loss and metric names are BigDL's Keras names."""
+import numpy as np
+
+from ..nn.criterion import ClassNLLCriterion, Criterion, MSECriterion
+from ..nn.criterion_extra import AbsCriterion, BCECriterion
+from ..nn._validate import check_int
+from ..optim import EveryEpoch, MaxEpoch, Optimizer, Top1Accuracy, Top5Accuracy
+from ..optim.validation import Loss, ValidationMethod
+from .optimizers import by_name
+
+__all__ = ["KerasModel"]
+
+# loss name -> (criterion factory, target kind): "sparse" class labels, "onehot" one-hot
+# rows (turned into class labels), "raw" passed as they are
+_LOSSES = {"categorical_crossentropy": (lambda: ClassNLLCriterion(logProbAsInput=False),
+                                        "onehot"),
+           "sparse_categorical_crossentropy": (lambda: ClassNLLCriterion(logProbAsInput=False),
+                                               "sparse"),
+           "mse": (MSECriterion, "raw"), "mean_squared_error": (MSECriterion, "raw"),
+           "mae": (AbsCriterion, "raw"), "mean_absolute_error": (AbsCriterion, "raw"),
+           "binary_crossentropy": (BCECriterion, "raw")}
+_METRICS = {"accuracy": Top1Accuracy, "top5acc": Top5Accuracy}
+
+
+def _named(value, table, owner, what):
+    if not isinstance(value, str):
+        raise TypeError(f"{owner}: expected a {what} name or object, got "
+                        f"{type(value).__name__}")
+    if value.lower() not in table:
+        raise ValueError(f"{owner}: expected {what} in {sorted(table)}, got {value!r}")
+    return table[value.lower()]
+
+
+class KerasModel:
+    """What the Keras-style ``Sequential`` and ``Model`` share: the built network
+    ``self.net`` (a ``bigdl_py.nn`` module) and training through ``bigdl_py.optim``.
+
+    ``_label_base`` is the first class label Keras-style calls take for
+    ``sparse_categorical_crossentropy`` and return from ``predict_classes``: 0 on BigDL
+    2.x's paths, 1 on BigDL 0.x's (``bigdl_py.nn.keras``)."""
+
+    _label_base = 0
+
+    def _compiled(self, owner):
+        if getattr(self, "_compile", None) is None:
+            raise ValueError(f"{owner}: expected a compiled model, got one without "
+                             "compile(optimizer, loss)")
+        return self._compile
+
+    def compile(self, optimizer, loss, metrics=None):
+        """Set the optimisation method (name or ``OptimMethod``), the loss (name or
+        ``Criterion``) and the metrics (names or ``ValidationMethod``s) for ``fit`` and
+        ``evaluate``.  Unknown names are a ValueError listing the valid ones."""
+        owner = f"{type(self).__name__}.compile"
+        method = by_name(optimizer, owner)
+        if isinstance(loss, Criterion):
+            criterion, kind = loss, "raw"
+        else:
+            make, kind = _named(loss, _LOSSES, owner, "loss")
+            criterion = make()
+        if metrics is None:
+            metrics = []
+        if not isinstance(metrics, (list, tuple)):
+            raise TypeError(f"{owner}: expected a list of metrics, got "
+                            f"{type(metrics).__name__}")
+        methods = [m if isinstance(m, ValidationMethod) else _named(m, _METRICS, owner,
+                                                                      "metric")()
+                   for m in metrics]
+        if kind == "raw" and any(isinstance(m, (Top1Accuracy, Top5Accuracy))
+                                 for m in methods) and not isinstance(loss, Criterion):
+            raise ValueError(f"{owner}: expected a categorical loss with the accuracy "
+                             f"metrics, got loss {loss!r}")
+        self._compile = (method, criterion, kind, methods)
+        return self
+
+    # ---- data ------------------------------------------------------------------------
+    def _targets(self, y, kind, owner):
+        y = np.asarray(y)
+        if kind == "raw":
+            return y
+        if kind == "onehot":
+            if y.ndim != 2 or not np.all((y == 0) | (y == 1)) or \
+                    not np.all(y.sum(axis=1) == 1):
+                raise ValueError(f"{owner}: expected one-hot targets of shape (N, classes) "
+                                 f"for categorical_crossentropy, got shape {y.shape}")
+            return (np.argmax(y, axis=1) + 1).astype(np.float32)
+        y = y.reshape(len(y), -1) if y.ndim > 1 else y
+        if y.ndim != 1 and y.shape[1] != 1 or y.dtype.kind not in "iuf" or \
+                not np.all(y == np.round(y)) or (y.size and y.min() < self._label_base):
+            raise ValueError(f"{owner}: expected integer class labels >= {self._label_base} "
+                             f"for sparse_categorical_crossentropy, got "
+                             f"{y.dtype} {y.shape}{' min ' + str(y.min()) if y.size else ''}")
+        return (y.reshape(-1) + (1 - self._label_base)).astype(np.float32)
+
+    def fit(self, x, y, batch_size=32, nb_epoch=10, validation_data=None, distributed=False):
+        """Train on arrays ``(x, y)`` for ``nb_epoch`` more epochs in batches of
+        ``batch_size``, validating on ``validation_data=(x_val, y_val)`` after each epoch
+        with the compiled metrics; returns the Optimizer's per-epoch ``history``."""
+        owner = f"{type(self).__name__}.fit"
+        method, criterion, kind, metrics = self._compiled(owner)
+        nb_epoch = check_int(nb_epoch, owner, "nb_epoch", 1)
+        batch_size = check_int(batch_size, owner, "batch_size", 1)
+        if distributed is not False:
+            raise ValueError(f"{owner}: expected distributed=False (arrays train in this "
+                             f"process), got {distributed!r}")
+        target = self._targets(y, kind, owner)
+        done = method.state.get("epoch", 1) - 1
+        opt = Optimizer.create(self.net, (x, target), criterion, MaxEpoch(done + nb_epoch),
+                               batch_size, method)
+        if validation_data is not None:
+            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+                raise TypeError(f"{owner}: expected validation_data=(x_val, y_val), got "
+                                f"{type(validation_data).__name__}")
+            xv, yv = validation_data
+            opt.set_validation(batch_size, xv, self._targets(yv, kind, owner), EveryEpoch(),
+                               metrics or [Loss(criterion)])
+        opt.optimize()
+        return opt.history
+
+    def evaluate(self, x, y, batch_size=32):
+        """The compiled metrics (the loss if none) on ``(x, y)``: a list of floats."""
+        owner = f"{type(self).__name__}.evaluate"
+        _, criterion, kind, metrics = self._compiled(owner)
+        results = self.net.evaluate(x, self._targets(y, kind, owner), batch_size,
+                                    metrics or [Loss(criterion)])
+        return [float(r.result) for r in results]
+
+    def predict(self, x, batch_size=32):
+        """The network's outputs for the samples ``x`` (evaluation mode)."""
+        return self.net.predict(x, batch_size)
+
+    def predict_classes(self, x, batch_size=32):
+        """Class indices ``argmax(predict(x), -1)``, counted from ``_label_base``."""
+        return self.net.predict_class(x, batch_size) - 1 + self._label_base
+
+    def forward(self, x):
+        """The network's forward pass on one batch (the mode is the network's)."""
+        return self.net.forward(x)
+
+    def get_weights(self):
+        return self.net.get_weights()
+
+    def set_weights(self, weights):
+        self.net.set_weights(weights)
+        return self
