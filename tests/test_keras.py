@@ -218,3 +218,13 @@ def test_dllib_paths_reexport_the_one_definition():
     from bigdl_py.dllib.keras import layers, models, optimizers
     assert layers.Dense is L.Dense and models.Sequential is Sequential
     assert optimizers.Adam is optim.Adam
+
+
+def test_flatten_and_reshape():
+    m = Sequential().add(L.Reshape((2, 6), input_shape=(12,))).add(L.Flatten()) \
+        .add(L.Dense(2))
+    assert m._shapes == [(2, 6), (12,), (2,)]
+    assert m.predict(np.ones((3, 12), np.float32)).shape == (3, 2)
+    with pytest.raises(ValueError, match=r"layer 2 \(Reshape\(\(5,\)\)\).*Reshape: expected "
+                                         r"samples of 5 values"):
+        Sequential().add(L.Dense(4, input_shape=(3,))).add(L.Reshape((5,)))

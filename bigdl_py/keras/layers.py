@@ -16,7 +16,7 @@ from ..nn._validate import check_int
 from ._shape import sample_shape
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "GaussianDropout", "GaussianNoise",
-           "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"]
+           "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Reshape", "Flatten"]
 
 # Keras' activation names -> the bigdl_py.nn module class
 _ACTIVATIONS = {"relu": _nn.ReLU, "tanh": _nn.Tanh, "sigmoid": _nn.Sigmoid,
@@ -188,3 +188,44 @@ def _spatial(cls, ndim, formats):
 SpatialDropout1D = _spatial(_nn.SpatialDropout1D, 2, None)
 SpatialDropout2D = _spatial(_nn.SpatialDropout2D, 3, {"th": "NCHW", "tf": "NHWC"})
 SpatialDropout3D = _spatial(_nn.SpatialDropout3D, 4, {"th": "NCHW", "tf": "NHWC"})
+
+
+class Reshape(Layer):
+    """Reshape each sample to ``target_shape`` (batch excluded; same number of values),
+    over ``bigdl_py.nn.Reshape(target_shape, batch_mode=True)``."""
+
+    def __init__(self, target_shape, input_shape=None, name=None):
+        super().__init__(input_shape, name)
+        self.target_shape = sample_shape(target_shape, "Reshape", "target_shape")
+
+    def compute_output_shape(self, input_shape):
+        n, m = _size(input_shape), _size(self.target_shape)
+        if n != m:
+            raise ValueError(f"Reshape: expected samples of {m} values for target_shape "
+                             f"{self.target_shape}, got input of shape "
+                             f"{(None,) + tuple(input_shape)} ({n} values)")
+        return self.target_shape
+
+    def build(self, input_shape):
+        self.compute_output_shape(input_shape)
+        return [_nn.Reshape(list(self.target_shape), batch_mode=True)]
+
+    def __repr__(self):
+        return f"Reshape({self.target_shape})"
+
+
+class Flatten(Layer):
+    """Flatten each sample to 1-D (``bigdl_py.nn.Reshape([n], batch_mode=True)``)."""
+
+    def compute_output_shape(self, input_shape):
+        return (_size(input_shape),)
+
+    def build(self, input_shape):
+        return [_nn.Reshape([_size(input_shape)], batch_mode=True)]
+
+
+def _size(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
