@@ -13,21 +13,14 @@ import numpy as np
 
 from . import _blas, _tensor_ops
 from .parallel import get_num_threads
+from ._validate import check_number
 from .random import RNG
 
 __all__ = ["TensorMath"]
 
 
-def _is_number(value):
-    """A real number that is not a bool (bools are not numbers anywhere in the API)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
 def _scalar(value, method, what="value"):
-    if _is_number(value):
-        return float(value)
-    raise TypeError(f"Tensor.{method}: expected a real number as {what}, got "
-                    f"{type(value).__name__}")
+    return check_number(value, f"Tensor.{method}", what, finite=False)
 
 
 def _rows_ok(a):
@@ -191,8 +184,8 @@ class TensorMath:
         ``t`` has self's dtype and either as many elements (paired in row-major order)
         or a shape that broadcasts to self's.
         """
-        if len(args) == 1 and _is_number(args[0]):
-            v = float(args[0])
+        if len(args) == 1 and isinstance(args[0], numbers.Real):
+            v = _scalar(args[0], "add")
             self._writable("add")
             return self._apply(_tensor_ops.add, v)
         if len(args) == 1:

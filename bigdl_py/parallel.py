@@ -22,10 +22,10 @@ the child overrides it, at the user's risk.
 """
 import contextlib
 import ctypes
-import numbers
 import os
 
 from . import _openmp
+from ._validate import is_int
 
 __all__ = ["set_num_threads", "get_num_threads", "threads", "openmp_enabled", "MAX_THREADS"]
 
@@ -63,7 +63,7 @@ def openmp_enabled():
 
 
 def _check(n, owner):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+    if not is_int(n):
         raise TypeError(f"{owner}: expected a positive int, got {n!r}")
     if not 1 <= n <= MAX_THREADS:
         raise ValueError(f"{owner}: expected a positive int <= {MAX_THREADS} "

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _random
 from ._random import philox4x32_10
+from ._validate import check_choice, check_int
 from .parallel import get_num_threads
 
 __all__ = ["RNG", "RandomGenerator", "philox4x32_10"]
@@ -46,11 +47,7 @@ class RandomGenerator:
     # ---- public API -------------------------------------------------------------
     def set_seed(self, seed):
         """Reseed both algorithms; clears the Box-Muller cache and the call counter."""
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise ValueError(f"RNG.set_seed: expected a non-negative int < 2**64, got {seed!r}")
-        seed = int(seed)
-        if not 0 <= seed < 2 ** 64:
-            raise ValueError(f"RNG.set_seed: expected a non-negative int < 2**64, got {seed}")
+        seed = check_int(seed, "RNG.set_seed", "seed", 0, 2 ** 64 - 1)
         self._seed = seed
         self._offset = 0
         self._mt = np.random.RandomState(seed & 0xFFFFFFFF)._bit_generator
@@ -77,9 +74,7 @@ class RandomGenerator:
 
     def set_algorithm(self, name):
         """``"philox"`` (default) or ``"mt19937"`` (BigDL's exact numbers)."""
-        if name not in ALGORITHMS:
-            raise ValueError(f"RNG.set_algorithm: expected one of {ALGORITHMS}, got {name!r}")
-        self._algorithm = name
+        self._algorithm = check_choice(name, "RNG.set_algorithm", "name", ALGORITHMS)
 
     def algorithm(self):
         return self._algorithm

@@ -9,6 +9,8 @@ import numbers
 import numpy as np
 
 from ._tensor_math import TensorMath, _sz
+from ._validate import TensorType, check_number
+from ._validate import is_int as _is_int
 
 __all__ = ["Tensor", "T", "Float", "Double"]
 
@@ -45,10 +47,6 @@ def _as_dtype(dtype, where="Tensor"):
 def T(*values):
     """BigDL's ``T(...)`` table literal, used to build nested tensors: a Python list."""
     return list(values)
-
-
-def _is_int(v):
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 def _sizes(args, method):
@@ -163,14 +161,8 @@ class Tensor(TensorMath, metaclass=_TensorMeta):
         >>> Tensor.range(0, 1, 0.25).numpy().tolist()
         [0.0, 0.25, 0.5, 0.75, 1.0]
         """
-        vals = []
-        for name, v in (("xmin", xmin), ("xmax", xmax), ("step", step)):
-            if not isinstance(v, numbers.Real):
-                raise TypeError(f"Tensor.range: expected a real {name}, got {v!r}")
-            if not math.isfinite(v):
-                raise ValueError(f"Tensor.range: expected a finite {name}, got {v!r}")
-            vals.append(float(v))
-        lo, hi, st = vals
+        lo, hi, st = (check_number(v, "Tensor.range", name)
+                      for name, v in (("xmin", xmin), ("xmax", xmax), ("step", step)))
         if not (hi >= lo and st > 0):
             raise ValueError(f"Tensor.range: expected xmin <= xmax and step > 0, got "
                              f"xmin={xmin}, xmax={xmax}, step={step}")
@@ -354,12 +346,13 @@ class Tensor(TensorMath, metaclass=_TensorMeta):
             raise ValueError("Tensor.set_value: expected indices then a value, got nothing")
         *idx, v = args
         at = self._offset(tuple(idx), "set_value")
-        if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
-            raise TypeError(f"Tensor.set_value: expected a real number as value, got "
-                            f"{type(v).__name__}")
+        v = check_number(v, "Tensor.set_value", "value", finite=False)
         self._writable("set_value")
         self._a[at] = v
         return self
+
+
+TensorType.register(Tensor)
 
 
 def _storage(a):

@@ -421,10 +421,11 @@ def test_bad_constructor_arguments():
         Dropout(0.5, shared_axes=1)
     with pytest.raises(TypeError, match=msg + r"\(True,\)"):
         Dropout(0.5, shared_axes=(True,))
-    with pytest.raises(ValueError, match="SpatialDropout2D: expected data_format 'NCHW' or 'NHWC'"
-                                         r" \(any case\), got 'NCWH'"):
+    with pytest.raises(ValueError, match="SpatialDropout2D: expected data_format to be one of "
+                                         r"'NCHW', 'NHWC' \(any case\), got 'NCWH'"):
         SpatialDropout2D(0.5, "NCWH")
-    with pytest.raises(ValueError, match="SpatialDropout3D: expected data_format .* got 3"):
+    with pytest.raises(TypeError, match="SpatialDropout3D: expected data_format to be a string"
+                                        ".* got 3"):
         SpatialDropout3D(0.5, 3)
 
 

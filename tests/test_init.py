@@ -102,8 +102,8 @@ def test_mt19937_normal_init_follows_bigdl_stream():
     (lambda: RandomUniform(0, float("inf")), ValueError, "RandomUniform: expected upper to be "
                                                          "a finite number, got inf"),
     (lambda: RandomNormal(0, -1), ValueError, "RandomNormal: expected stdv >= 0, got -1.0"),
-    (lambda: RandomNormal("0", 1), ValueError, "RandomNormal: expected mean to be a finite "
-                                               "number, got '0'"),
+    (lambda: RandomNormal("0", 1), TypeError, "RandomNormal: expected mean to be a number, "
+                                              "got '0'"),
     (lambda: MsraFiller(1), TypeError, "MsraFiller: expected varianceNormAverage to be a "
                                        "bool, got 1"),
     (lambda: ConstInitMethod(float("nan")), ValueError, "ConstInitMethod: expected value to "

@@ -156,7 +156,8 @@ def test_argument_errors():
         init.Uniform((1.0, 2.0, 3.0))
     with pytest.raises(TypeError, match="Constant: expected val to be a number"):
         init.Constant(None)
-    with pytest.raises(ValueError, match="non-negative dimensions"):
+    with pytest.raises(ValueError, match=r"expected shape to be a tuple of ints >= 0, "
+                                         r"got \(2, -1\)"):
         init.Constant().sample((2, -1))
     with pytest.raises(TypeError, match="dtype float32 or float64"):
         init.Constant().sample((2,), "int32")

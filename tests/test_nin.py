@@ -210,12 +210,13 @@ def test_grad_output_shape_error_changes_nothing():
 @pytest.mark.parametrize("kwargs, err, msg", [
     (dict(untie_biases=True), ValueError, "NIN: expected spatial_shape with untie_biases=True"),
     (dict(untie_biases=1), TypeError, "NIN: expected untie_biases to be a bool, got 1"),
-    (dict(data_format="NCWH"), ValueError, "NIN: expected data_format 'NCHW' or 'NHWC', got "
-                                           "'NCWH'"),
+    (dict(data_format="NCWH"), ValueError, "NIN: expected data_format to be one of 'NCHW', "
+                                           r"'NHWC' \(any case\), got 'NCWH'"),
+    (dict(data_format=None), TypeError, "NIN: expected data_format to be a string"),
     (dict(spatial_shape=(4, 0)), ValueError, r"NIN: expected spatial_shape to be a tuple of "
-                                             r"positive ints, got \(4, 0\)"),
-    (dict(spatial_shape=4), ValueError, "NIN: expected spatial_shape to be a tuple of positive "
-                                        "ints, got 4"),
+                                             r"ints >= 1, got \(4, 0\)"),
+    (dict(spatial_shape=4), TypeError, "NIN: expected spatial_shape to be a tuple of ints, "
+                                       "got 4"),
     (dict(output_size=0), ValueError, "NIN: expected output_size >= 1, got 0"),
     (dict(init_weight=np.ones((3, 3))), ValueError, r"NIN: expected init_weight of shape "
                                                     r"\(2, 3\), got \(3, 3\)"),

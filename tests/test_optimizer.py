@@ -268,7 +268,7 @@ def test_bad_input_fails_before_training():
     with pytest.raises(ValueError, match="Optimizer: expected as many training labels as "
                                          "samples, got 63 labels for 64 samples"):
         Optimizer.create(model, (X, y[:-1]), ClassNLLCriterion())
-    with pytest.raises(ValueError, match="Optimizer: expected batch_size to be an int >= 1, "
+    with pytest.raises(ValueError, match="Optimizer: expected batch_size >= 1, "
                                          "got 0"):
         Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxEpoch(1), 0)
     with pytest.raises(ValueError, match="Optimizer: expected training samples along the "

@@ -101,7 +101,7 @@ def test_sample_from_ndarray():
     np.testing.assert_array_equal(r.inputs, d.inputs)
     np.testing.assert_array_equal(r.label, d.label)
     assert repr(r) == "Sample(features=(3,) float64, label=(2,) float64)"
-    with pytest.raises(TypeError, match="Sample: expected numeric features, got dtype <U1"):
+    with pytest.raises(TypeError, match="Sample: expected a real numeric features, got dtype <U1"):
         Sample.from_ndarray(["a"], 1)
     with pytest.raises(TypeError, match="Sample: expected numeric label, got dtype object"):
         Sample.from_ndarray([1.0], {"a": 1})
@@ -353,7 +353,7 @@ def test_local_sgd(sc):
     state = opt.optim_method.state
     assert (state["neval"], state["evalCounter"], state["epoch"]) == (21, 20, 5)
     assert opt.history[-1]["loss"] < opt.history[0]["loss"]
-    with pytest.raises(ValueError, match="expected steps to be an int >= 1 or None, got 0"):
+    with pytest.raises(ValueError, match="expected steps >= 1, got 0"):
         opt.set_local_sgd(0)
     adam = Optimizer.create(model, _rdd(sc, X, y), ClassNLLCriterion(), batch_size=8,
                             optim_method=Adam())

@@ -27,10 +27,10 @@ Examples
 (True, (20, 50))
 """
 import math
-import numbers
 
 import numpy as np
 
+from .._validate import check_int_tuple, check_number, is_int, is_number
 from ..random import RNG
 
 __all__ = ["Initializer", "Constant", "Normal", "Uniform", "Glorot", "GlorotNormal",
@@ -40,15 +40,7 @@ FLOATX = np.float32
 
 
 def _shape(shape, owner):
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
-        shape = (shape,)
-    try:
-        shape = tuple(int(d) for d in shape)
-    except TypeError:
-        raise TypeError(f"{owner}: expected a shape tuple of ints, got {shape!r}") from None
-    if any(d < 0 for d in shape):
-        raise ValueError(f"{owner}: expected non-negative dimensions, got shape {shape}")
-    return shape
+    return check_int_tuple((shape,) if is_int(shape) else shape, owner, "shape", 0)
 
 
 def _dtype(dtype):
@@ -58,18 +50,12 @@ def _dtype(dtype):
     return dtype
 
 
-def _number(value, owner, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
-        raise TypeError(f"{owner}: expected {name} to be a number, got {value!r}")
-    return float(value)
-
-
 def _gain(gain, owner):
     if isinstance(gain, str):
         if gain != "relu":
             raise ValueError(f"{owner}: expected gain to be a number or 'relu', got {gain!r}")
         return math.sqrt(2.0)
-    return _number(gain, owner, "gain")
+    return check_number(gain, owner, "gain")
 
 
 class Initializer:
@@ -91,7 +77,7 @@ class Constant(Initializer):
     """Every value equal to ``val`` (default 0)."""
 
     def __init__(self, val=0.0):
-        self.val = _number(val, "Constant", "val")
+        self.val = check_number(val, "Constant", "val")
 
     def sample(self, shape, dtype=None):
         return np.full(_shape(shape, "Constant"), self.val, dtype=_dtype(dtype))
@@ -101,8 +87,8 @@ class Normal(Initializer):
     """Draws from :math:`N(mean, std^2)` (defaults ``std=0.01``, ``mean=0``)."""
 
     def __init__(self, std=0.01, mean=0.0):
-        self.std = _number(std, "Normal", "std")
-        self.mean = _number(mean, "Normal", "mean")
+        self.std = check_number(std, "Normal", "std")
+        self.mean = check_number(mean, "Normal", "mean")
         if self.std < 0:
             raise ValueError(f"Normal: expected std >= 0, got {self.std}")
 
@@ -121,13 +107,13 @@ class Uniform(Initializer):
 
     def __init__(self, range=0.01, std=None, mean=0.0):
         if std is not None:
-            std = _number(std, "Uniform", "std")
-            mean = _number(mean, "Uniform", "mean")
+            std = check_number(std, "Uniform", "std")
+            mean = check_number(mean, "Uniform", "mean")
             if std < 0:
                 raise ValueError(f"Uniform: expected std >= 0, got {std}")
             a, b = mean - math.sqrt(3.0) * std, mean + math.sqrt(3.0) * std
-        elif isinstance(range, numbers.Real) and not isinstance(range, bool):
-            r = _number(range, "Uniform", "range")
+        elif is_number(range):
+            r = check_number(range, "Uniform", "range")
             a, b = -r, r
         else:
             try:
@@ -135,7 +121,7 @@ class Uniform(Initializer):
             except (TypeError, ValueError):
                 raise TypeError("Uniform: expected range to be a number or a pair (low, high),"
                                 f" got {range!r}") from None
-            a, b = _number(a, "Uniform", "range[0]"), _number(b, "Uniform", "range[1]")
+            a, b = check_number(a, "Uniform", "range[0]"), check_number(b, "Uniform", "range[1]")
         if a > b:
             raise ValueError(f"Uniform: expected low <= high, got range ({a}, {b})")
         self.range = (a, b)

@@ -29,10 +29,9 @@ Examples
 >>> softmax(np.zeros((1, 4)))
 array([[0.25, 0.25, 0.25, 0.25]])
 """
-import math
-import numbers
-
 import numpy as np
+
+from .._validate import check_number
 
 __all__ = ["rectify", "sigmoid", "tanh", "softmax", "linear", "identity", "LeakyRectify",
            "leaky_rectify", "elu", "is_known"]
@@ -100,11 +99,7 @@ class LeakyRectify:
     """Leaky rectifier ``x if x > 0 else leakiness * x`` (``leakiness`` default 0.01)."""
 
     def __init__(self, leakiness=0.01):
-        if isinstance(leakiness, bool) or not isinstance(leakiness, numbers.Real) \
-                or math.isnan(leakiness):
-            raise TypeError(f"LeakyRectify: expected leakiness to be a number, got "
-                            f"{leakiness!r}")
-        self.leakiness = float(leakiness)
+        self.leakiness = check_number(leakiness, "LeakyRectify", "leakiness")
 
     def __call__(self, x):
         x = _float(x)

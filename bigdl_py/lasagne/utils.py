@@ -5,10 +5,9 @@
 >>> create_param(np.zeros((2, 3)), (2, 3), name="W")
 Param(name='W', shape=(2, 3), dtype=float32)
 """
-import numbers
-
 import numpy as np
 
+from .._validate import is_int, is_number
 from .init import Initializer
 
 __all__ = ["Param", "create_param", "unique"]
@@ -85,8 +84,7 @@ def create_param(spec, shape, name=None, dtype=np.float32, owner="create_param")
     concrete: ``None`` or non-positive dimensions are a ValueError.
     """
     shape = tuple(shape)
-    if any(d is None or isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d <= 0
-           for d in shape):
+    if any(not is_int(d) or d <= 0 for d in shape):
         raise ValueError(f"{owner}: cannot create parameter {name!r} with shape {shape}: "
                          "every dimension must be a positive int")
     if isinstance(spec, Param):
@@ -99,7 +97,7 @@ def create_param(spec, shape, name=None, dtype=np.float32, owner="create_param")
         spec, source = spec.sample(shape, dtype), "the initializer's"
     elif callable(spec):
         spec, source = spec(shape), "the callable's"
-    if isinstance(spec, (numbers.Number, np.generic)) and not isinstance(spec, bool):
+    if is_number(spec):
         spec = np.full(shape, spec, dtype=dtype)
     if not isinstance(spec, (np.ndarray, list, tuple)):
         raise TypeError(f"{owner}: cannot initialize parameter {name!r}: {source} value is "

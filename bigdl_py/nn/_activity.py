@@ -9,7 +9,7 @@ combine activities without copying array data.
 import numpy as np
 
 from ..tensor import Tensor
-from ._validate import to_array
+from .._validate import to_array
 
 __all__ = ["to_activity", "to_like", "leaves", "add", "zeros_like", "rows", "take",
            "concat"]

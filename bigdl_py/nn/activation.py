@@ -7,6 +7,7 @@ and whatever the call order.  Float32 and float64 are kept; integer input become
 import numpy as np
 from scipy.special import expit
 
+from .._validate import check_bool
 from .module import Module
 
 __all__ = ["ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity"]
@@ -50,9 +51,7 @@ class ReLU(_Activation):
 
     def __init__(self, ip=False):
         super().__init__()
-        if not isinstance(ip, bool):
-            raise TypeError(f"ReLU: expected ip to be a bool, got {ip!r}")
-        self.ip = ip
+        self.ip = check_bool(ip, "ReLU", "ip")
 
     def _config(self):
         return {"ip": self.ip}

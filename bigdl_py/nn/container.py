@@ -1,6 +1,6 @@
 """Containers: the ``Container`` base (children, mode and parameter propagation) and
 ``Sequential`` (BigDL's feed-forward chain)."""
-from ._validate import check_finite
+from .._validate import check_finite
 from .module import Module
 
 __all__ = ["Container", "Sequential"]

@@ -4,13 +4,12 @@
 returns d loss / d input (a fresh ndarray, or this criterion's reused Tensor when ``input``
 is a Tensor).  Class labels are BigDL's: 1-based, as float or int arrays.
 """
-import numbers
 
 import numpy as np
 
 from ..tensor import Tensor
+from .._validate import check_bool, fit_shape, is_number, to_array
 from ._bigdl_type import BigDLType
-from ._validate import fit_shape, to_array
 from .activation import _LastAxis
 
 __all__ = ["Criterion", "MSECriterion", "ClassNLLCriterion", "CrossEntropyCriterion"]
@@ -58,12 +57,6 @@ def paired_target(t, x, owner):
     return fit_shape(t, x.shape, owner, "target", " (the input's, size-1 axes aside)")
 
 
-def _check_bool(value, owner, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: expected {name} to be a bool, got {value!r}")
-    return bool(value)
-
-
 class MSECriterion(Criterion):
     """Mean squared error, ``sum((x - t)**2) / n`` (``n`` = number of elements) when
     ``size_average``, else the plain sum.  Gradient ``2 (x - t) / n``.
@@ -79,7 +72,7 @@ class MSECriterion(Criterion):
 
     def __init__(self, size_average=True):
         super().__init__()
-        self.size_average = _check_bool(size_average, "MSECriterion", "size_average")
+        self.size_average = check_bool(size_average, "MSECriterion", "size_average")
 
     def _target(self, target, x):
         return paired_target(super()._target(target, x), x, "MSECriterion")
@@ -144,8 +137,8 @@ class ClassNLLCriterion(Criterion):
                                  f"numbers, got shape {w.shape}")
             weights = w.copy()
         self.weights = weights
-        self.size_average = _check_bool(size_average, owner, "size_average")
-        self.logProbAsInput = _check_bool(logProbAsInput, owner, "logProbAsInput")
+        self.size_average = check_bool(size_average, owner, "size_average")
+        self.logProbAsInput = check_bool(logProbAsInput, owner, "logProbAsInput")
 
     def _target(self, target, x):
         """0-based int indices of shape (N,) for the (N, C) view of ``x``."""
@@ -155,7 +148,7 @@ class ClassNLLCriterion(Criterion):
                              f"{x.shape}")
         if isinstance(target, Tensor):
             target = target.numpy()
-        if isinstance(target, numbers.Number) and not isinstance(target, bool):
+        if is_number(target):
             target = [target]
         t = np.asarray(target)
         if t.dtype.kind not in "iuf":

@@ -14,8 +14,8 @@ Examples
 """
 import numpy as np
 
-from ._validate import to_array
-from .criterion import Criterion, MSECriterion, _check_bool, paired_target
+from .._validate import check_bool, to_array
+from .criterion import Criterion, MSECriterion, paired_target
 
 __all__ = ["AbsCriterion", "SmoothL1Criterion", "BCECriterion", "KLDCriterion",
            "ParallelCriterion"]
@@ -27,7 +27,7 @@ class _Elementwise(Criterion):
 
     def __init__(self, size_average=True):
         super().__init__()
-        self.size_average = _check_bool(size_average, type(self).__name__, "size_average")
+        self.size_average = check_bool(size_average, type(self).__name__, "size_average")
 
     def _target(self, target, x):
         return paired_target(super()._target(target, x), x, type(self).__name__)
@@ -129,7 +129,7 @@ class KLDCriterion(Criterion):
 
     def __init__(self, size_average=True):
         super().__init__()
-        self.size_average = _check_bool(size_average, "KLDCriterion", "size_average")
+        self.size_average = check_bool(size_average, "KLDCriterion", "size_average")
 
     def _inputs(self, input):
         mean, log_var = (to_array(v, "KLDCriterion")[0] for v in _table(input, "KLDCriterion",
@@ -165,7 +165,7 @@ class ParallelCriterion(Criterion):
 
     def __init__(self, repeat_target=False):
         super().__init__()
-        self.repeat_target = _check_bool(repeat_target, "ParallelCriterion", "repeat_target")
+        self.repeat_target = check_bool(repeat_target, "ParallelCriterion", "repeat_target")
         self.criterions, self.weights = [], []
 
     def add(self, criterion, weight=1.0):

@@ -5,8 +5,6 @@ validates the arguments once, plans the mask for an input shape (which axes shar
 keep decision) and runs the fused kernels of ``bigdl_py._dropout``.  After a training
 forward a layer keeps only the packed keep bits (1 bit per mask entry).
 """
-import numbers
-
 import numpy as np
 
 from .. import _dropout as _k
@@ -14,19 +12,13 @@ from .._tostring import java_double_str
 from ..parallel import get_num_threads
 from ..random import RNG
 from ..tensor import Tensor
-from ._validate import FLOATS, check_probability, check_same_shape
+from .._validate import (FLOATS, check_bool, check_int_tuple, check_probability,
+                         check_same_shape)
 from .module import Module
 
 __all__ = ["Dropout"]
 
 _SELECT, _DIV, _MUL = 0, 1, 2  # kept value: x, x / (T)f, x * (T)f
-
-
-def check_bool(value, owner, name):
-    """A bool (or numpy bool): BigDL's Boolean arguments."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: expected {name} to be a bool, got {value!r}")
-    return bool(value)
 
 
 def mask_groups(shape, shared):
@@ -250,11 +242,7 @@ class Dropout(_MaskDropout):
     def __init__(self, init_p=0.5, inplace=False, scale=True, *, shared_axes=()):
         super().__init__(init_p, scale)
         self.inplace = check_bool(inplace, "Dropout", "inplace")
-        if not isinstance(shared_axes, (tuple, list)) or any(
-                isinstance(a, bool) or not isinstance(a, numbers.Integral) for a in shared_axes):
-            raise TypeError(f"Dropout: expected shared_axes to be a tuple of ints, got "
-                            f"{shared_axes!r}")
-        self.shared_axes = tuple(int(a) for a in shared_axes)
+        self.shared_axes = check_int_tuple(shared_axes, "Dropout", "shared_axes")
 
     def _config(self):
         return {"init_p": self.p, "inplace": self.inplace, "scale": self.scale,

@@ -16,8 +16,8 @@ from .. import _elementwise
 from ..optim.regularizer import Regularizer
 from ..parallel import get_num_threads
 from . import init as _init
+from .._validate import FLOATS
 from ._params import allocate
-from ._validate import FLOATS
 from .module import Module
 
 __all__ = ["CAdd", "CMul"]

@@ -15,8 +15,8 @@ for a bias (BigDL's ``ONE_D`` format), ``fan_in = len(bias)`` and ``fan_out = 1`
 True
 """
 import math
-import numbers
 
+from .._validate import check_bool, check_number
 from ..random import RNG
 from ._params import drawing_skipped
 
@@ -30,13 +30,6 @@ def _skipped_while_loading(init):
             init(self, array, fan_in, fan_out)
     wrapper.__doc__, wrapper.__name__, wrapper.__wrapped__ = init.__doc__, init.__name__, init
     return wrapper
-
-
-def _real(value, owner, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-            or not math.isfinite(value):
-        raise ValueError(f"{owner}: expected {name} to be a finite number, got {value!r}")
-    return float(value)
 
 
 class InitializationMethod:
@@ -73,8 +66,8 @@ class RandomUniform(InitializationMethod):
         if (lower is None) != (upper is None):
             raise ValueError("RandomUniform: expected both lower and upper or neither, got "
                              f"lower={lower!r}, upper={upper!r}")
-        self.lower = None if lower is None else _real(lower, "RandomUniform", "lower")
-        self.upper = None if upper is None else _real(upper, "RandomUniform", "upper")
+        self.lower = None if lower is None else check_number(lower, "RandomUniform", "lower")
+        self.upper = None if upper is None else check_number(upper, "RandomUniform", "upper")
 
     def init(self, array, fan_in, fan_out):
         if self.lower is None:
@@ -88,8 +81,8 @@ class RandomNormal(InitializationMethod):
     """Normal ``N(mean, stdv**2)`` from ``RNG.normal_`` (BigDL's ``randn``)."""
 
     def __init__(self, mean, stdv):
-        self.mean = _real(mean, "RandomNormal", "mean")
-        self.stdv = _real(stdv, "RandomNormal", "stdv")
+        self.mean = check_number(mean, "RandomNormal", "mean")
+        self.stdv = check_number(stdv, "RandomNormal", "stdv")
         if self.stdv < 0:
             raise ValueError(f"RandomNormal: expected stdv >= 0, got {self.stdv}")
 
@@ -116,10 +109,8 @@ class MsraFiller(InitializationMethod):
     """
 
     def __init__(self, varianceNormAverage=True):
-        if not isinstance(varianceNormAverage, bool):
-            raise TypeError("MsraFiller: expected varianceNormAverage to be a bool, got "
-                            f"{varianceNormAverage!r}")
-        self.varianceNormAverage = varianceNormAverage
+        self.varianceNormAverage = check_bool(varianceNormAverage, "MsraFiller",
+                                              "varianceNormAverage")
 
     def std(self, fan_in, fan_out):
         n = (fan_in + fan_out) // 2 if self.varianceNormAverage else fan_out
@@ -133,7 +124,7 @@ class ConstInitMethod(InitializationMethod):
     """Every element equal to ``value`` (cast to the parameter's dtype)."""
 
     def __init__(self, value):
-        self.value = _real(value, type(self).__name__, "value")
+        self.value = check_number(value, type(self).__name__, "value")
 
     def init(self, array, fan_in, fan_out):
         array.fill(self.value)

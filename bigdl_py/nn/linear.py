@@ -11,8 +11,8 @@ from .. import _linear
 from ..optim.regularizer import Regularizer
 from ..parallel import get_num_threads
 from . import init as _init
+from .._validate import FLOATS, check_bool, check_instance, check_int, fit_shape, to_array
 from ._params import allocate
-from ._validate import FLOATS, check_int, fit_shape, to_array
 from .module import Module
 
 __all__ = ["Linear"]
@@ -30,8 +30,7 @@ class _Dense(Module):
         owner = type(self).__name__
         self.input_size = check_int(input_size, owner, "input_size", 1)
         self.output_size = check_int(output_size, owner, "output_size", 1)
-        if not isinstance(with_bias, bool):
-            raise TypeError(f"{owner}: expected with_bias to be a bool, got {with_bias!r}")
+        with_bias = check_bool(with_bias, owner, "with_bias")
         try:  # np.dtype(None) would be float64: None is not a dtype here
             self._dtype = np.dtype(dtype) if dtype is not None else None
         except TypeError:
@@ -39,9 +38,7 @@ class _Dense(Module):
         if self._dtype is None or self._dtype not in FLOATS:
             raise ValueError(f"{owner}: expected dtype 'float32' or 'float64', got {dtype!r}")
         for name, reg in (("wRegularizer", wRegularizer), ("bRegularizer", bRegularizer)):
-            if reg is not None and not isinstance(reg, Regularizer):
-                raise TypeError(f"{owner}: expected {name} to be a Regularizer or None, got "
-                                f"{type(reg).__name__}")
+            check_instance(reg, Regularizer, owner, name, allow_none=True)
         if not with_bias and (init_bias is not None or init_grad_bias is not None):
             raise ValueError(f"{owner}: expected no init_bias / init_grad_bias with "
                              "with_bias=False, got an array")

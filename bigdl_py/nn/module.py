@@ -18,10 +18,10 @@ import secrets
 import numpy as np
 
 from ..tensor import Tensor
+from .._validate import check_finite, check_int, check_same_shape, fit_shape, to_array
 from ..utils.spark import is_rdd
 from . import _activity
 from ._bigdl_type import BigDLType
-from ._validate import check_finite, check_same_shape, fit_shape, to_array
 
 __all__ = ["Module"]
 
@@ -354,9 +354,7 @@ class Module(metaclass=BigDLType):
         if is_rdd(X) or _is_dataframe(X):
             return self._predict_spark(X, batch_size, classes=False)
         x = _activity.batchable(X, owner, "X")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-                or batch_size < 1:
-            raise ValueError(f"{owner}.predict: expected batch_size >= 1, got {batch_size!r}")
+        batch_size = check_int(batch_size, f"{owner}.predict", "batch_size", 1)
         if getattr(x, "ndim", 1) == 0:
             raise ValueError(f"{owner}.predict: expected samples along the first axis, got a "
                              "scalar")

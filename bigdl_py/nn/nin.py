@@ -8,11 +8,11 @@ call waits for its threads, which made it ~3x slower whenever another process he
 (benchmarks/bench_linear.py, row "nin NCHW one GEMM per sample").
 """
 import math
-import numbers
 
 import numpy as np
 
 from .. import _linear, _nin
+from .._validate import check_bool, check_choice, check_int_tuple
 from ..parallel import get_num_threads
 from .linear import _Dense
 
@@ -103,23 +103,16 @@ class NIN(_Dense):
                  spatial_shape=None, data_format="NCHW", wRegularizer=None,
                  bRegularizer=None, *, init_weight=None, init_bias=None, dtype="float32"):
         super().__init__()
-        if not isinstance(untie_biases, bool):
-            raise TypeError(f"NIN: expected untie_biases to be a bool, got {untie_biases!r}")
-        if not isinstance(data_format, str) or data_format.upper() not in FORMATS:
-            raise ValueError(f"NIN: expected data_format 'NCHW' or 'NHWC', got {data_format!r}")
+        untie_biases = check_bool(untie_biases, "NIN", "untie_biases")
+        data_format = check_choice(data_format, "NIN", "data_format", FORMATS)
         if spatial_shape is not None:
-            if isinstance(spatial_shape, (int, str)) or not all(
-                    isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 1
-                    for d in spatial_shape):
-                raise ValueError("NIN: expected spatial_shape to be a tuple of positive ints, "
-                                 f"got {spatial_shape!r}")
-            spatial_shape = tuple(int(d) for d in spatial_shape)
+            spatial_shape = check_int_tuple(spatial_shape, "NIN", "spatial_shape", 1)
         if untie_biases and spatial_shape is None:
             raise ValueError("NIN: expected spatial_shape with untie_biases=True (one bias per "
                              "output channel and position), got None")
         self.untie_biases = untie_biases
         self.spatial_shape = spatial_shape
-        self.data_format = data_format.upper()
+        self.data_format = data_format
         self._setup(input_size, output_size, with_bias, spatial_shape if untie_biases else (),
                     wRegularizer, bRegularizer, init_weight, init_bias, None, None, dtype)
 

@@ -8,7 +8,7 @@ from .. import _noise as _k
 from .._tostring import java_double_str
 from ..parallel import get_num_threads
 from ..random import RNG
-from ._validate import check_nonnegative, check_probability, check_same_shape
+from .._validate import check_nonnegative, check_probability, check_same_shape
 from .module import Module
 
 __all__ = ["GaussianDropout", "GaussianNoise"]

@@ -1,7 +1,7 @@
 """``SelectTable`` and ``FlattenTable``: pick an element of a table, or flatten a nested
 table (BigDL's, 1-based as in Lua Torch).  Both return the input's own arrays (no copies)."""
 from . import _activity
-from ._validate import check_int
+from .._validate import check_int
 from .module import Module
 
 __all__ = ["SelectTable", "FlattenTable"]

@@ -4,6 +4,7 @@ BigDL semantics: kept maps are not rescaled in training and evaluation multiplie
 ``1-p`` (``scale=True`` gives inverted scaling instead).  The mask has one entry per
 (sample, channel), applied over the spatial extent without expanding a full mask.
 """
+from .._validate import check_choice
 from .dropout import _MaskDropout
 
 __all__ = ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"]
@@ -17,11 +18,8 @@ class _SpatialDropout(_MaskDropout):
 
     def __init__(self, init_p, data_format, scale):
         super().__init__(init_p, scale)
-        fmt = data_format.upper() if isinstance(data_format, str) else None
-        if fmt not in self._LAYOUTS:
-            raise ValueError(f"{type(self).__name__}: expected data_format 'NCHW' or 'NHWC' "
-                             f"(any case), got {data_format!r}")
-        self.data_format = fmt
+        self.data_format = check_choice(data_format, type(self).__name__, "data_format",
+                                        tuple(self._LAYOUTS))
 
     def _config(self):
         if "NTC" in self._LAYOUTS:  # SpatialDropout1D: one layout, no data_format argument

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._validate import check_int
+from .._validate import check_int
 from .module import Module
 
 __all__ = ["CAddTable", "JoinTable"]

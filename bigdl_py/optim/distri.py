@@ -40,10 +40,10 @@ workers: they must be bigdl_py classes (or classes importable on the workers).
 import copy
 import functools
 import logging
-import numbers
 import os
 import weakref
 
+from .._validate import check_int
 from ..utils.spark import is_dataframe, is_rdd
 from . import _spark_cache as cache
 from . import _spark_data as data
@@ -172,13 +172,11 @@ class DistriOptimizer(LocalOptimizer):
         if steps is None:
             self._local_sgd = None
             return self
-        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-            raise ValueError(f"DistriOptimizer.set_local_sgd: expected steps to be an int "
-                             f">= 1 or None, got {steps!r}")
+        steps = check_int(steps, "DistriOptimizer.set_local_sgd", "steps", 1)
         if type(self.optim_method) is not SGD:
             raise ValueError(f"DistriOptimizer.set_local_sgd: expected an SGD optim method "
                              f"(local SGD), got {type(self.optim_method).__name__}")
-        self._local_sgd = int(steps)
+        self._local_sgd = steps
         return self
 
     # ---- the local optimizer's hooks ------------------------------------------------------

@@ -10,8 +10,8 @@ import functools
 
 import numpy as np
 
+from .._validate import to_array
 from ..nn._activity import Rows
-from ..nn._validate import to_array
 from ..utils.spark import is_dataframe, is_rdd
 from .validation import Top1Accuracy, ValidationMethod
 

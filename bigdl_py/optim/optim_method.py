@@ -18,10 +18,10 @@ True
 ([0.949999988079071, 0.949999988079071], 1)
 """
 import math
-import numbers
 
 import numpy as np
 
+from .._validate import check_number
 from ..parallel import get_num_threads
 
 __all__ = ["OptimMethod", "SGD", "Adam"]
@@ -35,16 +35,12 @@ def _describe(value):
     return type(value).__name__
 
 
-def _number(value, owner, name, low=0.0, high=math.inf, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: expected {name} to be a number, got {value!r}")
-    value = float(value)
-    ok = low <= value and (value < high if high_open else value <= high)
-    if not ok or math.isnan(value) or math.isinf(value):
-        top = f"{high})" if high_open else f"{high}]"
-        raise ValueError(f"{owner}: expected {name} in [{low}, {top}, got {value}")
-    return value
 
+def _number(value, owner, name, low=0.0, high=math.inf, high_open=False):
+    """A finite number in ``[low, high]`` (``[low, high)`` with ``high_open``): the optim
+    methods' hyper-parameter rule over ``check_number``."""
+    return check_number(value, owner, name, low=None if low == -math.inf else low,
+                        high=None if high == math.inf else high, high_open=high_open)
 
 class OptimMethod:
     """Base of the optimisation methods.

@@ -19,15 +19,14 @@ True
 >>> float((model.predict_class(X) == y).mean()) > 0.9
 True
 """
-import numbers
 import os
 import time
 
 import numpy as np
 
 from .. import _random
+from .._validate import check_int
 from ..nn._activity import batchable
-from ..nn._validate import check_int
 from ..nn.criterion import Criterion
 from ..nn.module import Module
 from ..parallel import get_num_threads, set_num_threads
@@ -60,9 +59,7 @@ def _validation_args(trigger, val_method, owner):
 
 
 def _batch_size(value, owner):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{owner}: expected batch_size to be an int >= 1, got {value!r}")
-    return int(value)
+    return check_int(value, owner, "batch_size", 1)
 
 
 def _dataset(X, Y, owner, what):

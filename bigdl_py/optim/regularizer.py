@@ -12,22 +12,13 @@ adds the gradient of ``l1 * |w|_1 + l2/2 * |w|^2`` times the layer's scale:
 >>> g.tolist()
 [-1.1, 0.0, 1.6]
 """
-import math
-import numbers
-
 import numpy as np
 
 from .. import _linear
+from .._validate import check_number
 from ..parallel import get_num_threads
 
 __all__ = ["Regularizer", "L1L2Regularizer", "L1Regularizer", "L2Regularizer"]
-
-
-def _rate(value, owner, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-            or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{owner}: expected {name} to be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 class Regularizer:
@@ -42,8 +33,8 @@ class L1L2Regularizer(Regularizer):
 
     def __init__(self, l1, l2):
         owner = type(self).__name__
-        self.l1 = _rate(l1, owner, "l1")
-        self.l2 = _rate(l2, owner, "l2")
+        self.l1 = check_number(l1, owner, "l1", low=0)
+        self.l2 = check_number(l2, owner, "l2", low=0)
 
     def acc_regularization(self, parameter, grad, scale):
         """Add the regularization gradient of ``parameter`` into ``grad`` (same shape and

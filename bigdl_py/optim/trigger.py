@@ -13,22 +13,10 @@ Triggers hold no state of their own, so one object may serve several roles.
 >>> EveryEpoch()({"epoch": 2, "neval": 9, "epoch_end": True})
 True
 """
-import numbers
+from .._validate import check_int, check_number
 
 __all__ = ["Trigger", "MaxEpoch", "MaxIteration", "EveryEpoch", "SeveralIteration",
            "MaxScore", "MinLoss", "TriggerAnd", "TriggerOr"]
-
-
-def _count(value, owner, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{owner}: expected {name} to be an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _real(value, owner, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: expected {name} to be a number, got {value!r}")
-    return float(value)
 
 
 class Trigger:
@@ -46,7 +34,7 @@ class MaxEpoch(Trigger):
     """End when ``max_epoch`` epochs are done (``state["epoch"] > max_epoch``)."""
 
     def __init__(self, max_epoch):
-        self.max_epoch = _count(max_epoch, "MaxEpoch", "max_epoch", 0)
+        self.max_epoch = check_int(max_epoch, "MaxEpoch", "max_epoch", 0)
 
     def __call__(self, state):
         return state["epoch"] > self.max_epoch
@@ -56,7 +44,7 @@ class MaxIteration(Trigger):
     """End when ``max`` iterations are done (``state["neval"] > max``)."""
 
     def __init__(self, max):
-        self.max = _count(max, "MaxIteration", "max", 0)
+        self.max = check_int(max, "MaxIteration", "max", 0)
 
     def __call__(self, state):
         return state["neval"] > self.max
@@ -84,7 +72,7 @@ class SeveralIteration(Trigger):
     """
 
     def __init__(self, interval):
-        self.interval = _count(interval, "SeveralIteration", "interval")
+        self.interval = check_int(interval, "SeveralIteration", "interval", 1)
 
     def __call__(self, state):
         neval = state["neval"]
@@ -95,7 +83,7 @@ class MaxScore(Trigger):
     """End once the validation score (first validation method) exceeds ``max``."""
 
     def __init__(self, max):
-        self.max = _real(max, "MaxScore", "max")
+        self.max = check_number(max, "MaxScore", "max", finite=False)
 
     def __call__(self, state):
         return state.get("score", float("-inf")) > self.max
@@ -105,7 +93,7 @@ class MinLoss(Trigger):
     """End once the training loss falls below ``min``."""
 
     def __init__(self, min):
-        self.min = _real(min, "MinLoss", "min")
+        self.min = check_number(min, "MinLoss", "min", finite=False)
 
     def __call__(self, state):
         return state.get("Loss", float("inf")) < self.min

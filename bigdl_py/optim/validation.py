@@ -12,7 +12,7 @@ Labels are BigDL's, 1-based.
 """
 import numpy as np
 
-from ..nn._validate import to_array
+from .._validate import to_array
 
 __all__ = ["ValidationMethod", "ValidationResult", "AccuracyResult", "LossResult",
            "Top1Accuracy", "Top5Accuracy", "Loss"]

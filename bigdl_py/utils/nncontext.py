@@ -23,7 +23,7 @@ import re
 import sys
 
 from .._bigdl_names import DOUBLEMAX, INTMAX, INTMIN  # noqa: F401  (re-exported)
-from ..nn._validate import check_int
+from .._validate import check_int
 from ..parallel import get_num_threads, set_num_threads
 from .spark import get_spark_context, spark_settings
 

@@ -20,6 +20,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..._validate import is_int
 from ..utils import create_param
 
 __all__ = ["Layer"]
@@ -28,7 +29,7 @@ __all__ = ["Layer"]
 def _check_shape(shape, what, owner):
     shape = tuple(shape)
     for d in shape:
-        if d is not None and (isinstance(d, bool) or not isinstance(d, (int, np.integer))):
+        if d is not None and not is_int(d):
             raise TypeError(f"{owner}: expected {what} of ints and None, got {shape!r}")
     if any(d is not None and d <= 0 for d in shape):
         raise ValueError(f"{owner}: cannot create a layer with a non-positive {what} "

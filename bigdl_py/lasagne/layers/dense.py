@@ -8,7 +8,7 @@ the module's weight, seen transposed, so there is one copy of the values.
 import numpy as np
 
 from ... import nn as _nn
-from ...nn._validate import check_int
+from ..._validate import check_int
 from .. import init, nonlinearities
 from ..utils import bind_param
 from .base import Layer

@@ -4,12 +4,10 @@ Training passes (``deterministic=False``) run the module's fused ``_core`` kerne
 training mode; ``deterministic=True`` passes the input on unchanged, as Lasagne does
 -- also for ``rescale=False``, where BigDL's evaluation mode would give ``x*(1-p)``.
 """
-import numbers
-
 import numpy as np
 
 from ... import nn as _nn
-from ...nn._validate import check_nonnegative, check_probability
+from ..._validate import check_int_tuple, check_nonnegative, check_probability
 from .base import Layer
 
 __all__ = ["DropoutLayer", "dropout", "dropout_channels", "spatial_dropout",
@@ -17,15 +15,8 @@ __all__ = ["DropoutLayer", "dropout", "dropout_channels", "spatial_dropout",
 
 
 def _axes(shared_axes, ndim, owner):
-    try:
-        axes = tuple(shared_axes)
-    except TypeError:
-        raise TypeError(f"{owner}: expected shared_axes to be a tuple of ints, got "
-                        f"{shared_axes!r}") from None
-    for a in axes:
-        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
-            raise TypeError(f"{owner}: expected shared_axes to be a tuple of ints, got {axes!r}")
-    norm = tuple(int(a) + ndim if a < 0 else int(a) for a in axes)
+    axes = check_int_tuple(shared_axes, owner, "shared_axes")
+    norm = tuple(a + ndim if a < 0 else a for a in axes)
     if any(not 0 <= a < ndim for a in norm) or len(set(norm)) != len(norm):
         raise ValueError(f"{owner}: expected distinct shared_axes in [-{ndim}, {ndim}) for a "
                          f"{ndim}-dimensional input, got {axes!r}")
