@@ -69,7 +69,7 @@ def _num(v):
     """A bound as text: ``2**64 - 1`` rather than twenty digits."""
     if isinstance(v, int) and v >= 2 ** 32 and (v + 1) & v == 0:
         return f"2**{v.bit_length()} - 1"
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    return repr(v) if isinstance(v, float) else str(v)
 
 
 def _range_text(low, high, low_open, high_open):

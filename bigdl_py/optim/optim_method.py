@@ -39,8 +39,7 @@ def _describe(value):
 def _number(value, owner, name, low=0.0, high=math.inf, high_open=False):
     """A finite number in ``[low, high]`` (``[low, high)`` with ``high_open``): the optim
     methods' hyper-parameter rule over ``check_number``."""
-    return check_number(value, owner, name, low=None if low == -math.inf else low,
-                        high=None if high == math.inf else high, high_open=high_open)
+    return check_number(value, owner, name, low=low, high=high, high_open=high_open)
 
 class OptimMethod:
     """Base of the optimisation methods.
