@@ -101,7 +101,7 @@ def test_sample_from_ndarray():
     np.testing.assert_array_equal(r.inputs, d.inputs)
     np.testing.assert_array_equal(r.label, d.label)
     assert repr(r) == "Sample(features=(3,) float64, label=(2,) float64)"
-    with pytest.raises(TypeError, match="Sample: expected a real numeric features, got dtype <U1"):
+    with pytest.raises(TypeError, match="Sample: expected numeric features, got dtype <U1"):
         Sample.from_ndarray(["a"], 1)
     with pytest.raises(TypeError, match="Sample: expected numeric label, got dtype object"):
         Sample.from_ndarray([1.0], {"a": 1})

@@ -1,8 +1,6 @@
 """``Sample``: one training record (features and label), as BigDL's ``Sample``."""
 import numpy as np
 
-from .._validate import to_array
-
 __all__ = ["Sample", "JTensor"]
 
 
@@ -84,16 +82,16 @@ class Sample:
 
 
 def _numeric(value, what, to_float):
-    if to_float:
-        return to_array(value, "Sample", None, what)[0]
     try:
         arr = np.asarray(value)
-    except ValueError as exc:  # ragged nested lists
-        raise ValueError(f"Sample: expected a rectangular numeric {what}, got "
-                         f"{type(value).__name__} ({exc})") from None
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise TypeError(f"Sample: expected numeric {what}, got {type(value).__name__} "
+                        f"({exc})") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"Sample: expected numeric {what}, got dtype {arr.dtype}")
-    return arr.astype(np.float32) if arr.dtype == np.float16 else arr
+    if to_float and arr.dtype.kind != "f" or arr.dtype == np.float16:
+        arr = arr.astype(np.float32)
+    return arr
 
 
 class JTensor(np.ndarray):
