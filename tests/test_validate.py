@@ -134,7 +134,7 @@ WRONG_VALUE = [
     lambda: lasagne.nonlinearities.LeakyRectify(float("nan")),
     lambda: lasagne.init.Constant(float("nan"))((2,)),
     lambda: RNG.set_seed(-1), lambda: RNG.set_algorithm("pcg64"),
-    lambda: bigdl_py.set_num_threads(0), lambda: Sample.from_ndarray([[1.0], [1.0, 2.0]], 1),
+    lambda: bigdl_py.set_num_threads(0),
     lambda: nn.Linear(2, 2).set_scale_w(float("nan")),
     lambda: nn.Sequential(nn.Linear(2, 2)).update_parameters(float("inf")),
 ]
