@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+import bigdl_py
 from bigdl_py import _crc32c
 from bigdl_py.nn import Linear, LogSoftMax, Sequential
 from bigdl_py.nn.criterion import ClassNLLCriterion
@@ -111,10 +112,10 @@ def test_read_back_by_a_later_process(tmp_path):
     _train(tmp_path, SGD(0.1), epochs=1)
     code = ("import sys; from bigdl_py.optim import TrainSummary; "
             "print(len(TrainSummary(sys.argv[1], 'run').read_scalar('Loss')))")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(bigdl_py.__file__))  # the bigdl_py under test
     env = dict(os.environ, PYTHONPATH=root)
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
-                         text=True, env=env, timeout=60)
+                         text=True, env=env, timeout=60, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "2"
 
