@@ -94,6 +94,21 @@ def frozen_mask(model):
     return [id(w) in frozen for w, _ in model._param_pairs()] if frozen else None
 
 
+# what the optimizer's collaborators must be: name -> (type, how the message says it)
+_EXPECTED = {"model": (Module, "a bigdl_py Module as model"),
+             "criterion": (Criterion, "a bigdl_py criterion"),
+             "end_trigger": (Trigger, "a Trigger as end_trigger"),
+             "optim_method": (OptimMethod, "an OptimMethod")}
+
+
+def _typed(value, what):
+    """``value`` if it is what the optimizer's ``what`` must be, else a TypeError."""
+    cls, expected = _EXPECTED[what]
+    if not isinstance(value, cls):
+        raise TypeError(f"Optimizer: expected {expected}, got {type(value).__name__}")
+    return value
+
+
 class Optimizer:
     """BigDL's entry point: ``Optimizer.create(model, training_set=(X, y), criterion,
     end_trigger=MaxEpoch(1), batch_size=32, optim_method=SGD())``.
@@ -165,18 +180,12 @@ class LocalOptimizer:
 
     def set_model(self, model):
         """Train ``model`` instead (BigDL's ``set_model``)."""
-        if not isinstance(model, Module):
-            raise TypeError(f"Optimizer: expected a bigdl_py Module as model, got "
-                            f"{type(model).__name__}")
-        self.model = model
+        self.model = _typed(model, "model")
         return self
 
     def set_criterion(self, criterion):
         """Train with ``criterion`` instead (BigDL's ``set_criterion``)."""
-        if not isinstance(criterion, Criterion):
-            raise TypeError(f"Optimizer: expected a bigdl_py criterion, got "
-                            f"{type(criterion).__name__}")
-        self.criterion = criterion
+        self.criterion = _typed(criterion, "criterion")
         return self
 
     def set_traindata(self, X, Y=None, batch_size=None):
@@ -191,29 +200,16 @@ class LocalOptimizer:
 
     def set_optim_method(self, optim_method):
         """Train with ``optim_method`` instead (BigDL's ``set_optim_method``)."""
-        if not isinstance(optim_method, OptimMethod):
-            raise TypeError(f"Optimizer: expected an OptimMethod, got "
-                            f"{type(optim_method).__name__}")
-        self.optim_method = optim_method
+        self.optim_method = _typed(optim_method, "optim_method")
         return self
 
     def _setup(self, model, criterion, end_trigger, batch_size, optim_method):
         """Checks and attributes shared with ``DistriOptimizer``."""
         owner = "Optimizer"
-        if not isinstance(model, Module):
-            raise TypeError(f"{owner}: expected a bigdl_py Module as model, got "
-                            f"{type(model).__name__}")
-        if not isinstance(criterion, Criterion):
-            raise TypeError(f"{owner}: expected a bigdl_py criterion, got "
-                            f"{type(criterion).__name__}")
-        end_trigger = MaxEpoch(1) if end_trigger is None else end_trigger
-        optim_method = SGD() if optim_method is None else optim_method
-        if not isinstance(end_trigger, Trigger):
-            raise TypeError(f"{owner}: expected a Trigger as end_trigger, got "
-                            f"{type(end_trigger).__name__}")
-        if not isinstance(optim_method, OptimMethod):
-            raise TypeError(f"{owner}: expected an OptimMethod, got "
-                            f"{type(optim_method).__name__}")
+        _typed(model, "model")
+        _typed(criterion, "criterion")
+        end_trigger = _typed(MaxEpoch(1) if end_trigger is None else end_trigger, "end_trigger")
+        optim_method = _typed(SGD() if optim_method is None else optim_method, "optim_method")
         self.batch_size = _batch_size(batch_size, owner)
         self.model, self.criterion = model, criterion
         self.end_trigger, self.optim_method = end_trigger, optim_method
