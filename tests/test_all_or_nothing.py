@@ -183,6 +183,7 @@ def test_scales_reject_non_finite_values(setter, container):
 
 
 # ---- containers -----------------------------------------------------------------------------
+import bigdl_py  # noqa: E402
 from bigdl_py import RNG  # noqa: E402
 from bigdl_py.nn import Dropout, GaussianDropout, ReLU, SpatialDropout1D  # noqa: E402
 
@@ -282,4 +283,183 @@ def test_failed_forward_after_mask_redrawn_restores_mask_and_rng(algorithm):
         seq.forward(x)
     assert RNG.get_state()[:3] == state[:3] and RNG.get_state()[4] == state[4]
     seq.modules.pop()
+    np.testing.assert_array_equal(seq.backward(x, g), ref)
+
+
+# ---- graphs and tables: the same two rules ---------------------------------------------------
+from bigdl_py.nn import (BatchNormalization, CAddTable, ConcatTable, Identity, Input,  # noqa
+                         Model, ParallelTable)
+
+
+class _Switch(Identity):
+    """The identity, failing in ``fail`` ("forward" or "backward") when it is set."""
+    fail = None
+
+    def update_output(self, input):
+        if self.fail == "forward":
+            raise ValueError("_Switch: expected no failure, got one in forward")
+        return super().update_output(input)
+
+    def update_grad_input(self, input, grad_output):
+        if self.fail == "backward":
+            raise ValueError("_Switch: expected no failure, got one in backward")
+        return super().update_grad_input(input, grad_output)
+
+
+def _noisy(n_in):
+    """Random state of every kind a forward replaces: Dropout's mask bits, Gaussian noise
+    counters, batch norm's batch and running statistics."""
+    return [Linear(n_in, 4), Dropout(0.5), GaussianDropout(0.3), BatchNormalization(4)]
+
+
+def _graph(switch):
+    # execution order: inp, fc1 .. bn, switch, fc2, fc3, add; the backward reaches the
+    # switch after fc3 and fc2 computed their input gradients
+    inp = Input()
+    h = inp
+    for m in _noisy(3):
+        h = m(h)
+    out = CAddTable()([Linear(4, 2)(switch(h)), Linear(3, 2)(inp)])
+    return Model(inp, out)
+
+
+def _concat(switch):
+    # branch 1 runs (forward and backward) before branch 2 fails
+    return ConcatTable(Sequential(*_noisy(3), Linear(4, 2)), Sequential(switch, Linear(3, 2)))
+
+
+def _parallel(switch):
+    return ParallelTable(Sequential(*_noisy(3), Linear(4, 2)), Sequential(switch, Linear(3, 2)))
+
+
+def _nested(switch):
+    # a graph inside a Sequential inside a ConcatTable
+    return ConcatTable(Sequential(_graph(Identity()), ReLU()), Sequential(switch, Linear(3, 2)))
+
+
+CONTAINERS = {"graph": _graph, "concat": _concat, "parallel": _parallel, "nested": _nested}
+
+
+def _case(kind, seed=0):
+    switch = _Switch()
+    model = CONTAINERS[kind](switch)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((5, 3)).astype(np.float32)
+    x = [x, x[:, ::-1].copy()] if kind == "parallel" else x
+    return model, switch, x
+
+
+def _like(out, rng):
+    if isinstance(out, list):
+        return [_like(o, rng) for o in out]
+    return rng.standard_normal(out.shape).astype(np.float32)
+
+
+def _equal(a, b):
+    if isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b)
+        for u, v in zip(a, b):
+            _equal(u, v)
+    else:
+        np.testing.assert_array_equal(a, b)
+
+
+def _snap(value):
+    return [_snap(v) for v in value] if isinstance(value, list) else np.array(value)
+
+
+def _stats(model):
+    """Copies of every batch norm's running and batch statistics."""
+    from bigdl_py.nn.container import walk
+    return [np.array(getattr(m, a)) for m in walk(model) if isinstance(m, BatchNormalization)
+            for a in ("running_mean", "running_var", "save_mean", "save_invstd")]
+
+
+@pytest.mark.parametrize("kind", list(CONTAINERS))
+def test_container_backward_accumulates_only_when_every_child_succeeds(kind):
+    model, switch, x = _case(kind)
+    out = model.forward(x)
+    g = _like(out, np.random.default_rng(1))
+    model.zero_grad_parameters()
+    gi_ref = _snap(model.backward(x, g))
+    grads_ref = _grads(model)
+    model.zero_grad_parameters()
+    switch.fail = "backward"
+    with pytest.raises(ValueError, match="failed in backward: .*_Switch: expected no failure"):
+        model.backward(x, g)
+    assert all(not np.any(a) for a in _grads(model))  # no parameter gradient accumulated
+    switch.fail = None
+    _equal(model.backward(x, g), gi_ref)  # the last forward still backpropagates
+    for a, b in zip(_grads(model), grads_ref):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("algorithm", ["philox", "mt19937"])
+@pytest.mark.parametrize("kind", list(CONTAINERS))
+def test_failed_container_forward_keeps_the_last_forward_backpropagatable(kind, algorithm):
+    RNG.set_algorithm(algorithm)
+    RNG.set_seed(11)
+    model, switch, x = _case(kind)
+    out = _snap(model.forward(x))
+    g = _like(out, np.random.default_rng(1))
+    stats = _stats(model)
+    model.zero_grad_parameters()
+    gi_ref = _snap(model.backward(x, g))
+    grads_ref = _grads(model)
+    _, _, x2 = _case(kind, seed=5)  # another batch: new masks, noise and statistics
+    switch.fail = "forward"
+    rng = RNG.get_state()
+    with pytest.raises(ValueError, match="failed in forward: .*_Switch: expected no failure"):
+        model.forward(x2)
+    after = np.array(bigdl_py.Tensor(16).rand())
+    RNG.set_state(rng)
+    np.testing.assert_array_equal(np.array(bigdl_py.Tensor(16).rand()), after)  # no draws
+    RNG.set_state(rng)
+    switch.fail = None
+    for a, b in zip(_stats(model), stats):  # running and batch statistics as they were
+        np.testing.assert_array_equal(a, b)
+    _equal(model.output, out)
+    model.zero_grad_parameters()
+    _equal(model.backward(x, g), gi_ref)
+    for a, b in zip(_grads(model), grads_ref):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", list(CONTAINERS))
+def test_container_acc_grad_parameters_alone_equals_backward(kind):
+    model, _, x = _case(kind)
+    out = model.forward(x)
+    g = _like(out, np.random.default_rng(2))
+    model.zero_grad_parameters()
+    model.backward(x, g)
+    ref = _grads(model)
+    model.zero_grad_parameters()
+    model.acc_grad_parameters(x, g)
+    for a, b in zip(_grads(model), ref):
+        np.testing.assert_array_equal(a, b)
+    model.zero_grad_parameters()
+    model.update_grad_input(x, g)  # the first phase alone changes no parameter gradient
+    assert all(not np.any(a) for a in _grads(model))
+    model.acc_grad_parameters(x, g)
+    for a, b in zip(_grads(model), ref):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("algorithm", ["philox", "mt19937"])
+def test_failed_sequential_forward_restores_batch_norm_statistics(algorithm):
+    RNG.set_algorithm(algorithm)
+    seq = Sequential(Linear(3, 4), BatchNormalization(4), _Switch())
+    x = np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32)
+    g = np.random.default_rng(1).standard_normal((6, 4)).astype(np.float32)
+    seq.forward(x)
+    bn = seq.modules[1]
+    stats = _stats(seq)
+    ref = seq.backward(x, g)
+    seq.modules[2].fail = "forward"
+    with pytest.raises(ValueError, match="module 3"):
+        seq.forward(x * 3 + 1)
+    for a, b in zip(_stats(seq), stats):
+        np.testing.assert_array_equal(a, b)
+    assert len(stats) == 4 and bn.running_mean is seq.parameters()[bn.name()]["runningMean"]
+    seq.modules[2].fail = None
     np.testing.assert_array_equal(seq.backward(x, g), ref)

@@ -21,6 +21,8 @@ def _branch_str(head, modules):
 class ConcatTable(Container):
     """Applies every child to the same input: output ``[m1(x), m2(x), ...]``; the input
     may be an array or a table, and grad_input is the element-wise sum of the children's.
+    All or nothing, as every ``Container``: a failing branch restores the others' forward
+    state and keeps their parameter gradients from accumulating.
 
     Examples
     --------
@@ -33,7 +35,22 @@ class ConcatTable(Container):
     _TAKES_TABLE = None
 
     def update_output(self, input):
-        return [self._child_call(i, "forward", input) for i in range(len(self.modules))]
+        return self._all_or_nothing(self._branches, [input] * len(self.modules))
+
+    def _branches(self, inputs):
+        """``[m_i.forward(inputs[i])]``; run inside ``_all_or_nothing``."""
+        return [self._child_call(i, "forward", x) for i, x in enumerate(inputs)]
+
+    def _grad_branches(self, inputs, grads):
+        """The first backward phase of every branch (``_grad_input_phase``): their input
+        gradients; the parameter gradients wait for ``acc_grad_parameters``."""
+        res, pending = [], []
+        for i, (x, g) in enumerate(zip(inputs, grads)):
+            gi, xc, gc = self._child_call(i, "_grad_input_phase", x, g, what="backward")
+            res.append(gi)
+            pending.append((i, xc, gc))
+        self._pending = pending
+        return res
 
     def update_grad_input(self, input, grad_output):
         owner = type(self).__name__
@@ -43,8 +60,7 @@ class ConcatTable(Container):
         if not self.modules:
             return _activity.zeros_like(input)
         total = None
-        for i, g in enumerate(grad_output):
-            gi = self._child_call(i, "backward", input, g)
+        for gi in self._grad_branches([input] * len(self.modules), grad_output):
             total = gi if total is None else _activity.add(total, gi, owner)
         return total
 
@@ -81,15 +97,14 @@ class ParallelTable(ConcatTable):
 
     def update_output(self, input):
         self._check(input)
-        return [self._child_call(i, "forward", x) for i, x in enumerate(input)]
+        return self._all_or_nothing(self._branches, input)
 
     def update_grad_input(self, input, grad_output):
         self._check(input)
         if len(grad_output) != len(input):
             raise ValueError(f"{type(self).__name__}: expected a table of {len(input)} "
                              f"gradients, got {len(grad_output)}")
-        return [self._child_call(i, "backward", x, g)
-                for i, (x, g) in enumerate(zip(input, grad_output))]
+        return self._grad_branches(input, grad_output)
 
     def __str__(self):
         return _branch_str("nn.ParallelTable", self.modules)  # BigDL prints no name

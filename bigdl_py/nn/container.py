@@ -40,6 +40,7 @@ class Container(Module):
     def __init__(self, *modules):
         super().__init__()
         self.modules = []
+        self._pending = None
         for m in modules:
             self.add(m)
 
@@ -97,6 +98,13 @@ class Container(Module):
         pending, self._pending = self._pending, None
         for i, x, g in pending or ():
             self._child_call(i, "_acc_phase", x, g, what="backward")
+
+    def acc_grad_parameters(self, input, grad_output):
+        """The children's parameter gradients recorded by ``update_grad_input``; called on
+        its own (BigDL allows it), it runs the first phase itself."""
+        if self.modules and self._pending is None:
+            self.update_grad_input(input, grad_output)
+        self._acc_pending()
 
     # ---- persistence ------------------------------------------------------------------
     def _config(self):
@@ -167,6 +175,7 @@ class Container(Module):
         return self
 
     def clear_state(self):
+        self._pending = None
         for m in self.modules:
             m.clear_state()
         return super().clear_state()
@@ -207,7 +216,6 @@ class Sequential(Container):
     def __init__(self, *modules):
         super().__init__(*modules)
         self._inputs = None
-        self._pending = None
 
     def _takes_table(self):
         return self.modules[0]._takes_table() if self.modules else False
@@ -247,14 +255,8 @@ class Sequential(Container):
         self._pending = pending
         return g
 
-    def acc_grad_parameters(self, input, grad_output):
-        if self.modules and self._pending is None:  # called on its own (BigDL allows it)
-            self.update_grad_input(input, grad_output)
-        self._acc_pending()
-
     def clear_state(self):
         self._inputs = None
-        self._pending = None
         return super().clear_state()
 
     def _str(self, line):

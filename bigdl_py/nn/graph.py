@@ -85,7 +85,10 @@ class Model(Container):
     activity (one output) or a list in ``outputs`` order; ``backward`` takes the gradient
     the same way and returns one per input.  A node with several predecessors gets the
     table of their outputs; a node feeding several consumers gets the sum of their
-    gradients.  The execution order is fixed at construction.
+    gradients.  The execution order is fixed at construction.  All or nothing (see
+    ``Container``): a forward failing in one node restores every node (masks, statistics,
+    RNG) to the last successful forward, and a backward accumulates parameter gradients
+    only after every node computed its input gradient.
 
     ``modules`` are the nodes' modules in execution order (inputs included), so the mode,
     ``parameters()`` (leaf names), weights and gradients work as in any container.
@@ -196,12 +199,14 @@ class Model(Container):
         raise ValueError(f"Model: expected the name of a node, got {name!r}")
 
     # ---- running -------------------------------------------------------------------------
-    def _call(self, i, method, *args):
+    def _child_call(self, i, method, *args, what=None):
+        """``modules[i].method(*args)``; an error names the node: ``"Model: node <name>
+        failed in <what>: ..."``."""
         try:
             return getattr(self.modules[i], method)(*args)
         except Exception as e:
-            raise _rewrap(e, f"Model: node {self.modules[i].name()} failed in {method}: "
-                             f"{e}") from e
+            raise _rewrap(e, f"Model: node {self.modules[i].name()} failed in "
+                             f"{what or method}: {e}") from e
 
     def _split(self, value, n, what):
         if n == 1:
@@ -215,6 +220,9 @@ class Model(Container):
 
     def update_output(self, input):
         given = self._split(input, len(self.inputs), "inputs")
+        return self._all_or_nothing(self._run_forward, given)
+
+    def _run_forward(self, given):
         outs, node_inputs = [None] * len(self.modules), [None] * len(self.modules)
         for i, prev in enumerate(self._prev):
             if i in self._in:
@@ -224,7 +232,7 @@ class Model(Container):
             else:
                 x = [outs[p] for p in prev]
             node_inputs[i] = x
-            outs[i] = self._call(i, "forward", x)
+            outs[i] = self._child_call(i, "forward", x)
         self._node_inputs = node_inputs
         res = [outs[i] for i in self._out]
         return res[0] if len(res) == 1 else res
@@ -238,13 +246,15 @@ class Model(Container):
         grads = [None] * len(self.modules)
         for i, g in zip(self._out, self._split(grad_output, len(self.outputs), "gradients")):
             grads[i] = g if grads[i] is None else _activity.add(grads[i], g, "Model")
-        result = [None] * len(self.inputs)
+        result, pending = [None] * len(self.inputs), []
         for i in range(len(self.modules) - 1, -1, -1):
             if grads[i] is None:  # reached only through stopped nodes
                 if i in self._in:
                     result[self._in[i]] = _activity.zeros_like(self._node_inputs[i])
                 continue
-            gi = self._call(i, "backward", self._node_inputs[i], grads[i])
+            gi, x, g = self._child_call(i, "_grad_input_phase", self._node_inputs[i],
+                                        grads[i], what="backward")
+            pending.append((i, x, g))
             prev = self._prev[i]
             if i in self._in:
                 result[self._in[i]] = gi
@@ -256,6 +266,7 @@ class Model(Container):
                                  f"{len(prev)} gradients, got {len(parts)}")
             for p, g in zip(prev, parts):
                 grads[p] = g if grads[p] is None else _activity.add(grads[p], g, "Model")
+        self._pending = pending
         return result[0] if len(result) == 1 else result
 
     def clear_state(self):

@@ -135,19 +135,27 @@ class Module(metaclass=BigDLType):
     #: attributes whose arrays a forward refills in place (e.g. Dropout's mask bits): a
     #: container's snapshot detaches them, so a failed forward leaves the old ones intact
     _REUSED_STATE = ()
+    #: arrays a forward updates in place and must keep (e.g. batch norm's running and
+    #: batch statistics): a container's snapshot copies them, a restore writes them back
+    _UPDATED_STATE = ()
 
     def _forward_snapshot(self):
         """What :meth:`_restore_forward` needs to undo a forward: the attributes (dicts
         copied one level, :attr:`_REUSED_STATE` arrays detached so the next forward
-        allocates fresh ones)."""
+        allocates fresh ones) and copies of the :attr:`_UPDATED_STATE` arrays."""
         snap = {k: (v.copy() if type(v) is dict else v) for k, v in vars(self).items()}
+        kept = {n: getattr(self, n).copy() for n in self._UPDATED_STATE
+                if getattr(self, n, None) is not None}
         for name in self._REUSED_STATE:
             setattr(self, name, None)
-        return snap
+        return snap, kept
 
     def _restore_forward(self, snap):
+        attrs, kept = snap
         vars(self).clear()
-        vars(self).update(snap)
+        vars(self).update(attrs)
+        for name, arr in kept.items():
+            getattr(self, name)[...] = arr
 
     def _backward(self, input, grad_output):
         """``update_grad_input`` then ``acc_grad_parameters`` on converted arrays; a layer

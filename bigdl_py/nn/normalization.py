@@ -33,6 +33,8 @@ class _BatchNorm(Module):
     """Parameters, running statistics, init and the three phases; subclasses give
     ``_view(x)`` -> the (A, C, B) view of an input (raising for a wrong one)."""
 
+    _UPDATED_STATE = ("running_mean", "running_var", "save_mean", "save_invstd")
+
     def __init__(self, n_output, eps, momentum, affine, init_weight, init_bias,
                  init_grad_weight, init_grad_bias, dtype):
         super().__init__()
