@@ -14,10 +14,13 @@ __all__ = ["ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity"]
 
 
 class _Activation(Module):
-    """Element-wise activation: the subclass gives ``_f(x, out)`` and ``_df(x, g, out)``."""
+    """Element-wise activation: the subclass gives ``_f(x, out)`` (correct with ``out is
+    x``) and ``_df(x, g, out)``."""
+
+    _ELEMENTWISE = True
 
     def update_output(self, input):
-        out = self._buffer("output", input.shape, input.dtype)
+        out = self._out(input)
         self._f(input, out)
         return out
 
@@ -34,13 +37,17 @@ class ReLU(_Activation):
     Parameters
     ----------
     ip : bool
-        In place (BigDL's name): write the result into the caller's array when it is a
-        writable float32/float64 ndarray or a Tensor; otherwise a new array is returned.
+        In place (BigDL's name): write the result into the caller's array and return that
+        same object when it is a writable float32/float64 ndarray (strided views
+        included) or a Tensor; otherwise (integers, read-only, lists) a new array is
+        returned and the input is untouched.  A writable array whose elements share
+        memory is a ValueError.
 
     Notes
     -----
-    Backward: ``g * (x > 0)``.  NaN propagates.  Same in training and evaluation.
-    Any shape.
+    Backward: ``g * (x > 0)``; after an in-place forward the caller's array holds
+    ``y``, and ``y > 0`` exactly where ``x > 0``, so ``backward(x, g)`` with that array
+    is right.  NaN propagates.  Same in training and evaluation.  Any shape.
 
     Examples
     --------
@@ -49,17 +56,14 @@ class ReLU(_Activation):
     array([0., 0., 2.])
     """
 
+    _INPLACE = "ip"
+
     def __init__(self, ip=False):
         super().__init__()
         self.ip = check_bool(ip, "ReLU", "ip")
 
     def _config(self):
         return {"ip": self.ip}
-
-    def update_output(self, input):
-        if self.ip and input.flags.writeable:
-            return np.maximum(input, 0, out=input)
-        return super().update_output(input)
 
     def _f(self, x, out):
         np.maximum(x, 0, out=out)
@@ -121,9 +125,12 @@ class Identity(Module):
     array([1., 2.], dtype=float32)
     """
 
+    _ELEMENTWISE = True
+
     def update_output(self, input):
-        out = self._buffer("output", input.shape, input.dtype)
-        out[...] = input
+        out = self._out(input)
+        if out is not input:
+            out[...] = input
         return out
 
     def update_grad_input(self, input, grad_output):

@@ -11,8 +11,7 @@ from .. import _dropout as _k
 from .._tostring import java_double_str
 from ..parallel import get_num_threads
 from ..random import RNG
-from ..tensor import Tensor
-from .._validate import (FLOATS, check_bool, check_int_tuple, check_probability,
+from .._validate import (check_bool, check_int_tuple, check_probability,
                          check_same_shape)
 from .module import Module
 
@@ -47,12 +46,15 @@ class _MaskDropout(Module):
     evaluation is ``x`` (scale) or ``x * (1-p)``; backward uses the forward's mask."""
 
     _REUSED_STATE = ("_bits",)  # refilled in place by the next training forward
+    _ELEMENTWISE = True
+    _INPLACE = "inplace"  # Module.forward's one in-place mechanism
 
-    def __init__(self, init_p, scale):
+    def __init__(self, init_p, scale, inplace):
         super().__init__()
         owner = type(self).__name__
         self.p = check_probability(init_p, owner, "init_p")
         self.scale = check_bool(scale, owner, "scale")
+        self.inplace = check_bool(inplace, owner, "inplace")
         self._plans = {}
         self._bits = None
         self._state = None  # (shape, q, bits or None, groups, scale) of the training forward
@@ -84,12 +86,9 @@ class _MaskDropout(Module):
 
     # ---- phases ------------------------------------------------------------------------
     def update_output(self, input):
-        return self._run(input, None)
-
-    def _run(self, x, out):
+        x = input
         groups, m, elementwise = self._plan(x.shape)  # validates before any work
-        if out is None:
-            out = self._buffer("output", x.shape, x.dtype)
+        out = self._out(x)  # x itself in place
         p = self.p
         fx, fo = x.reshape(-1), out.reshape(-1)
         if not self._training:
@@ -201,8 +200,11 @@ class Dropout(_MaskDropout):
     init_p : float
         Drop probability in [0, 1].
     inplace : bool
-        Write the result into the caller's array and return it, when that is a writable
-        float32/float64 ndarray or a Tensor (otherwise a new array; the input is untouched).
+        Write the result into the caller's array and return that same object, when it is
+        a writable float32/float64 ndarray (strided views included) or a Tensor;
+        otherwise (integers, read-only, lists) a new array, the input untouched.  A
+        writable array whose elements share memory is a ValueError.  Backward uses the
+        saved mask, so it is the same after an in-place forward.
     scale : bool
         Inverted scaling by ``1/(1-p)`` during training.
     shared_axes : tuple of int, keyword-only
@@ -240,8 +242,7 @@ class Dropout(_MaskDropout):
     """
 
     def __init__(self, init_p=0.5, inplace=False, scale=True, *, shared_axes=()):
-        super().__init__(init_p, scale)
-        self.inplace = check_bool(inplace, "Dropout", "inplace")
+        super().__init__(init_p, scale, inplace)
         self.shared_axes = check_int_tuple(shared_axes, "Dropout", "shared_axes")
 
     def _config(self):
@@ -259,19 +260,3 @@ class Dropout(_MaskDropout):
                                  f"{self.shared_axes} for input shape {tuple(shape)}")
             axes.add(b)
         return axes
-
-    def forward(self, input):
-        """As ``Module.forward``; with ``inplace`` the caller's writable float array or
-        Tensor is overwritten with the result and returned."""
-        if not self.inplace:
-            return Module.forward(self, input)
-        arr = input.numpy() if isinstance(input, Tensor) else input
-        if not (isinstance(arr, np.ndarray) and arr.dtype in FLOATS and arr.flags.writeable):
-            return Module.forward(self, input)  # a new array; the input is untouched
-        x = arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
-        self._run(x, x)
-        if x is not arr:
-            np.copyto(arr, x)
-        self._forwarded = True
-        self.output = input
-        return input

@@ -49,6 +49,7 @@ class _Elementwise(Module):
     ``U(-1/sqrt(n), 1/sqrt(n))`` with ``n = prod(size)`` and the broadcast view."""
 
     _PARAM = None  # "weight" or "bias"
+    _ELEMENTWISE = True  # update_output computes correctly with out is input
 
     def __init__(self, size, regularizer, dtype):
         super().__init__()
@@ -161,7 +162,7 @@ class CAdd(_Elementwise):
 
     def update_output(self, input):
         v, _ = self._view(input)
-        out = self._buffer("output", input.shape, self._dtype)
+        out = self._out(input)
         np.add(input, v, out=out)
         return out
 
@@ -202,7 +203,7 @@ class CMul(_Elementwise):
 
     def update_output(self, input):
         v, _ = self._view(input)
-        out = self._buffer("output", input.shape, self._dtype)
+        out = self._out(input)
         np.multiply(input, v, out=out)
         return out
 

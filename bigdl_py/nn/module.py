@@ -3,7 +3,10 @@
 A layer writes ``update_output``, ``update_grad_input`` and, when it has weights,
 ``acc_grad_parameters`` (which *adds* into the gradients); ``forward`` and
 ``backward`` here convert the input, call the phases and mirror the input's type.
-Layers work on C-contiguous ndarrays; ``_buffer`` gives them reusable storage.
+Layers work on C-contiguous ndarrays; ``_buffer`` gives them reusable storage.  Element-wise
+layers (``_ELEMENTWISE``) write through ``_out``, which carries the one in-place mechanism
+(BigDL's ``inplace``/``ip``) and keeps a fresh output in the input's memory order (see
+``nn._placement``).
 
 >>> import numpy as np
 >>> from bigdl_py.nn import Linear
@@ -20,7 +23,7 @@ import numpy as np
 from ..tensor import Tensor
 from .._validate import check_finite, check_int, check_same_shape, fit_shape, to_array
 from ..utils.spark import is_rdd
-from . import _activity
+from . import _activity, _placement
 from ._bigdl_type import BigDLType
 
 __all__ = ["Module"]
@@ -38,6 +41,15 @@ class Module(metaclass=BigDLType):
     #: what ``forward`` accepts: False = arrays only, True = tables (lists) only, None =
     #: either (a list holding arrays at its leaves is a table).  See ``nn._activity``.
     _TAKES_TABLE = False
+    #: an element-wise layer: the output has the input's shape and ``update_output`` takes
+    #: its output array from ``_out(x)``, which may be ``x`` itself (so the layer must
+    #: compute correctly with ``out is x``).  ``forward`` then writes in place when the
+    #: layer's ``_INPLACE`` flag is on, and lays a fresh ndarray result (and the gradient)
+    #: out like the input, as ``np.empty_like`` does.
+    _ELEMENTWISE = False
+    #: the name of the layer's in-place flag attribute (BigDL's ``"inplace"`` or ``"ip"``)
+    _INPLACE = None
+    _overwrite = False  # _out(x) gives x: set by forward around update_output only
 
     def __init__(self):
         self.output = None
@@ -90,20 +102,64 @@ class Module(metaclass=BigDLType):
         return to_array(grad_output, owner, dtype, "grad_output")[0]
 
     def forward(self, input):
-        """Compute the output; a Tensor in gives this module's reused output Tensor."""
+        """Compute the output; a Tensor in gives this module's reused output Tensor.  An
+        element-wise layer with its in-place flag on writes into the caller's writable
+        float32/float64 array or Tensor (strided views included) and returns that same
+        object; other input (integers, read-only, lists) gets a fresh result and stays
+        untouched."""
         x, kind = self._input(input)
         self._reuse = kind == "tensor"
-        out = self.update_output(x)
+        if not self._ELEMENTWISE:
+            out = self.update_output(x)
+            self._forwarded = True
+            self.output = self._mirror(out, kind, "output")
+            return self.output
+        target = None
+        if self._INPLACE is not None and getattr(self, self._INPLACE):
+            target = _placement.inplace_target(input, x, type(self).__name__, self._INPLACE)
+        layout = None
+        if target is None and kind == "ndarray":
+            layout = _placement.layout_target(input, x.dtype)
+        # x is overwritten in place, or when it is this call's scratch copy of the input
+        self._overwrite = target is not None or layout is not None and \
+            not np.may_share_memory(x, input)
+        try:
+            out = self.update_output(x)
+        finally:
+            self._overwrite = False
         self._forwarded = True
-        self.output = self._mirror(out, kind, "output")
+        if target is not None:  # copied back only when x was a scratch copy of a view
+            if not np.may_share_memory(out, target):
+                np.copyto(target, out)
+            self.output = input
+            return input
+        self.output = self._result(out, input, kind, "output", layout)
         return self.output
 
     def backward(self, input, grad_output):
         """Gradient w.r.t. the input; parameter gradients are accumulated (added)."""
         x, g, kind = self._backward_args(input, grad_output)
         grad_input = self._backward(x, g)
-        self.grad_input = self._mirror(grad_input, kind, "grad_input")
+        self.grad_input = self._result(grad_input, input, kind, "grad_input")
         return self.grad_input
+
+    def _out(self, x):
+        """The array an element-wise ``update_output`` writes into: ``x`` itself when
+        ``forward`` lets it (an in-place call, or ``x`` is a scratch copy), else the
+        output buffer."""
+        return x if self._overwrite else self._buffer("output", x.shape, x.dtype)
+
+    def _result(self, arr, value, kind, name, layout=None):
+        """``arr`` as the caller gets it: in this module's Tensor for Tensor input; for an
+        element-wise layer's ndarray ``value``, laid out like ``value`` (``layout``, or a
+        new ``np.empty_like`` array when that is not C-ordered)."""
+        if self._ELEMENTWISE and kind == "ndarray" and isinstance(arr, np.ndarray):
+            if layout is None:
+                layout = _placement.layout_target(value, arr.dtype)
+            if layout is not None:
+                np.copyto(layout, arr)
+                return layout
+        return self._mirror(arr, kind, name)
 
     def _backward_args(self, input, grad_output):
         """(input, grad_output, kind) converted for the backward phases, after the
@@ -124,7 +180,8 @@ class Module(metaclass=BigDLType):
         child first, then ``_acc_phase`` on each, so a failing child leaves every
         parameter gradient as it was."""
         x, g, kind = self._backward_args(input, grad_output)
-        self.grad_input = self._mirror(self.update_grad_input(x, g), kind, "grad_input")
+        self.grad_input = self._result(self.update_grad_input(x, g), input, kind,
+                                       "grad_input")
         return self.grad_input, x, g
 
     def _acc_phase(self, input, grad_output):

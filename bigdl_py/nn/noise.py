@@ -21,6 +21,7 @@ class _GaussianLayer(Module):
 
     _MEAN = 0.0
     _MUL = False
+    _ELEMENTWISE = True
 
     def __init__(self, std, arg):
         super().__init__()
@@ -30,21 +31,24 @@ class _GaussianLayer(Module):
 
     def update_output(self, input):
         x = input
-        out = self._buffer("output", x.shape, x.dtype)
+        out = self._out(x)
         std = self._std
         if not self._training:
-            np.copyto(out, x)
+            if out is not x:
+                np.copyto(out, x)
             return out
         n = x.size
         if RNG.algorithm() == "mt19937":  # BigDL: one Box-Muller normal per element
             z = RNG.mt_standard_normal(n)
             if std == 0.0:
-                np.copyto(out, x)
+                if out is not x:
+                    np.copyto(out, x)
             else:
                 _k.gauss_mt(x.reshape(-1), out.reshape(-1), z, self._MEAN, std, self._MUL)
             self._state = (x.shape, z if self._MUL else None)
         elif std == 0.0 or n == 0:  # the identity: no random numbers drawn
-            np.copyto(out, x)
+            if out is not x:
+                np.copyto(out, x)
             self._state = (x.shape, None)
         else:
             key, offset = RNG.philox_stream()

@@ -16,15 +16,17 @@ class _SpatialDropout(_MaskDropout):
     # {data_format: {ndim: (layout, shared axes)}}, batched layout first
     _LAYOUTS = {}
 
-    def __init__(self, init_p, data_format, scale):
-        super().__init__(init_p, scale)
+    def __init__(self, init_p, data_format, scale, inplace):
+        super().__init__(init_p, scale, inplace)
         self.data_format = check_choice(data_format, type(self).__name__, "data_format",
                                         tuple(self._LAYOUTS))
 
     def _config(self):
+        config = {"init_p": self.p, "data_format": self.data_format, "scale": self.scale,
+                  "inplace": self.inplace}
         if "NTC" in self._LAYOUTS:  # SpatialDropout1D: one layout, no data_format argument
-            return {"init_p": self.p, "scale": self.scale}
-        return {"init_p": self.p, "data_format": self.data_format, "scale": self.scale}
+            del config["data_format"]
+        return config
 
     def _shared_axes(self, shape):
         layouts = self._LAYOUTS[self.data_format]
@@ -50,6 +52,10 @@ class SpatialDropout1D(_SpatialDropout):
         Drop probability in [0, 1].
     scale : bool, keyword-only
         Inverted scaling (Keras/PyTorch/Lasagne style) instead of BigDL's.
+    inplace : bool, keyword-only
+        As ``Dropout``'s: write into the caller's writable float array or Tensor (strided
+        views included) and return it; a new array for other input.  (BigDL's
+        SpatialDropout has no such flag, hence keyword-only.)
 
     Shape
     -----
@@ -72,8 +78,8 @@ class SpatialDropout1D(_SpatialDropout):
 
     _LAYOUTS = {"NTC": {3: ("(N, T, C)", {1}), 2: ("(T, C)", {0})}}
 
-    def __init__(self, init_p=0.5, *, scale=False):
-        super().__init__(init_p, "NTC", scale)
+    def __init__(self, init_p=0.5, *, scale=False, inplace=False):
+        super().__init__(init_p, "NTC", scale, inplace)
 
 
 class SpatialDropout2D(_SpatialDropout):
@@ -89,6 +95,8 @@ class SpatialDropout2D(_SpatialDropout):
         Channel axis first or last (case-insensitive).
     scale : bool, keyword-only
         Inverted scaling instead of BigDL's.
+    inplace : bool, keyword-only
+        As ``Dropout``'s (keyword-only: BigDL's SpatialDropout has no such flag).
 
     Shape
     -----
@@ -105,8 +113,8 @@ class SpatialDropout2D(_SpatialDropout):
     _LAYOUTS = {"NCHW": {4: ("(N, C, H, W)", {2, 3}), 3: ("(C, H, W)", {1, 2})},
                 "NHWC": {4: ("(N, H, W, C)", {1, 2}), 3: ("(H, W, C)", {0, 1})}}
 
-    def __init__(self, init_p=0.5, data_format="NCHW", *, scale=False):
-        super().__init__(init_p, data_format, scale)
+    def __init__(self, init_p=0.5, data_format="NCHW", *, scale=False, inplace=False):
+        super().__init__(init_p, data_format, scale, inplace)
 
 
 class SpatialDropout3D(_SpatialDropout):
@@ -122,6 +130,8 @@ class SpatialDropout3D(_SpatialDropout):
         Channel axis first or last (case-insensitive).
     scale : bool, keyword-only
         Inverted scaling instead of BigDL's.
+    inplace : bool, keyword-only
+        As ``Dropout``'s (keyword-only: BigDL's SpatialDropout has no such flag).
 
     Shape
     -----
@@ -138,5 +148,5 @@ class SpatialDropout3D(_SpatialDropout):
     _LAYOUTS = {"NCHW": {5: ("(N, C, D, H, W)", {2, 3, 4}), 4: ("(C, D, H, W)", {1, 2, 3})},
                 "NHWC": {5: ("(N, D, H, W, C)", {1, 2, 3}), 4: ("(D, H, W, C)", {0, 1, 2})}}
 
-    def __init__(self, init_p=0.5, data_format="NCHW", *, scale=False):
-        super().__init__(init_p, data_format, scale)
+    def __init__(self, init_p=0.5, data_format="NCHW", *, scale=False, inplace=False):
+        super().__init__(init_p, data_format, scale, inplace)
