@@ -4,7 +4,7 @@ import re
 import numpy as np
 import pytest
 from gradcheck import Frozen, check_module_grads
-from helpers import Z, bitwise
+from helpers import Z, assert_mask_backward_errors, bitwise
 
 import bigdl_py
 from bigdl_py import RNG, Tensor, _testing
@@ -450,20 +450,7 @@ def test_wrong_rank_draws_nothing(m, shape, match):
 
 
 def test_backward_errors():
-    m = Dropout(0.5)
-    with pytest.raises(RuntimeError, match="Dropout: expected forward before backward"):
-        m.backward(np.ones(3), np.ones(3))
-    m.evaluate().forward(np.ones(3))
-    with pytest.raises(RuntimeError, match="Dropout: expected a training-mode forward before a "
-                                           "training-mode backward"):
-        m.training().backward(np.ones(3), np.ones(3))
-    m.forward(np.ones(3))
-    with pytest.raises(ValueError,
-                       match=r"Dropout: expected grad_output of shape \(3,\), got \(4,\)"):
-        m.backward(np.ones(3), np.ones(4))
-    with pytest.raises(ValueError, match=r"Dropout: expected grad_output of shape \(3,\) "
-                                         r"\(the last training forward's\), got \(2,\)"):
-        m.backward(np.ones(2), np.ones(2))
+    assert_mask_backward_errors(Dropout(0.5))
 
 
 # ---- state, accessors, printing -----------------------------------------------------------------

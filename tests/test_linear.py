@@ -9,6 +9,8 @@ from bigdl_py import RNG, Tensor
 from bigdl_py.nn import Linear, RandomNormal, Zeros
 from bigdl_py.optim import L1L2Regularizer, L1Regularizer, L2Regularizer
 
+from helpers import assert_constructor_error
+
 
 def tol(dtype):
     return dict(rtol=2e-5, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
@@ -318,10 +320,7 @@ def test_backward_before_forward_is_an_error():
     (dict(num_leading_axes=1.0), TypeError, "Linear: expected num_leading_axes to be an int"),
 ])
 def test_constructor_errors(kwargs, err, msg):
-    args = dict(input_size=4, output_size=3)
-    args.update(kwargs)
-    with pytest.raises(err, match=msg):
-        Linear(**args)
+    assert_constructor_error(Linear, dict(input_size=4, output_size=3), kwargs, err, msg)
 
 
 def test_set_init_method_type_error():

@@ -10,6 +10,8 @@ from bigdl_py import RNG, _linear, _nin
 from bigdl_py.nn import NIN
 from bigdl_py.optim import L2Regularizer
 
+from helpers import assert_constructor_error
+
 
 def tol(dtype):
     return dict(rtol=3e-5, atol=3e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
@@ -226,10 +228,7 @@ def test_grad_output_shape_error_changes_nothing():
                                         "'float16'"),
 ])
 def test_constructor_errors(kwargs, err, msg):
-    args = dict(input_size=3, output_size=2)
-    args.update(kwargs)
-    with pytest.raises(err, match=msg):
-        NIN(**args)
+    assert_constructor_error(NIN, dict(input_size=3, output_size=2), kwargs, err, msg)
 
 
 def test_kernel_argument_errors():

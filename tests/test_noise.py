@@ -4,7 +4,7 @@ import re
 import numpy as np
 import pytest
 from gradcheck import Frozen, check_module_grads
-from helpers import Z, bitwise
+from helpers import Z, assert_mask_backward_errors, bitwise
 
 import bigdl_py
 from bigdl_py import RNG, Tensor, _random
@@ -174,20 +174,7 @@ def test_bad_stddev(bad, exc, match):
 
 
 def test_backward_errors():
-    m = GaussianDropout(0.5)
-    with pytest.raises(RuntimeError, match="GaussianDropout: expected forward before backward"):
-        m.backward(np.ones(3), np.ones(3))
-    m.evaluate().forward(np.ones(3))
-    with pytest.raises(RuntimeError, match="GaussianDropout: expected a training-mode forward "
-                                           "before a training-mode backward, got none"):
-        m.training().backward(np.ones(3), np.ones(3))
-    m.forward(np.ones(3))
-    with pytest.raises(ValueError, match=r"GaussianDropout: expected grad_output of shape \(3,\), "
-                                         r"got \(2,\)"):
-        m.backward(np.ones(3), np.ones(2))
-    with pytest.raises(ValueError, match=r"GaussianDropout: expected grad_output of shape \(3,\) "
-                                         r"\(the last training forward's\), got \(4,\)"):
-        m.backward(np.ones(4), np.ones(4))
+    assert_mask_backward_errors(GaussianDropout(0.5))
     n = GaussianNoise(0.5)
     n.forward(np.ones(3))
     with pytest.raises(ValueError, match=r"GaussianNoise: expected grad_output of shape \(3,\), "

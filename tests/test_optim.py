@@ -6,12 +6,7 @@ from bigdl_py.optim import (SGD, Adam, EveryEpoch, Loss, MaxEpoch, MaxIteration,
                             MinLoss, OptimMethod, SeveralIteration, Top1Accuracy, Top5Accuracy,
                             TriggerAnd, TriggerOr)
 
-
-def _problem(dtype=np.float64, seed=0):
-    rng = np.random.default_rng(seed)
-    ws = [rng.standard_normal((3, 4)).astype(dtype), rng.standard_normal(3).astype(dtype)]
-    grads = [[rng.standard_normal(w.shape).astype(dtype) for w in ws] for _ in range(4)]
-    return ws, grads
+from helpers import assert_steps_match, optim_problem
 
 
 def _sgd_reference(ws, grads, lr, lrd=0.0, wd=0.0, mom=0.0, damp=None, nesterov=False):
@@ -38,19 +33,13 @@ SGD_CASES = [dict(lr=0.1), dict(lr=0.1, lrd=0.5), dict(lr=0.05, wd=0.01),
 
 @pytest.mark.parametrize("case", SGD_CASES, ids=[str(c) for c in SGD_CASES])
 def test_sgd_against_formula(case, dtype):
-    ws, grads = _problem(dtype)
+    ws, grads = optim_problem(dtype)
     keep = [[g.copy() for g in gs] for gs in grads]
     expected = _sgd_reference(ws, grads, case["lr"], case.get("lrd", 0.0), case.get("wd", 0.0),
                               case.get("mom", 0.0), case.get("damp"), case.get("nesterov", False))
     sgd = SGD(case["lr"], case.get("lrd", 0.0), case.get("wd", 0.0), case.get("mom", 0.0),
               case.get("damp"), case.get("nesterov", False))
-    for gs in grads:
-        assert sgd.optimize(list(zip(ws, gs))) is sgd
-    assert sgd.state["evalCounter"] == 4
-    tol = 1e-5 if dtype == np.float32 else 1e-12
-    for w, e in zip(ws, expected):
-        assert w.dtype == dtype
-        np.testing.assert_allclose(w, e, rtol=tol, atol=tol)
+    assert_steps_match(sgd, ws, grads, expected, dtype, 1e-5 if dtype == np.float32 else 1e-12)
     for gs, k in zip(grads, keep):  # gradients untouched
         for g, gk in zip(gs, k):
             np.testing.assert_array_equal(g, gk)
@@ -86,7 +75,7 @@ def _adam_reference(ws, grads, lr, lrd=0.0, b1=0.9, b2=0.999, eps=1e-8):
 
 @pytest.mark.parametrize("kw", [{}, dict(lrd=0.3, b1=0.5, b2=0.9, eps=1e-3)])
 def test_adam_against_formula(kw, dtype):
-    ws, grads = _problem(dtype, seed=1)
+    ws, grads = optim_problem(dtype, seed=1)
     expected = _adam_reference(ws, grads, 0.01, **kw)
     adam = Adam(0.01, kw.get("lrd", 0.0), kw.get("b1", 0.9), kw.get("b2", 0.999),
                 kw.get("eps", 1e-8))
@@ -98,7 +87,7 @@ def test_adam_against_formula(kw, dtype):
 
 
 def test_state_survives_and_is_per_parameter():
-    ws, grads = _problem()
+    ws, grads = optim_problem()
     a = SGD(0.1, momentum=0.9)
     for gs in grads[:2]:
         a.optimize(zip(ws, gs))
@@ -142,7 +131,7 @@ def test_bad_hyper_parameter_types():
                                     Adam(0.01, beta1=0.8)])
 def test_save_load_continues_identically(method, tmp_path, dtype):
     method = type(method)(**method._config())  # a fresh one per dtype (buffers follow it)
-    ws, grads = _problem(dtype, seed=2)
+    ws, grads = optim_problem(dtype, seed=2)
     for gs in grads[:2]:
         method.optimize(list(zip(ws, gs)))
     method.state["epoch"], method.state["neval"] = 3, 17

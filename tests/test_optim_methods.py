@@ -12,6 +12,8 @@ from bigdl_py.nn.criterion import MSECriterion
 from bigdl_py.optim import (SGD, Adadelta, Adagrad, Adam, Adamax, MaxIteration, OptimMethod,
                             Optimizer, RMSprop)
 
+from helpers import assert_steps_match, optim_problem
+
 
 @pytest.fixture
 def parallel_updates():
@@ -19,13 +21,6 @@ def parallel_updates():
     old = _testing.optim_parallel_threshold(0)
     yield
     _testing.optim_parallel_threshold(old)
-
-
-def _problem(dtype=np.float64, steps=4, seed=0):
-    rng = np.random.default_rng(seed)
-    ws = [rng.standard_normal((3, 4)).astype(dtype), rng.standard_normal(3).astype(dtype)]
-    grads = [[rng.standard_normal(w.shape).astype(dtype) for w in ws] for _ in range(steps)]
-    return ws, grads
 
 
 def _reference(name, kw, ws, grads):
@@ -72,16 +67,10 @@ CASES = [("RMSprop", RMSprop, dict(learningrate=0.01)),
 
 @pytest.mark.parametrize("name, cls, kw", CASES, ids=[f"{c[0]}{c[2]}" for c in CASES])
 def test_against_formula(name, cls, kw, dtype):
-    ws, grads = _problem(dtype)
+    ws, grads = optim_problem(dtype)
     expected = _reference(name, kw, ws, grads)
-    m = cls(**kw)
-    for gs in grads:
-        assert m.optimize(list(zip(ws, gs))) is m
-    assert m.state["evalCounter"] == 4
-    tol = 2e-5 if dtype == np.float32 else 1e-12
-    for w, e in zip(ws, expected):
-        assert w.dtype == dtype
-        np.testing.assert_allclose(w, e, rtol=tol, atol=tol)
+    assert_steps_match(cls(**kw), ws, grads, expected, dtype,
+                       2e-5 if dtype == np.float32 else 1e-12)
 
 
 TORCH = [(RMSprop, dict(learningrate=0.01, decayrate=0.9), "RMSprop",
@@ -96,7 +85,7 @@ TORCH = [(RMSprop, dict(learningrate=0.01, decayrate=0.9), "RMSprop",
 @pytest.mark.parametrize("cls, kw, tname, tkw", TORCH, ids=[t[2] for t in TORCH])
 def test_against_torch(cls, kw, tname, tkw):
     torch = pytest.importorskip("torch")
-    ws, grads = _problem(np.float64, steps=5)
+    ws, grads = optim_problem(np.float64, steps=5)
     tw = [torch.tensor(w.copy(), requires_grad=True) for w in ws]
     opt = getattr(torch.optim, tname)(tw, **tkw)
     m = cls(**kw)
@@ -145,7 +134,7 @@ def test_one_thread_equals_two_bitwise(make, dtype, parallel_updates):
     runs = []
     for n in (1, 2):
         bigdl_py.set_num_threads(n)
-        ws, grads = _problem(dtype, seed=3)
+        ws, grads = optim_problem(dtype, seed=3)
         ws = [np.repeat(w, 50, axis=0) for w in ws]  # a few thousand elements
         grads = [[np.repeat(g, 50, axis=0) for g in gs] for gs in grads]
         m = make()
@@ -160,7 +149,7 @@ def test_one_thread_equals_two_bitwise(make, dtype, parallel_updates):
                                   lambda: Adadelta(0.8), lambda: Adamax(0.01)],
                          ids=["RMSprop", "Adagrad", "Adadelta", "Adamax"])
 def test_state_saved_loaded_and_survives(make, tmp_path, dtype):
-    ws, grads = _problem(dtype, steps=6)
+    ws, grads = optim_problem(dtype, steps=6)
     a, ws_b = make(), [w.copy() for w in ws]
     for gs in grads[:3]:
         a.optimize(list(zip(ws, gs)))

@@ -9,6 +9,8 @@ from bigdl_py.nn.criterion import ClassNLLCriterion, CrossEntropyCriterion, MSEC
 from bigdl_py.optim import (SGD, Adam, EveryEpoch, Loss, MaxEpoch, MaxIteration, MaxScore,
                             OptimMethod, Optimizer, SeveralIteration, Top1Accuracy)
 
+from helpers import assert_fires_at_iterations_3_and_6
+
 
 def _blobs(n=240, seed=0):
     """Three well separated Gaussian classes in 4-D; labels 1..3."""
@@ -79,34 +81,40 @@ def test_regression_with_mse():
     np.testing.assert_allclose(model.bias, [0.25], atol=1e-3)
 
 
-@pytest.mark.parametrize("algorithm", ["philox", "mt19937"])
-def test_a_seed_reproduces_the_run(algorithm):
-    X, y = _blobs()
+def _assert_same_training(X, y, batch, make_model, setups):
+    """Train a fresh model after each setup call: the weights agree bit for bit."""
     runs = []
-    for _ in range(2):
-        bigdl_py.RNG.set_algorithm(algorithm)
-        bigdl_py.RNG.set_seed(11)
-        model = _mlp()
-        Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxEpoch(2), 32,
+    for setup in setups:
+        setup()
+        model = make_model()
+        Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxEpoch(2), batch,
                          SGD(0.1, momentum=0.9)).optimize()
         runs.append(_weights(model))
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("algorithm", ["philox", "mt19937"])
+def test_a_seed_reproduces_the_run(algorithm):
+    X, y = _blobs()
+
+    def setup():
+        bigdl_py.RNG.set_algorithm(algorithm)
+        bigdl_py.RNG.set_seed(11)
+    _assert_same_training(X, y, 32, _mlp, [setup, setup])
 
 
 def test_one_thread_equals_two_threads():
     from bigdl_py.nn import Dropout
     X, y = _blobs(300)
-    runs = []
-    for n in (1, 2):
+
+    def setup(n):
         bigdl_py.set_num_threads(n)
         bigdl_py.RNG.set_seed(21)
-        model = Sequential(Linear(4, 16), ReLU(), Dropout(0.2), Linear(16, 3), LogSoftMax())
-        Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxEpoch(2), 64,
-                         SGD(0.1, momentum=0.9)).optimize()
-        runs.append(_weights(model))
-    for a, b in zip(*runs):
-        np.testing.assert_array_equal(a, b)
+    _assert_same_training(
+        X, y, 64, lambda: Sequential(Linear(4, 16), ReLU(), Dropout(0.2), Linear(16, 3),
+                                     LogSoftMax()),
+        [lambda: setup(1), lambda: setup(2)])
 
 
 def test_shuffle_depends_on_seed_and_epoch():
@@ -163,19 +171,10 @@ def test_checkpoint_and_resume_reach_the_same_weights(tmp_path, trigger, resume_
 
 
 def test_triggers_fire_on_bigdl_counts(tmp_path):
-    """SeveralIteration(3): BigDL 2.4 writes model.3 and model.6 (after iterations 2 and
-    5, when neval, the next iteration's number, is a multiple of 3); validation the same."""
     X, y = _blobs(64)
     opt = Optimizer.create(_mlp(), (X, y), ClassNLLCriterion(), MaxIteration(7), 8)
-    opt.set_checkpoint(str(tmp_path), SeveralIteration(3))
-    opt.set_validation(32, X, y, SeveralIteration(3))
-    seen, inner = [], opt._validation_results
-    opt._validation_results = lambda *a: seen.append(opt.optim_method.state["neval"]) or \
-        inner(*a)
-    opt.optimize()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.3", "model.6", "optim.3",
-                                                          "optim.6"]
-    assert seen == [3, 6]
+    assert_fires_at_iterations_3_and_6(opt, tmp_path,
+                                       lambda trigger: opt.set_validation(32, X, y, trigger))
 
 
 @pytest.mark.parametrize("algorithm", ["philox", "mt19937"])

@@ -23,6 +23,7 @@ from bigdl_py.optim import (SGD, Adam, EveryEpoch, Loss, MaxEpoch, MaxIteration,
                             OptimMethod, Optimizer, SeveralIteration, Top1Accuracy)
 from bigdl_py.optim import _spark_data as data  # noqa: E402
 from bigdl_py.optim._spark_infer import evaluate as distributed_evaluate  # noqa: E402
+from helpers import assert_fires_at_iterations_3_and_6  # noqa: E402
 from bigdl_py.optim._spark_infer import predict as distributed_predict  # noqa: E402
 from bigdl_py.optim.distri import DistriOptimizer  # noqa: E402
 from bigdl_py.optim.optimizer import LocalOptimizer  # noqa: E402
@@ -229,12 +230,7 @@ def test_model_or_labels_that_do_not_fit_fail_at_create(sc):
 
 def test_full_batch_gradient_descent_equals_local_mode(sc, caplog):
     X, y = _data()
-    local = _mlp()
-    Optimizer.create(local, (X, y), ClassNLLCriterion(), MaxIteration(5), 40,
-                     SGD(0.5)).optimize()
-    distri = _mlp()
-    opt = Optimizer.create(distri, _rdd(sc, X, y), ClassNLLCriterion(), MaxIteration(5), 40,
-                           SGD(0.5))
+    local, distri, opt = _local_and_distributed(X, y, _rdd(sc, X, y), iterations=5)
     before = _jobs(sc)
     with caplog.at_level(logging.INFO, logger="bigdl_py.optim"):
         assert opt.optimize() is distri
@@ -365,16 +361,20 @@ def test_local_sgd(sc):
 def test_triggers_fire_on_bigdl_counts(sc, tmp_path):
     X, y = _data()
     opt = Optimizer.create(_mlp(), _rdd(sc, X, y), ClassNLLCriterion(), MaxIteration(7), 8)
-    opt.set_checkpoint(str(tmp_path), SeveralIteration(3))
-    opt.set_validation(8, _rdd(sc, X, y), SeveralIteration(3))
-    seen, inner = [], opt._validation_results
-    opt._validation_results = lambda *a: seen.append(opt.optim_method.state["neval"]) or \
-        inner(*a)
-    opt.optimize()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.3", "model.6", "optim.3",
-                                                          "optim.6"]
-    assert seen == [3, 6]
+    assert_fires_at_iterations_3_and_6(
+        opt, tmp_path, lambda trigger: opt.set_validation(8, _rdd(sc, X, y), trigger))
 
+
+
+def _local_and_distributed(X, y, rdd, iterations):
+    """A model trained locally on (X, y) in full batches of 40 with SGD(0.5), and an
+    optimizer set up identically for a second model on ``rdd`` (not run yet)."""
+    local = _mlp()
+    Optimizer.create(local, (X, y), ClassNLLCriterion(), MaxIteration(iterations), 40,
+                     SGD(0.5)).optimize()
+    distri = _mlp()
+    return local, distri, Optimizer.create(distri, rdd, ClassNLLCriterion(),
+                                           MaxIteration(iterations), 40, SGD(0.5))
 
 def _skewed(sc, X, y, sizes):
     """An RDD of Samples whose partitions hold ``sizes`` records (zeros allowed)."""
@@ -387,12 +387,7 @@ def _skewed(sc, X, y, sizes):
 @pytest.mark.parametrize("sizes", [(0, 37, 0, 3), (40,), (1, 0, 0, 0, 39)])
 def test_skewed_and_empty_partitions_train_like_local_mode(sc, sizes):
     X, y = _data()
-    local = _mlp()
-    Optimizer.create(local, (X, y), ClassNLLCriterion(), MaxIteration(3), 40,
-                     SGD(0.5)).optimize()
-    distri = _mlp()
-    opt = Optimizer.create(distri, _skewed(sc, X, y, sizes), ClassNLLCriterion(),
-                           MaxIteration(3), 40, SGD(0.5))
+    local, distri, opt = _local_and_distributed(X, y, _skewed(sc, X, y, sizes), iterations=3)
     opt.set_validation(8, _skewed(sc, X, y, sizes), EveryEpoch(), [Top1Accuracy()])
     assert opt._parts == 2 and opt._block_sizes == [20, 20]  # rebalanced once, evenly
     opt.optimize()
