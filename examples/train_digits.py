@@ -48,31 +48,37 @@ def build_cnn():
             .add(Reshape([128])).add(Linear(128, 10).set_name("fc")).add(LogSoftMax()))
 
 
-def train_cnn(args, X_train, y_train, X_test, y_test):
-    """Train, check, save and reload the CNN; (history, accuracy, reloaded identically)."""
-    model = build_cnn()
+def train(name, model, epochs, args, data, summaries=None):
+    """Train ``model`` with SGD (momentum 0.9), validating each epoch; print and return
+    (optimizer history, held-out accuracy). ``summaries``: a TensorBoard folder, or None."""
+    X_train, y_train, X_test, y_test = data
     print(model)
     optimizer = Optimizer.create(model, training_set=(X_train, y_train),
                                  criterion=ClassNLLCriterion(),
-                                 end_trigger=MaxEpoch(args.cnn_epochs),
-                                 batch_size=args.batch_size,
+                                 end_trigger=MaxEpoch(epochs), batch_size=args.batch_size,
                                  optim_method=SGD(learningrate=0.05, momentum=0.9,
                                                   dampening=0.0))
     optimizer.set_validation(256, X_test, y_test, EveryEpoch(), [Top1Accuracy(), Loss()])
+    if summaries is not None:
+        train_summary = TrainSummary(summaries, "digits")
+        train_summary.set_summary_trigger("LearningRate", SeveralIteration(1))
+        optimizer.set_train_summary(train_summary)
+        optimizer.set_val_summary(ValidationSummary(summaries, "digits"))
     start = time.perf_counter()
     optimizer.optimize()
     seconds = time.perf_counter() - start
     accuracy = float(np.mean(model.predict_class(X_test) == y_test))
-    print(f"CNN: trained {args.cnn_epochs} epochs in {seconds:.1f} s; held-out accuracy "
+    print(f"{name}trained {epochs} epochs in {seconds:.1f} s; held-out accuracy "
           f"{100 * accuracy:.2f}%")
-    path = os.path.join(args.out, "digits_cnn.bigdl")
+    return optimizer.history, accuracy
+
+
+def save_and_reload(model, path, X_test, y_test, accuracy):
+    """Save, reload and compare; True when the reloaded model prints and predicts the same."""
     model.save_model(path, over_write=True)
     reloaded = Model.load_model(path)
-    same = str(reloaded) == str(model) and \
-        float(np.mean(reloaded.predict_class(X_test) == y_test)) == accuracy
-    print(f"saved the CNN to {os.path.abspath(path)}; reloaded "
-          f"({'identical' if same else 'DIFFERENT'})")
-    return optimizer.history, accuracy, same
+    reloaded_accuracy = float(np.mean(reloaded.predict_class(X_test) == y_test))
+    return str(reloaded) == str(model) and reloaded_accuracy == accuracy, reloaded_accuracy
 
 
 def plot(history, path, cnn_history=()):
@@ -131,43 +137,27 @@ def main(argv=None):
           f"{X.shape[1]} features, 10 classes")
 
     RNG.set_seed(args.seed)  # initial weights, dropout masks and shuffling
-    model = build_model()
-    print(model)
-    optimizer = Optimizer.create(model, training_set=(X_train, y_train),
-                                 criterion=ClassNLLCriterion(),
-                                 end_trigger=MaxEpoch(args.epochs), batch_size=args.batch_size,
-                                 optim_method=SGD(learningrate=0.05, momentum=0.9,
-                                                  dampening=0.0))
-    optimizer.set_validation(256, X_test, y_test, EveryEpoch(), [Top1Accuracy(), Loss()])
-    logs = os.path.join(args.out, "logs")
-    train_summary = TrainSummary(logs, "digits")
-    train_summary.set_summary_trigger("LearningRate", SeveralIteration(1))
-    optimizer.set_train_summary(train_summary)
-    optimizer.set_val_summary(ValidationSummary(logs, "digits"))
-    start = time.perf_counter()
-    optimizer.optimize()
-    seconds = time.perf_counter() - start
-
-    accuracy = float(np.mean(model.predict_class(X_test) == y_test))
-    print(f"trained {args.epochs} epochs in {seconds:.1f} s; held-out accuracy "
-          f"{100 * accuracy:.2f}%")
-
+    data = (X_train, y_train, X_test, y_test)
     os.makedirs(args.out, exist_ok=True)
+    logs = os.path.join(args.out, "logs")
+    model = build_model()
+    history, accuracy = train("", model, args.epochs, args, data, summaries=logs)
     model_path = os.path.join(args.out, "digits_model.bigdl")
-    model.save_model(model_path, over_write=True)
-    reloaded = Model.load_model(model_path)
-    reloaded_accuracy = float(np.mean(reloaded.predict_class(X_test) == y_test))
-    same = str(reloaded) == str(model) and reloaded_accuracy == accuracy
+    same, reloaded_accuracy = save_and_reload(model, model_path, X_test, y_test, accuracy)
     print(f"saved the model to {os.path.abspath(model_path)}; reloaded accuracy "
           f"{100 * reloaded_accuracy:.2f}% ({'identical' if same else 'DIFFERENT'})")
-
     print(f"wrote TensorBoard summaries; view them with: tensorboard --logdir "
           f"{os.path.abspath(logs)}")
 
-    cnn_history, cnn_accuracy, cnn_same = train_cnn(args, X_train, y_train, X_test, y_test)
+    cnn = build_cnn()
+    cnn_history, cnn_accuracy = train("CNN: ", cnn, args.cnn_epochs, args, data)
+    cnn_path = os.path.join(args.out, "digits_cnn.bigdl")
+    cnn_same, _ = save_and_reload(cnn, cnn_path, X_test, y_test, cnn_accuracy)
+    print(f"saved the CNN to {os.path.abspath(cnn_path)}; reloaded "
+          f"({'identical' if cnn_same else 'DIFFERENT'})")
 
     curve = os.path.join(args.out, "training_curve.png")
-    plot(optimizer.history, curve, cnn_history)
+    plot(history, curve, cnn_history)
     print(f"wrote the training curve to {os.path.abspath(curve)}")
 
     if not (same and cnn_same):
