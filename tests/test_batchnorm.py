@@ -219,3 +219,14 @@ def test_input_errors_change_nothing():
     m.forward(np.ones((2, 3, 2, 2)))
     with pytest.raises(ValueError, match="expected grad_output of shape"):
         m.backward(np.ones((2, 3, 2, 2)), np.ones((2, 3, 2, 1)))
+
+
+@pytest.mark.parametrize("make,grads", [
+    (lambda: BatchNormalization(10 ** 12), True),
+    (lambda: SpatialBatchNormalization(10 ** 12, affine=False, dtype="float64"), False)])
+def test_parameters_larger_than_memory_are_a_value_error(make, grads):
+    # nn._params.allocate checks the size first: no raw MemoryError
+    with pytest.raises(ValueError, match=r"BatchNormalization: expected parameters that fit in "
+                       r"memory, got \d+ float(32|64) values needing [\d.]+ TB" +
+                       (" with their gradients" if grads else r" \(this machine")):
+        make()

@@ -337,3 +337,9 @@ def test_kernel_checks_its_arguments():
     with pytest.raises(ValueError, match="conv: expected scratch of at least"):
         _conv.forward(x, np.zeros(18, np.float32), None, np.zeros((1, 1, 2, 2), np.float32),
                       (3, 3, 1, 1, 0, 0), False, 1, np.zeros(3, np.float32), 1)
+
+
+def test_parameters_larger_than_memory_are_a_value_error():
+    with pytest.raises(ValueError, match=r"SpatialConvolution: expected parameters that fit in "
+                                         r"memory, got \d+ float32 values needing [\d.]+ TB"):
+        SpatialConvolution(10 ** 6, 10 ** 6, 100, 100)

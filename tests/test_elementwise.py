@@ -165,3 +165,10 @@ def test_errors():
     with pytest.raises(ValueError, match=re.escape("CAdd: expected grad_output of shape (3, 2), "
                                                    "got (2, 3)")):
         m.backward(np.zeros((3, 2)), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("cls", [CAdd, CMul])
+def test_parameters_larger_than_memory_are_a_value_error(cls):
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: expected parameters that fit in "
+                                         r"memory, got \d+ float32 values needing [\d.]+ TB"):
+        cls([10 ** 6, 10 ** 7])

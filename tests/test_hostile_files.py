@@ -344,3 +344,59 @@ def test_stale_temporaries_of_the_target_are_removed(tmp_path):
 def test_temporary_name_is_short_and_hidden(tmp_path):
     prefix = archive._temp_prefix(str(tmp_path / ("x" * 250)))
     assert prefix.startswith(".") and len(prefix) < 24
+
+
+# ---- every layer with parameters allocates through nn._params ------------------------------------
+from bigdl_py.nn import (BatchNormalization, CAdd, CMul, NIN, SpatialBatchNormalization,  # noqa
+                         SpatialConvolution)
+from bigdl_py.nn import _params  # noqa: E402
+
+SMALL = {"Linear": lambda: Linear(3, 2), "NIN": lambda: NIN(3, 2),
+         "SpatialConvolution": lambda: SpatialConvolution(2, 3, 2, 2),
+         "BatchNormalization": lambda: BatchNormalization(3),
+         "SpatialBatchNormalization": lambda: SpatialBatchNormalization(3, affine=False),
+         "CAdd": lambda: CAdd([1, 3]), "CMul": lambda: CMul([2, 1])}
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+def test_parameter_layers_allocate_within_the_load_budget(name):
+    # while loading, a layer may allocate no more than the file's array bytes: a layer
+    # allocating with plain np.zeros would get past a budget of 0
+    with _params.loading(0):
+        with pytest.raises(ValueError, match=f"{name}: the file declares parameters of "
+                                             r"\d+ bytes but holds only 0 bytes"):
+            SMALL[name]()
+    assert SMALL[name]() is not None  # outside loading: no budget
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+def test_parameter_layers_load_without_drawing(tmp_path, name, monkeypatch):
+    from bigdl_py import RNG
+    m = SMALL[name]()
+    m.save_model(tmp_path / "m")
+    calls = []
+    for draw in ("uniform_", "normal_"):
+        monkeypatch.setattr(RNG, draw, lambda *a, **k: calls.append(a))
+    r = Model.load_model(tmp_path / "m")
+    assert calls == []
+    for a, b in zip(r._param_pairs(), m._param_pairs()):
+        np.testing.assert_array_equal(a[0], b[0])
+    for k, v in m._saved_buffers().items():
+        np.testing.assert_array_equal(r._saved_buffers()[k], v)
+
+
+def test_tiny_file_declaring_a_huge_batch_norm(tmp_path):
+    # 10**8 channels in float64: 1.6 GB of parameters and 1.6 GB of running statistics
+    root = _leaf("BatchNormalization", {"n_output": 10 ** 8,
+                                        "dtype": {"$t": "dtype", "v": "float64"}},
+                 ["a0", "a1"], buffers={"runningMean": "a2", "runningVar": "a3"})
+    path = _zip(tmp_path / "m", [("__bigdl_py__.npy", _meta(root))] +
+                [(f"a{i}.npy", _npy(np.zeros(1))) for i in range(4)])
+    tracemalloc.start()
+    try:
+        _load_fails(path, r"BatchNormalization: the file declares parameters of 1.6 GB but "
+                          r"holds only 32 bytes")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20

@@ -309,3 +309,11 @@ def test_nin_gradients(untie, shape):
     layer = NINLayer(shape, 4, untie_biases=untie, b=init.Normal(0.5),
                      nonlinearity=nonlinearities.tanh, dtype="float64")
     check_graph_grads(layer, np.random.default_rng(5).standard_normal(shape))
+
+
+@pytest.mark.parametrize("W", [init.GlorotUniform(), init.Constant(0.0), 0.5])
+def test_parameters_larger_than_memory_are_a_value_error(W):
+    # checked before the initializer fills an array (no raw MemoryError)
+    with pytest.raises(ValueError, match=r"DenseLayer: expected parameters that fit in memory, "
+                                         r"got \d+ float32 values needing [\d.]+ TB"):
+        DenseLayer(InputLayer((None, 10 ** 6)), 10 ** 7, W=W)

@@ -8,6 +8,7 @@ Param(name='W', shape=(2, 3), dtype=float32)
 import numpy as np
 
 from .._validate import is_int, is_number
+from ..nn._params import check_fits
 from .init import Initializer
 
 __all__ = ["Param", "create_param", "unique"]
@@ -87,6 +88,8 @@ def create_param(spec, shape, name=None, dtype=np.float32, owner="create_param")
     if any(not is_int(d) or d <= 0 for d in shape):
         raise ValueError(f"{owner}: cannot create parameter {name!r} with shape {shape}: "
                          "every dimension must be a positive int")
+    if not isinstance(spec, Param):  # a ValueError naming the size, not a MemoryError
+        check_fits(owner, dtype, [shape], grads=False)
     if isinstance(spec, Param):
         if spec.shape != shape:
             raise ValueError(f"{owner}: the provided Param {spec.name!r} has shape "

@@ -19,7 +19,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["allocate", "loading", "drawing_skipped", "physical_memory"]
+__all__ = ["allocate", "check_fits", "loading", "drawing_skipped", "physical_memory"]
 
 _state = threading.local()
 
@@ -46,14 +46,7 @@ def allocate(owner, dtype, params, grads=True):
     docstring); ``ValueError("<owner>: expected parameters that fit in memory, got ...")``.
     """
     dtype = np.dtype(dtype)
-    n = sum(math.prod(s) for s in params.values())
-    nbytes = n * dtype.itemsize
-    total = nbytes * (2 if grads else 1)
-    ram = physical_memory()
-    if ram is not None and total > ram:
-        raise ValueError(f"{owner}: expected parameters that fit in memory, got {n} "
-                         f"{dtype} values needing {_size(total)} with their gradients "
-                         f"(this machine has {_size(ram)})")
+    nbytes = check_fits(owner, dtype, params.values(), grads)
     budget = getattr(_state, "budget", None)
     if budget is not None:
         if nbytes > budget[0]:
@@ -66,6 +59,23 @@ def allocate(owner, dtype, params, grads=True):
         if grads:
             out["grad_" + name] = np.zeros(shape, dtype)
     return out
+
+
+def check_fits(owner, dtype, shapes, grads=True):
+    """The bytes of arrays of ``shapes`` and ``dtype`` (one copy); ``ValueError`` naming
+    the size when they (twice that ``grads``: with their gradients) exceed this machine's
+    physical memory.  Nothing is allocated."""
+    dtype = np.dtype(dtype)
+    n = sum(math.prod(s) for s in shapes)
+    nbytes = n * dtype.itemsize
+    total = nbytes * (2 if grads else 1)
+    ram = physical_memory()
+    if ram is not None and total > ram:
+        raise ValueError(f"{owner}: expected parameters that fit in memory, got {n} "
+                         f"{dtype} values needing {_size(total)}"
+                         f"{' with their gradients' if grads else ''} (this machine has "
+                         f"{_size(ram)})")
+    return nbytes
 
 
 @contextlib.contextmanager

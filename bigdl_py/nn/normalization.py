@@ -15,6 +15,7 @@ from .._tostring import java_double_str
 from ..parallel import get_num_threads
 from . import init as _init
 from ._spatial import check_bool, check_format
+from ._params import allocate
 from ._validate import FLOATS, check_int, fit_shape, to_array
 from .module import Module
 
@@ -54,19 +55,24 @@ class _BatchNorm(Module):
             raise ValueError(f"{own}: expected no initial weight/bias with affine=False, got "
                              "an array")
         self._fixed_w, self._fixed_b = init_weight is not None, init_bias is not None
-        arrays = [self._given(v, what) for v, what in zip(given, (
-            "init_weight", "init_bias", "init_grad_weight", "init_grad_bias"))]
-        self.weight, self.bias, self.grad_weight, self.grad_bias = \
-            arrays if affine else (None,) * 4
-        self.running_mean = np.zeros(c, self._dtype)
-        self.running_var = np.ones(c, self._dtype)
+        names = ("weight", "bias", "grad_weight", "grad_bias")
+        given = {k: self._given(v, "init_" + k) for k, v in zip(names, given)}
+        arrays = allocate(own, self._dtype, {"weight": (c,), "bias": (c,)} if affine else {})
+        arrays.update(allocate(own, self._dtype, {"running_mean": (c,), "running_var": (c,)},
+                               grads=False))  # checks the sizes first
+        for k, v in given.items():
+            if v is not None:
+                arrays[k][...] = v
+        self.weight, self.bias, self.grad_weight, self.grad_bias = map(arrays.get, names)
+        self.running_mean, self.running_var = arrays["running_mean"], arrays["running_var"]
+        self.running_var.fill(1)
         self.save_mean, self.save_invstd = np.zeros(c), np.ones(c)
         self._w_init, self._b_init = _init.RandomUniform(0.0, 1.0), _init.Zeros()
         self.reset()
 
     def _given(self, value, what):
         if value is None:
-            return np.zeros(self.n_output, self._dtype)
+            return None
         arr, _ = to_array(value, type(self).__name__, self._dtype, what)
         return fit_shape(arr, (self.n_output,), type(self).__name__, what).copy()
 
