@@ -400,3 +400,97 @@ def test_tiny_file_declaring_a_huge_batch_norm(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 8 << 20
+
+
+# ---- optim state against the model it continues ---------------------------------------------------
+from bigdl_py import RNG  # noqa: E402
+from bigdl_py.nn.criterion import MSECriterion  # noqa: E402
+from bigdl_py.optim import MaxIteration, Optimizer  # noqa: E402
+from bigdl_py.optim._checkpoint import Snapshot  # noqa: E402
+
+
+def _stepped(tmp_path, model, method):
+    """``method`` after one step on ``model``'s parameters, saved and loaded back."""
+    for _, g in model._param_pairs():
+        g[...] = 1
+    method.optimize(model._param_pairs())
+    method.state["rngState"] = "checkpointed"  # what a checkpoint leaves for optimize()
+    method.save(tmp_path / "o", over_write=True)
+    return tmp_path / "o"
+
+
+# (model the state was saved with, model it meets, message)
+MISMATCHES = [
+    (lambda: Linear(3, 2), lambda: Linear(2, 3),
+     r"state buffer '\w+' of parameter 0 of shape \(3, 2\) and dtype float32 \(the model's\), "
+     r"got shape \(2, 3\) and dtype float32"),
+    (lambda: Linear(3, 2), lambda: Linear(3, 2, dtype="float64"),
+     r"state buffer '\w+' of parameter 0 of shape \(2, 3\) and dtype float64 .*got shape "
+     r"\(2, 3\) and dtype float32"),
+    (lambda: Linear(3, 2), lambda: Linear(3, 2, with_bias=False),
+     r"optim state for the model's 1 parameters, got state for 2"),
+    (lambda: Sequential(Linear(3, 2), Linear(2, 2)), lambda: Linear(3, 2),
+     r"optim state for the model's 2 parameters, got state for 4")]
+
+
+MISMATCH_IDS = ["shape", "dtype", "count", "nested"]
+
+
+@pytest.mark.parametrize("saved,model,match", MISMATCHES, ids=MISMATCH_IDS)
+@pytest.mark.parametrize("make", [lambda: SGD(0.1, momentum=0.9), lambda: Adam(0.1)],
+                         ids=["SGD", "Adam"])
+def test_loaded_optim_state_must_fit_the_model(tmp_path, saved, model, match, make):
+    path = _stepped(tmp_path, saved(), make())
+    other = model()
+    with pytest.raises(ValueError, match="OptimMethod.load: expected " + match):
+        OptimMethod.load(path, model=other)
+    OptimMethod.load(path, model=saved())  # the model it was saved with fits
+    # without model=, the Optimizer checks before it restores the RNG or changes anything
+    method = OptimMethod.load(path)
+    weights = [w.copy() for w, _ in other._param_pairs()]
+    rng, state = RNG.get_state(), dict(method.state)
+    x = np.ones((4, other._param_pairs()[0][0].shape[-1]), np.float32)
+    y = np.zeros((4, other._param_pairs()[0][0].shape[0]), np.float32)
+    opt = Optimizer.create(other, (x, y), MSECriterion(), MaxIteration(2), 4, method)
+    with pytest.raises(ValueError, match="Optimizer: expected " + match):
+        opt.optimize()
+    assert method.state == state and RNG.get_state()[:3] == rng[:3]
+    for (w, _), w0 in zip(other._param_pairs(), weights):
+        np.testing.assert_array_equal(w, w0)
+
+
+def test_sgd_per_element_rates_must_fit_the_model(tmp_path):
+    path = _stepped(tmp_path, Linear(3, 2), SGD(0.1, learningrates=np.ones(8)))
+    with pytest.raises(ValueError, match=r"SGD's learningrates with one value per parameter "
+                                         r"element of the model \(10\), got 8"):
+        OptimMethod.load(path, model=Linear(4, 2))
+    with pytest.raises(TypeError, match="model to be a bigdl_py Module"):
+        OptimMethod.load(path, model="model")
+
+
+def test_crafted_optim_buffers_of_the_wrong_shape(tmp_path):
+    # a hand-made file: SGD momentum buffers (2, 2) and (5,) for Linear(2, 2)'s (2, 2), (2,)
+    path = _optim_file(tmp_path / "o", [{"dfdx": "a0"}, {"dfdx": "a1"}],
+                       {"a0": np.ones((2, 2), np.float32), "a1": np.ones(5, np.float32)})
+    assert OptimMethod.load(path)._buffers[1]["dfdx"].shape == (5,)  # a valid file alone
+    with pytest.raises(ValueError, match=r"'dfdx' of parameter 1 of shape \(2,\) and dtype "
+                                         r"float32 \(the model's\), got shape \(5,\)"):
+        OptimMethod.load(path, model=Linear(2, 2))
+
+
+@pytest.mark.parametrize("saved,model,match", MISMATCHES[:3], ids=MISMATCH_IDS[:3])
+def test_checkpoint_snapshot_checked_before_restoring(tmp_path, saved, model, match):
+    # the distributed optimizer's retry path: model.N and optim.N read back into a model
+    src = saved()
+    src.save_model(tmp_path / "m")
+    snap = Snapshot.read(tmp_path / "m", _stepped(tmp_path, src, SGD(0.1, momentum=0.5)))
+    target, method = model(), SGD(0.1)
+    weights = [w.copy() for w, _ in target._param_pairs()]
+    with pytest.raises(ValueError, match=r"Optimizer: expected (checkpointed parameter|a "
+                                         r"checkpoint with|optim state)"):
+        snap.restore(target, method)
+    for (w, _), w0 in zip(target._param_pairs(), weights):
+        np.testing.assert_array_equal(w, w0)
+    assert method._buffers == [] and "rngState" not in method.state
+    snap.restore(src, method)  # the model it came from
+    assert method.state["rngState"] == "checkpointed"

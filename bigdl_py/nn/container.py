@@ -84,6 +84,7 @@ class Container(Module):
         from ..random import RNG
         rng = RNG.get_state()
         snaps = [(m, m._forward_snapshot()) for m in walk(self)]
+        self._pending = None  # a new forward: no parameter gradients wait for the old one
         try:
             return run(*args)
         except BaseException:

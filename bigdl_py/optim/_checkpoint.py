@@ -78,9 +78,26 @@ class Snapshot:
         weights = [w for w, _ in load_model(model_path)._param_pairs()]
         return cls(weights, method.state, method._buffers)
 
+    def check(self, model, owner="Optimizer"):
+        """ValueError unless the snapshot's weights and optim state fit ``model``'s
+        parameters (count, shapes, dtypes), naming the expected and found shapes."""
+        from .optim_method import check_state
+        params = [w for w, _ in model._param_pairs()]
+        if len(self.weights) != len(params):
+            raise ValueError(f"{owner}: expected a checkpoint with the model's "
+                             f"{len(params)} parameters, got {len(self.weights)}")
+        for i, (w, src) in enumerate(zip(params, self.weights)):
+            if src.shape != w.shape or src.dtype != w.dtype:
+                raise ValueError(f"{owner}: expected checkpointed parameter {i} of shape "
+                                 f"{w.shape} and dtype {w.dtype} (the model's), got shape "
+                                 f"{src.shape} and dtype {src.dtype}")
+        check_state(self.buffers, params, owner)
+
     def restore(self, model, method):
-        """Put the snapshot back into ``model`` and ``method`` in place; the RNG state
-        is restored by the next ``optimize()`` (it stays in ``method.state``)."""
+        """Put the snapshot back into ``model`` and ``method`` in place, after
+        :meth:`check` (nothing changes when it fails); the RNG state is restored by the
+        next ``optimize()`` (it stays in ``method.state``)."""
+        self.check(model)
         for (w, _), src in zip(model._param_pairs(), self.weights):
             w[...] = src
         method.state = dict(self.state)

@@ -41,6 +41,24 @@ def _number(value, owner, name, low=0.0, high=math.inf, high_open=False):
     methods' hyper-parameter rule over ``check_number``."""
     return check_number(value, owner, name, low=low, high=high, high_open=high_open)
 
+def check_state(buffers, params, owner):
+    """ValueError unless per-parameter optim state (``buffers``: one dict of arrays per
+    parameter, e.g. from a file) fits the model's ``params`` (its parameter arrays, in
+    ``_param_pairs`` order): one entry per parameter, every buffer of its parameter's shape
+    and dtype.  No state at all (a method that has not stepped) fits any model."""
+    if not buffers:
+        return
+    if len(buffers) != len(params):
+        raise ValueError(f"{owner}: expected optim state for the model's {len(params)} "
+                         f"parameters, got state for {len(buffers)}")
+    for i, (w, buf) in enumerate(zip(params, buffers)):
+        for name, b in (buf.items() if isinstance(buf, dict) else ()):
+            if isinstance(b, np.ndarray) and (b.shape != w.shape or b.dtype != w.dtype):
+                raise ValueError(f"{owner}: expected state buffer {name!r} of parameter {i} "
+                                 f"of shape {w.shape} and dtype {w.dtype} (the model's), "
+                                 f"got shape {b.shape} and dtype {b.dtype}")
+
+
 class OptimMethod:
     """Base of the optimisation methods.
 
@@ -167,6 +185,12 @@ class OptimMethod:
                 raise ValueError(f"{owner}: expected state buffer {name!r} of parameter "
                                  f"{i} writable, got a read-only array")
 
+    def _check_model(self, params, owner):
+        """ValueError unless this method's state fits the parameter arrays ``params``
+        (see :func:`check_state`); changes nothing.  A method with per-element settings
+        (SGD) also checks their sizes."""
+        check_state(self._buffers, params, owner)
+
     def clear_history(self):
         """Forget the per-parameter buffers (momentum, moments); counters are kept."""
         self._buffers = []
@@ -240,9 +264,11 @@ class OptimMethod:
         return self
 
     @staticmethod
-    def load(path):
+    def load(path, *, model=None):
         """The optim method saved at ``path`` (with its state and schedule); ValueError
-        for a damaged, foreign or hostile file."""
+        for a damaged, foreign or hostile file.  With ``model``, the state is also checked
+        against the model's parameters (count, shapes, dtypes); ``Optimizer.optimize``
+        checks it anyway before it restores or changes anything."""
         import os
 
         from .._archive import VERSION, expect, read_archive
@@ -280,6 +306,12 @@ class OptimMethod:
             err(len({(b.dtype, b.shape) for b in bufs.values()}) <= 1,
                 "the state buffers of one parameter differ in dtype or shape")
             method._buffers.append({n: b.copy() for n, b in bufs.items()})
+        if model is not None:
+            from ..nn.module import Module
+            if not isinstance(model, Module):
+                raise TypeError(f"{owner}: expected model to be a bigdl_py Module, got "
+                                f"{type(model).__name__}")
+            method._check_model([w for w, _ in model._param_pairs()], owner)
         return method
 
 

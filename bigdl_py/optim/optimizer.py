@@ -382,6 +382,8 @@ class LocalOptimizer:
     def optimize(self):
         """Train until the end trigger fires; returns the model (in the mode it had)."""
         model, state = self.model, self.optim_method.state
+        # a loaded optim state must fit the model before anything (RNG included) is restored
+        self.optim_method._check_model([w for w, _ in model._param_pairs()], "Optimizer")
         n, bs = self._num_records(), self.batch_size
         was_training = model.is_training()
         pos = state.get("recordsProcessedThisEpoch", 0)

@@ -122,6 +122,15 @@ class SGD(OptimMethod):
         self._ends = ends
         return pairs
 
+    def _check_model(self, params, owner):
+        super()._check_model(params, owner)
+        n = sum(w.size for w in params)
+        for name in ("learningrates", "weightdecays"):
+            arr = getattr(self, name)
+            if arr is not None and arr.size != n:
+                raise ValueError(f"{owner}: expected SGD's {name} with one value per "
+                                 f"parameter element of the model ({n}), got {arr.size}")
+
     def _count_step(self):
         """The schedule counted the step (all but Plateau do, as BigDL)."""
 
