@@ -84,21 +84,29 @@ class Sequential(KerasModel):
 
     def summary(self, line_length=65):
         """Print a table of the layers, their output shapes and parameter counts."""
-        w = [int(line_length * 0.45), int(line_length * 0.35), 0]
-        w[2] = line_length - w[0] - w[1]
-        rule = "_" * line_length
-
-        def row(*cells):
-            return "".join(str(c)[:n - 1].ljust(n) for c, n in zip(cells, w)).rstrip()
-
-        lines = [rule, row("Layer (type)", "Output Shape", "Param #"), "=" * line_length]
-        for i, (layer, shape, mods) in enumerate(zip(self.layers, self._shapes,
-                                                      self._modules)):
-            label = f"{layer.name or type(layer).__name__.lower() + str(i + 1)} " \
-                    f"({type(layer).__name__})"
-            lines += [row(label, describe(shape), _count(mods)), rule]
-        lines.append(f"Total params: {_count(self.net.modules):,}")
-        print("\n".join(lines))
+        rows = [(f"{layer.name or type(layer).__name__.lower() + str(i + 1)} "
+                 f"({type(layer).__name__})", describe(shape), _count(mods))
+                for i, (layer, shape, mods) in enumerate(zip(self.layers, self._shapes,
+                                                              self._modules))]
+        print(_table(rows, _count(self.net.modules), line_length))
 
     def __repr__(self):
         return f"Sequential({len(self.layers)} layers)"
+
+
+def _table(rows, total, line_length):
+    """Keras' summary table of (label, output shape, parameter count) rows; the label
+    column widens to fit the longest label."""
+    w = [max(int(line_length * 0.45), max((len(r[0]) + 2 for r in rows), default=0)),
+         int(line_length * 0.35), 0]
+    w[2] = max(line_length - w[0] - w[1], 10)
+    width = sum(w)
+
+    def row(*cells):
+        return "".join(str(c)[:n - 1].ljust(n) for c, n in zip(cells, w)).rstrip()
+
+    lines = [("_" * width), row("Layer (type)", "Output Shape", "Param #"), "=" * width]
+    for r in rows:
+        lines += [row(*r), "_" * width]
+    lines.append(f"Total params: {total:,}")
+    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""BigDL's Keras-style layers (Keras 1.2.2 names) over ``bigdl_py.nn`` modules.
+"""BigDL's Keras-style core layers (Keras 1.2.2 names) over ``bigdl_py.nn`` modules.
 
 A layer here computes nothing itself: it checks and infers shapes and, when added to a
 model, builds the ``bigdl_py.nn`` modules that do the work (``Dense`` is a ``Linear``
@@ -11,9 +11,10 @@ plus its activation module).  Shapes exclude the batch dimension.
 >>> [type(m).__name__ for m in d.build((3,))]
 ['Linear', 'ReLU']
 """
-from .. import nn as _nn
-from ..nn._validate import check_int
-from ._shape import sample_shape
+from ... import nn as _nn
+from ..._validate import check_instance, check_int
+from ...optim.regularizer import Regularizer
+from .._shape import sample_shape
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "GaussianDropout", "GaussianNoise",
            "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Reshape", "Flatten"]
@@ -33,6 +34,12 @@ def _choice(value, table, owner, what):
     if value.lower() not in table:
         raise ValueError(f"{owner}: expected {what} in {sorted(table)}, got {value!r}")
     return value.lower()
+
+
+def regularizers(w, b, owner):
+    """``(W_regularizer, b_regularizer)``, each a ``bigdl_py.optim`` Regularizer or None."""
+    return (check_instance(w, Regularizer, owner, "W_regularizer", allow_none=True),
+            check_instance(b, Regularizer, owner, "b_regularizer", allow_none=True))
 
 
 def activation_modules(name, owner):
@@ -83,7 +90,8 @@ class Dense(Layer):
         if not isinstance(bias, bool):
             raise TypeError(f"Dense: expected a bool as bias, got {type(bias).__name__}")
         self.activation, self.bias = activation, bias
-        self.W_regularizer, self.b_regularizer = W_regularizer, b_regularizer
+        self.W_regularizer, self.b_regularizer = regularizers(W_regularizer, b_regularizer,
+                                                              "Dense")
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 1:
