@@ -22,7 +22,10 @@ def sample_shape(value, owner, what="input_shape"):
 
 
 def describe(shape):
-    """Keras' way of printing a shape: the batch dimension as None."""
+    """Keras' way of printing a shape: the batch dimension as None (a list of shapes for
+    several inputs)."""
+    if isinstance(shape, list):
+        return "[" + ", ".join(map(describe, shape)) + "]"
     return str((None,) + tuple(shape))
 
 

@@ -1,5 +1,6 @@
 """BigDL's Keras-style models: ``Sequential`` (shapes inferred layer by layer from the
-first layer's ``input_shape``) over a ``bigdl_py.nn.Sequential`` of the layers' modules.
+first layer's ``input_shape``) over a ``bigdl_py.nn.Sequential`` of the layers' modules,
+and the functional ``Model(input, output)`` over a ``bigdl_py.nn.Model`` graph.
 
 >>> import numpy as np
 >>> from bigdl_py.keras.layers import Dense
@@ -18,8 +19,9 @@ from .. import nn as _nn
 from ._shape import describe
 from ._training import KerasModel
 from .layers import Layer
+from .layers.topology import Node
 
-__all__ = ["Sequential"]
+__all__ = ["Sequential", "Model"]
 
 
 def _count(modules):
@@ -64,6 +66,8 @@ class Sequential(KerasModel):
                                  f"output shape {describe(shape)} of {prev}: {e}") from None
         out = layer.compute_output_shape(shape)
         modules = layer.build(shape)
+        if layer.name is not None:
+            modules[0].set_name(layer.name)
         for m in modules:
             self.net.add(m)
         self.layers.append(layer)
@@ -71,16 +75,24 @@ class Sequential(KerasModel):
         self._modules.append(modules)
         return self
 
+    def _sample_input_shape(self):
+        if not self.layers:
+            raise ValueError("Sequential: expected a model with layers, got an empty "
+                             "Sequential")
+        return self.layers[0].input_shape
+
+    def _sample_output_shape(self):
+        self._sample_input_shape()
+        return self._shapes[-1]
+
     def get_input_shape(self):
-        """The input shape with the batch dimension as None."""
-        return (None,) + self.layers[0].input_shape if self.layers else None
+        """The input shape with the batch dimension as None (a list for several
+        inputs)."""
+        return _batched(self._sample_input_shape())
 
     def get_output_shape(self):
         """The output shape with the batch dimension as None."""
-        if not self.layers:
-            raise ValueError("Sequential.get_output_shape: expected a model with layers, got "
-                             "an empty Sequential")
-        return (None,) + self._shapes[-1]
+        return _batched(self._sample_output_shape())
 
     def summary(self, line_length=65):
         """Print a table of the layers, their output shapes and parameter counts."""
@@ -92,6 +104,94 @@ class Sequential(KerasModel):
 
     def __repr__(self):
         return f"Sequential({len(self.layers)} layers)"
+
+
+def _nodes(x, owner, what):
+    nodes = list(x) if isinstance(x, (list, tuple)) else [x]
+    if not nodes or not all(isinstance(n, Node) for n in nodes):
+        raise TypeError(f"{owner}: expected a bigdl_py.keras node or a non-empty list of "
+                        f"nodes as {what}, got {x!r:.80}")
+    return nodes
+
+
+class Model(KerasModel):
+    """A graph of Keras-style layers from ``input`` nodes (``Input(shape=...)``) to
+    ``output`` nodes (layer calls), each a node or a list; ``net`` is the
+    ``bigdl_py.nn.Model`` of the layers' modules.  ``forward``/``predict`` take one array
+    per input (a list for several) and give one per output.
+
+    Examples
+    --------
+    >>> from bigdl_py.keras.layers import Dense, Input, merge
+    >>> x = Input(shape=(4,))
+    >>> y = merge([Dense(3)(x), Dense(3, activation="tanh")(x)], mode="concat")
+    >>> m = Model(x, Dense(2)(y))
+    >>> m.get_output_shape(), len(m.layers)
+    ((None, 2), 5)
+    """
+
+    def __init__(self, input, output, name=None):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Model: expected a string as name, got {type(name).__name__}")
+        self.inputs = _nodes(input, "Model", "input")
+        self.outputs = _nodes(output, "Model", "output")
+        self.name = name
+        self.net = _nn.Model([n.nn_node for n in self.inputs],
+                             [n.nn_node for n in self.outputs])
+        self._single = (not isinstance(input, (list, tuple)),
+                        not isinstance(output, (list, tuple)))
+        self.nodes = _order(self.outputs)
+        self.layers = [n.layer for n in self.nodes]
+        self._compile = None
+
+    def _sample_input_shape(self):
+        shapes = [n.shape for n in self.inputs]
+        return shapes[0] if self._single[0] else shapes
+
+    def _sample_output_shape(self):
+        shapes = [n.shape for n in self.outputs]
+        return shapes[0] if self._single[1] else shapes
+
+    def get_input_shape(self):
+        """The input shape(s) with the batch dimension as None."""
+        return _batched(self._sample_input_shape())
+
+    def get_output_shape(self):
+        """The output shape(s) with the batch dimension as None."""
+        return _batched(self._sample_output_shape())
+
+    def summary(self, line_length=65):
+        """Print a table of the layers (inputs included), their output shapes and
+        parameter counts."""
+        rows = []
+        for i, n in enumerate(self.nodes):
+            kind = "InputLayer" if not n.inbound else type(n.layer).__name__
+            rows.append((f"{n.layer.name or kind.lower() + str(i + 1)} ({kind})",
+                         describe(n.shape), _count(n.modules)))
+        print(_table(rows, _count(self.net.modules), line_length))
+
+    def __repr__(self):
+        return f"Model({len(self.inputs)} inputs, {len(self.nodes)} layers)"
+
+
+def _order(outputs):
+    """The Keras nodes leading to ``outputs``, each after its inbound nodes."""
+    done, result, stack = set(), [], [(n, False) for n in reversed(outputs)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in done:
+            continue
+        if ready:
+            done.add(id(node))
+            result.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((p, False) for p in reversed(node.inbound) if id(p) not in done)
+    return result
+
+
+def _batched(shape):
+    return [(None,) + s for s in shape] if isinstance(shape, list) else (None,) + shape
 
 
 def _table(rows, total, line_length):

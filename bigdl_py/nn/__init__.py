@@ -19,9 +19,11 @@ from .reshape import Reshape, View
 from .spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .select_table import FlattenTable, SelectTable
 from .table import CAddTable, JoinTable
+from .table_math import CAveTable, CMaxTable, CMulTable
 
 __all__ = ["Module", "Container", "Sequential", "Model", "Input", "Node",
-           "ConcatTable", "ParallelTable", "CAddTable", "JoinTable", "SelectTable",
+           "ConcatTable", "ParallelTable", "CAddTable", "JoinTable", "CMulTable", "CMaxTable",
+           "CAveTable", "SelectTable",
            "FlattenTable", "CAdd", "CMul",
            "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
            "GaussianDropout", "GaussianNoise", "Linear", "NIN", "SpatialConvolution",

@@ -61,6 +61,12 @@ class Layer:
             raise TypeError(f"{owner}: expected a string as name, got {type(name).__name__}")
         self.name = name
 
+    def __call__(self, x):
+        """This layer applied to a graph node (``bigdl_py.keras.layers.Input`` or another
+        layer's output): a new node, for ``bigdl_py.keras.models.Model``."""
+        from .topology import call
+        return call(self, x)
+
     def compute_output_shape(self, input_shape):
         """The sample shape this layer outputs for ``input_shape``; ValueError if it cannot
         take that shape.  Default: shape preserved."""
