@@ -21,7 +21,7 @@ from ._training import KerasModel
 from .layers import Layer
 from .layers.topology import Node
 
-__all__ = ["Sequential", "Model"]
+__all__ = ["Sequential", "Model", "load_model"]
 
 
 def _count(modules):
@@ -104,6 +104,25 @@ class Sequential(KerasModel):
 
     def __repr__(self):
         return f"Sequential({len(self.layers)} layers)"
+
+
+def load_model(path, check_finite=False):
+    """The Keras-style ``Sequential`` or ``Model`` saved by ``save_model`` at ``path`` (same
+    layers, shapes, names and bit-identical parameters, uncompiled); ValueError for a
+    damaged or foreign file or one holding a plain nn module.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from bigdl_py.keras.layers import Dense
+    >>> path = os.path.join(tempfile.mkdtemp(), "mlp.bigdl")
+    >>> _ = Sequential().add(Dense(3, input_shape=(4,), name="fc")).save_model(path)
+    >>> m = load_model(path)
+    >>> m.layers, m.get_output_shape(), m.net.modules[0].name()
+    ([Dense(3, activation=None)], (None, 3), 'fc')
+    """
+    from ._persist import load
+    return load(path, check_finite)
 
 
 def _nodes(x, owner, what):

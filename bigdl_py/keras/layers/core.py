@@ -54,6 +54,11 @@ class Layer:
     """Base of the Keras-style layers: ``input_shape`` (batch excluded) on the first layer
     of a ``Sequential``, ``name`` optional."""
 
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        self._init_args = (args, kwargs)  # the constructor arguments, for save_model
+        return self
+
     def __init__(self, input_shape=None, name=None):
         owner = type(self).__name__
         self.input_shape = None if input_shape is None else sample_shape(input_shape, owner)
