@@ -182,8 +182,14 @@ def test_uncompiled_and_bad_targets():
     before = [w.copy() for w in m.get_weights()]
     with pytest.raises(ValueError, match=r"Sequential.fit: expected integer class labels >= 0"):
         m.fit(x, y - 1)
-    with pytest.raises(ValueError, match=r"Sequential.fit: expected distributed=False"):
-        m.fit(x, y, distributed=True)
+    with pytest.raises(TypeError, match=r"Sequential.fit: expected distributed to be a bool"):
+        m.fit(x, y, distributed="yes")
+    with pytest.raises(ValueError, match=r"Sequential.fit: expected targets y with array "
+                                         r"input, got None"):
+        m.fit(x)
+    with pytest.raises(ValueError, match=r"Sequential.fit: expected as many targets as "
+                                         r"samples, got 19 targets for 20 samples"):
+        m.fit(x, y[1:])
     with pytest.raises(ValueError, match=r"Sequential.fit: expected nb_epoch >= 1"):
         m.fit(x, y, nb_epoch=0)
     m.compile("sgd", "categorical_crossentropy")

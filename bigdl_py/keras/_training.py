@@ -1,13 +1,15 @@
 """``compile`` / ``fit`` / ``evaluate`` / ``predict`` of the Keras-style models, over the
 ``bigdl_py.nn`` network a model builds (``model.net``) and ``bigdl_py.optim``'s local
 Optimizer.  Loss and metric names are BigDL's Keras names."""
-import numpy as np
+import os
 
 from ..nn.criterion import ClassNLLCriterion, Criterion, MSECriterion
 from ..nn.criterion_extra import AbsCriterion, BCECriterion
-from ..nn._validate import check_int
-from ..optim import EveryEpoch, MaxEpoch, Optimizer, Top1Accuracy, Top5Accuracy
+from .._validate import check_bool, check_int
+from ..optim import (EveryEpoch, MaxEpoch, Optimizer, Top1Accuracy, Top5Accuracy,
+                     TrainSummary, ValidationSummary)
 from ..optim.validation import Loss, ValidationMethod
+from ._data import training_data
 from .optimizers import by_name
 
 __all__ = ["KerasModel"]
@@ -75,56 +77,89 @@ class KerasModel:
         self._compile = (method, criterion, kind, methods)
         return self
 
-    # ---- data ------------------------------------------------------------------------
-    def _targets(self, y, kind, owner):
-        y = np.asarray(y)
-        if kind == "raw":
-            return y
-        if kind == "onehot":
-            if y.ndim != 2 or not np.all((y == 0) | (y == 1)) or \
-                    not np.all(y.sum(axis=1) == 1):
-                raise ValueError(f"{owner}: expected one-hot targets of shape (N, classes) "
-                                 f"for categorical_crossentropy, got shape {y.shape}")
-            return (np.argmax(y, axis=1) + 1).astype(np.float32)
-        y = y.reshape(len(y), -1) if y.ndim > 1 else y
-        if y.ndim != 1 and y.shape[1] != 1 or y.dtype.kind not in "iuf" or \
-                not np.all(y == np.round(y)) or (y.size and y.min() < self._label_base):
-            raise ValueError(f"{owner}: expected integer class labels >= {self._label_base} "
-                             f"for sparse_categorical_crossentropy, got "
-                             f"{y.dtype} {y.shape}{' min ' + str(y.min()) if y.size else ''}")
-        return (y.reshape(-1) + (1 - self._label_base)).astype(np.float32)
+    # ---- training ------------------------------------------------------------------------
+    def set_tensorboard(self, log_dir, app_name):
+        """Write TensorBoard summaries during ``fit``: training scalars to
+        ``log_dir/app_name/train``, validation results to ``log_dir/app_name/validation``
+        (BigDL's ``set_tensorboard``)."""
+        self._summaries = (TrainSummary(log_dir, app_name),
+                           ValidationSummary(log_dir, app_name))
+        return self
 
-    def fit(self, x, y, batch_size=32, nb_epoch=10, validation_data=None, distributed=False):
-        """Train on arrays ``(x, y)`` for ``nb_epoch`` more epochs in batches of
-        ``batch_size``, validating on ``validation_data=(x_val, y_val)`` after each epoch
-        with the compiled metrics; returns the Optimizer's per-epoch ``history``."""
+    def get_train_summary(self, tag=None):
+        """``[[step, value, wall_time], ...]`` of a training scalar ("Loss",
+        "LearningRate", "Throughput") written since ``set_tensorboard``."""
+        return self._summary(0, "get_train_summary").read_scalar(tag)
+
+    def get_validation_summary(self, tag=None):
+        """``[[step, value, wall_time], ...]`` of a validation result (e.g.
+        "Top1Accuracy", "Loss") written since ``set_tensorboard``."""
+        return self._summary(1, "get_validation_summary").read_scalar(tag)
+
+    def _summary(self, i, what):
+        if getattr(self, "_summaries", None) is None:
+            raise RuntimeError(f"{type(self).__name__}.{what}: expected set_tensorboard("
+                               f"log_dir, app_name) before, got no summary")
+        return self._summaries[i]
+
+    def set_checkpoint(self, path, over_write=True):
+        """Write ``model.<iteration>`` and ``optim.<iteration>`` into the folder ``path``
+        after every epoch of ``fit`` (BigDL's ``set_checkpoint``; read them back with
+        ``bigdl_py.nn.Model.load_model`` and ``bigdl_py.optim.OptimMethod.load``)."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"{type(self).__name__}.set_checkpoint: expected a folder path, "
+                            f"got {type(path).__name__}")
+        self._checkpoint = (os.fspath(path), check_bool(over_write, type(self).__name__,
+                                                        "over_write"))
+        return self
+
+    def fit(self, x, y=None, batch_size=32, nb_epoch=10, validation_data=None,
+            distributed=False):
+        """Train for ``nb_epoch`` more epochs in batches of ``batch_size`` on arrays
+        ``(x, y)``, or on the cluster (``[spark]`` extra) when ``x`` is an RDD of Samples
+        (``y`` None; labels as Keras takes them) or ``distributed=True``; validate on
+        ``validation_data`` (``(x_val, y_val)`` or an RDD) after each epoch with the
+        compiled metrics.  Returns the Optimizer's per-epoch ``history``."""
         owner = f"{type(self).__name__}.fit"
         method, criterion, kind, metrics = self._compiled(owner)
         nb_epoch = check_int(nb_epoch, owner, "nb_epoch", 1)
         batch_size = check_int(batch_size, owner, "batch_size", 1)
-        if distributed is not False:
-            raise ValueError(f"{owner}: expected distributed=False (arrays train in this "
-                             f"process), got {distributed!r}")
-        target = self._targets(y, kind, owner)
-        done = method.state.get("epoch", 1) - 1
-        opt = Optimizer.create(self.net, (x, target), criterion, MaxEpoch(done + nb_epoch),
-                               batch_size, method)
+        distributed = check_bool(distributed, owner, "distributed")
+        base = self._label_base
+        data = training_data(x, y, kind, base, owner, distributed)
+        remote = not isinstance(data, tuple)
+        val = None
         if validation_data is not None:
-            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            if isinstance(validation_data, (tuple, list)) and len(validation_data) == 2:
+                val = training_data(*validation_data, kind, base, owner, remote)
+            elif remote:
+                val = training_data(validation_data, None, kind, base, owner, True)
+            else:
                 raise TypeError(f"{owner}: expected validation_data=(x_val, y_val), got "
                                 f"{type(validation_data).__name__}")
-            xv, yv = validation_data
-            opt.set_validation(batch_size, xv, self._targets(yv, kind, owner), EveryEpoch(),
-                               metrics or [Loss(criterion)])
+        done = method.state.get("epoch", 1) - 1
+        opt = Optimizer.create(self.net, data, criterion, MaxEpoch(done + nb_epoch),
+                               batch_size, method)
+        if val is not None:
+            args = (val,) if remote else val
+            opt.set_validation(batch_size, *args, EveryEpoch(), metrics or [Loss(criterion)])
+        if getattr(self, "_summaries", None) is not None:
+            opt.set_train_summary(self._summaries[0])
+            if val is not None:
+                opt.set_val_summary(self._summaries[1])
+        if getattr(self, "_checkpoint", None) is not None:
+            opt.set_checkpoint(self._checkpoint[0], EveryEpoch(), self._checkpoint[1])
         opt.optimize()
         return opt.history
 
-    def evaluate(self, x, y, batch_size=32):
-        """The compiled metrics (the loss if none) on ``(x, y)``: a list of floats."""
+    def evaluate(self, x, y=None, batch_size=32):
+        """The compiled metrics (the loss if none) on ``(x, y)`` or an RDD of Samples: a
+        list of floats."""
         owner = f"{type(self).__name__}.evaluate"
         _, criterion, kind, metrics = self._compiled(owner)
-        results = self.net.evaluate(x, self._targets(y, kind, owner), batch_size,
-                                    metrics or [Loss(criterion)])
+        data = training_data(x, y, kind, self._label_base, owner, False)
+        args = data if isinstance(data, tuple) else (data,)
+        results = self.net.evaluate(*args, batch_size, metrics or [Loss(criterion)])
         return [float(r.result) for r in results]
 
     def predict(self, x, batch_size=32):
