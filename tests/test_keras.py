@@ -121,16 +121,26 @@ def test_same_outputs_as_the_nn_sequential(dtype):
 
 
 # ---- compile names --------------------------------------------------------------------------
-@pytest.mark.parametrize("name, cls, lr", [("sgd", optim.SGD, 0.01), ("adam", optim.Adam, 1e-3),
-                                           ("adagrad", optim.Adagrad, 0.01),
-                                           ("adadelta", optim.Adadelta, None),
-                                           ("rmsprop", optim.RMSprop, 1e-3),
-                                           ("adamax", optim.Adamax, 0.002)])
-def test_optimizer_names(name, cls, lr):
+# BigDL 2.4's bigdl.dllib.keras.utils.to_bigdl_optim_method (and 0.x's KerasModel):
+# SGD(learningrate=0.01), Adam(), Adagrad(learningrate=0.01), Adadelta(decayrate=0.95,
+# epsilon=1e-8), RMSprop(learningrate=0.001, decayrate=0.9), Adamax(epsilon=1e-8), with
+# the rest from BigDL's optim defaults
+@pytest.mark.parametrize("name, cls, hyper", [
+    ("sgd", optim.SGD, dict(learningrate=0.01, learningrate_decay=0.0, weightdecay=0.0,
+                            momentum=0.0, nesterov=False)),
+    ("adam", optim.Adam, dict(learningrate=1e-3, learningrate_decay=0.0, beta1=0.9,
+                              beta2=0.999, epsilon=1e-8)),
+    ("adagrad", optim.Adagrad, dict(learningrate=0.01, learningrate_decay=0.0,
+                                    weightdecay=0.0)),
+    ("adadelta", optim.Adadelta, dict(decayrate=0.95, epsilon=1e-8)),
+    ("rmsprop", optim.RMSprop, dict(learningrate=1e-3, learningrate_decay=0.0, decayrate=0.9,
+                                    epsilon=1e-8)),
+    ("AdaMax", optim.Adamax, dict(learningrate=0.002, beta1=0.9, beta2=0.999, epsilon=1e-8))])
+def test_optimizer_names(name, cls, hyper):
     method = mlp().compile(name, "mse")._compile[0]
     assert type(method) is cls
-    if lr is not None:
-        assert method.learningrate == pytest.approx(lr)
+    assert {k: getattr(method, k) for k in hyper} == hyper
+    assert method is not mlp().compile(name, "mse")._compile[0]  # a new one per compile
 
 
 @pytest.mark.parametrize("name, cls", [
@@ -146,7 +156,10 @@ def test_loss_names(name, cls):
 
 
 @pytest.mark.parametrize("name, cls", [("accuracy", optim.Top1Accuracy),
-                                       ("top5acc", optim.Top5Accuracy)])
+                                       ("acc", optim.Top1Accuracy),
+                                       ("top5acc", optim.Top5Accuracy),
+                                       ("Top5Accuracy", optim.Top5Accuracy),
+                                       ("loss", optim.Loss)])
 def test_metric_names(name, cls):
     (metric,) = mlp().compile("sgd", "categorical_crossentropy", [name])._compile[3]
     assert type(metric) is cls
@@ -162,7 +175,8 @@ def test_objects_are_accepted():
     (("sgdm", "mse"), ValueError, r"expected optimizer in \['adadelta', 'adagrad', 'adam', "
                                   r"'adamax', 'rmsprop', 'sgd'\], got 'sgdm'"),
     (("sgd", "hinge"), ValueError, r"expected loss in \[.*'binary_crossentropy'.*'mse'"),
-    (("sgd", "mse", ["auc"]), ValueError, r"expected metric in \['accuracy', 'top5acc'\]"),
+    (("sgd", "mse", ["auc"]), ValueError, r"expected metric in \['acc', 'accuracy', 'loss', "
+                                          r"'top5acc', 'top5accuracy'\], got 'auc'"),
     (("sgd", "mse", ["accuracy"]), ValueError, r"expected a categorical loss"),
     ((3, "mse"), TypeError, r"expected an optimizer name or a bigdl_py.optim OptimMethod"),
     (("sgd", "mse", "accuracy"), TypeError, r"expected a list of metrics, got str"),
@@ -192,6 +206,17 @@ def test_uncompiled_and_bad_targets():
         m.fit(x, y[1:])
     with pytest.raises(ValueError, match=r"Sequential.fit: expected nb_epoch >= 1"):
         m.fit(x, y, nb_epoch=0)
+    with pytest.raises(ValueError, match=r"Sequential.fit: expected input of shape \(None, 4\) "
+                                         r"\(batch first\), got \(20, 5\)"):
+        m.fit(np.zeros((20, 5), np.float32), y)
+    with pytest.raises(ValueError, match=r"Sequential.fit \(validation_data\): expected input "
+                                         r"of shape \(None, 4\)"):
+        m.fit(x, y, validation_data=(x[:, :3], y))
+    with pytest.raises(ValueError, match=r"Sequential.fit: expected integer class labels"):
+        m.fit(x, y + 0.5)
+    for call in (m.predict, m.predict_classes):
+        with pytest.raises(ValueError, match=r"Sequential.predict.*expected input of shape"):
+            call(np.zeros((3, 2, 2), np.float32))
     m.compile("sgd", "categorical_crossentropy")
     with pytest.raises(ValueError, match=r"Sequential.evaluate: expected one-hot targets"):
         m.evaluate(x, y)

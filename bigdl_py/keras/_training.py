@@ -3,13 +3,17 @@
 Optimizer.  Loss and metric names are BigDL's Keras names."""
 import os
 
+import numpy as np
+
 from ..nn.criterion import ClassNLLCriterion, Criterion, MSECriterion
 from ..nn.criterion_extra import AbsCriterion, BCECriterion
 from .._validate import check_bool, check_int
 from ..optim import (EveryEpoch, MaxEpoch, Optimizer, Top1Accuracy, Top5Accuracy,
                      TrainSummary, ValidationSummary)
 from ..optim.validation import Loss, ValidationMethod
+from ..utils.spark import is_rdd
 from ._data import training_data
+from ._shape import describe
 from .optimizers import by_name
 
 __all__ = ["KerasModel"]
@@ -23,7 +27,8 @@ _LOSSES = {"categorical_crossentropy": (lambda: ClassNLLCriterion(logProbAsInput
            "mse": (MSECriterion, "raw"), "mean_squared_error": (MSECriterion, "raw"),
            "mae": (AbsCriterion, "raw"), "mean_absolute_error": (AbsCriterion, "raw"),
            "binary_crossentropy": (BCECriterion, "raw")}
-_METRICS = {"accuracy": Top1Accuracy, "top5acc": Top5Accuracy}
+_METRICS = {"accuracy": Top1Accuracy, "acc": Top1Accuracy, "top5acc": Top5Accuracy,
+            "top5accuracy": Top5Accuracy, "loss": Loss}  # BigDL's names and aliases
 
 
 def _named(value, table, owner, what):
@@ -67,15 +72,32 @@ class KerasModel:
         if not isinstance(metrics, (list, tuple)):
             raise TypeError(f"{owner}: expected a list of metrics, got "
                             f"{type(metrics).__name__}")
-        methods = [m if isinstance(m, ValidationMethod) else _named(m, _METRICS, owner,
-                                                                      "metric")()
-                   for m in metrics]
+        methods = []
+        for m in metrics:
+            if not isinstance(m, ValidationMethod):
+                make = _named(m, _METRICS, owner, "metric")
+                m = make(criterion) if make is Loss else make()
+            methods.append(m)
         if kind == "raw" and any(isinstance(m, (Top1Accuracy, Top5Accuracy))
                                  for m in methods) and not isinstance(loss, Criterion):
             raise ValueError(f"{owner}: expected a categorical loss with the accuracy "
                              f"metrics, got loss {loss!r}")
         self._compile = (method, criterion, kind, methods)
         return self
+
+    def _check_x(self, x, owner):
+        """ValueError unless the array (or list of arrays, one per input) ``x`` holds
+        samples of the model's input shape; RDDs are checked by the optimizer."""
+        if is_rdd(x):
+            return
+        want = self._sample_input_shape()
+        given = list(x) if isinstance(want, list) and isinstance(x, (list, tuple)) else [x]
+        wants = want if isinstance(want, list) else [want]
+        shapes = [tuple(np.shape(a)) for a in given]
+        if len(shapes) != len(wants) or any(s[1:] != w for s, w in zip(shapes, wants)):
+            got = shapes[0] if len(shapes) == 1 else shapes
+            raise ValueError(f"{owner}: expected input of shape {describe(want)} (batch "
+                             f"first), got {got}")
 
     # ---- training ------------------------------------------------------------------------
     def set_tensorboard(self, log_dir, app_name):
@@ -126,6 +148,9 @@ class KerasModel:
         batch_size = check_int(batch_size, owner, "batch_size", 1)
         distributed = check_bool(distributed, owner, "distributed")
         base = self._label_base
+        self._check_x(x, owner)
+        if isinstance(validation_data, (tuple, list)) and len(validation_data) == 2:
+            self._check_x(validation_data[0], owner + " (validation_data)")
         data = training_data(x, y, kind, base, owner, distributed)
         remote = not isinstance(data, tuple)
         val = None
@@ -157,6 +182,7 @@ class KerasModel:
         list of floats."""
         owner = f"{type(self).__name__}.evaluate"
         _, criterion, kind, metrics = self._compiled(owner)
+        self._check_x(x, owner)
         data = training_data(x, y, kind, self._label_base, owner, False)
         args = data if isinstance(data, tuple) else (data,)
         results = self.net.evaluate(*args, batch_size, metrics or [Loss(criterion)])
@@ -164,10 +190,12 @@ class KerasModel:
 
     def predict(self, x, batch_size=32):
         """The network's outputs for the samples ``x`` (evaluation mode)."""
+        self._check_x(x, f"{type(self).__name__}.predict")
         return self.net.predict(x, batch_size)
 
     def predict_classes(self, x, batch_size=32):
         """Class indices ``argmax(predict(x), -1)``, counted from ``_label_base``."""
+        self._check_x(x, f"{type(self).__name__}.predict_classes")
         return self.net.predict_class(x, batch_size) - 1 + self._label_base
 
     def forward(self, x):
