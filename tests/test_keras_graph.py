@@ -93,6 +93,23 @@ def test_model_trains():
     assert m.evaluate(xs, ys)[0] > 0.9 and set(m.predict_classes(xs)) == {0, 1}
 
 
+def test_two_input_model_trains():
+    rs = np.random.RandomState(1)
+    xa, xb = rs.randn(120, 3).astype(np.float32), rs.randn(120, 2).astype(np.float32)
+    ys = (xa[:, 0] - xb[:, 1] > 0).astype(np.int64)
+    a, b = L.Input(shape=(3,)), L.Input(shape=(2,))
+    h = L.merge([L.Dense(8, activation="relu")(a), L.Dense(8, activation="relu")(b)],
+                mode="concat")
+    m = Model([a, b], L.Dense(2, activation="softmax")(h))
+    m.compile(optim.Adam(learningrate=0.05), "sparse_categorical_crossentropy",
+              ["accuracy"])
+    m.fit([xa, xb], ys, batch_size=20, nb_epoch=10, validation_data=([xa, xb], ys))
+    assert m.evaluate([xa, xb], ys)[0] > 0.9
+    with pytest.raises(ValueError, match=r"Model.fit: expected input of shape \[\(None, 3\), "
+                                         r"\(None, 2\)\] \(batch first\), got \(120, 3\)"):
+        m.fit(xa, ys)
+
+
 @pytest.mark.parametrize("build, exc, match", [
     (lambda: L.Input(), ValueError, r"Input: expected shape= \(a tuple of ints"),
     (lambda: L.Input(shape=(0,)), ValueError, r"Input: expected shape as a non-empty tuple"),

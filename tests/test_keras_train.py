@@ -91,3 +91,19 @@ def test_fit_on_spark_equals_local(sc):
     m = mlp().compile("sgd", "sparse_categorical_crossentropy")
     with pytest.raises(ValueError, match=r"Sequential.fit: expected y=None with an RDD"):
         m.fit(rdd, y)
+
+
+def test_two_input_model_on_spark_equals_local(sc):
+    from bigdl_py.keras.models import Model
+    x, y = blobs(40)
+    weights = []
+    for distributed in (False, True):
+        bigdl_py.RNG.set_seed(5)
+        a, b = L.Input(shape=(3,)), L.Input(shape=(1,))
+        out = L.Dense(3, activation="softmax")(L.merge([a, L.Dense(3)(b)], mode="sum"))
+        m = Model([a, b], out).compile(optim.SGD(learningrate=0.5),
+                                       "sparse_categorical_crossentropy")
+        m.fit([x[:, :3], x[:, 3:]], y, batch_size=40, nb_epoch=2, distributed=distributed)
+        weights.append(m.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

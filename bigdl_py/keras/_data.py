@@ -51,10 +51,12 @@ def training_data(x, y, kind, base, owner, distributed):
     if y is None:
         raise ValueError(f"{owner}: expected targets y with array input, got None")
     t = targets(y, kind, base, owner)
-    if len(t) != len(x):
+    several = isinstance(x, (list, tuple))  # one array per graph input
+    n = len(x[0]) if several else len(x)
+    if len(t) != n:
         raise ValueError(f"{owner}: expected as many targets as samples, got {len(t)} "
-                         f"targets for {len(x)} samples")
+                         f"targets for {n} samples")
     if not distributed:
         return x, t
     from ..utils.nncontext import to_sample_rdd
-    return to_sample_rdd(np.asarray(x), t)
+    return to_sample_rdd(list(zip(*x)) if several else np.asarray(x), t)
