@@ -1,12 +1,18 @@
 """Kernels of SpatialConvolution: patch matrix (im2col) + one GEMM per group and batch block.
 
 NCHW: the block's patches are ``col`` (K, M) with rows (c, a, b) and columns (n, oh, ow)
-(M = nb*oh*ow); ``Y = W_g @ col_g`` (O, M) is copied back to (nb, O, oh*ow) with the bias.
+(M = nb*oh*ow); from PER_SAMPLE_MIN_S positions each sample's ``W_g @ col_g[:, n]`` lands
+in the output (bias filled first), for smaller planes ``Y = W_g @ col_g`` (O, M) is copied
+back to (nb, O, oh*ow) with the bias.
 NHWC: patches are rows, ``col`` (M, K) with columns (g, a, b, ci), and ``col_g @ W_g`` lands
 straight in the output (no transposes); a 1x1 stride-1 unpadded kernel uses the input itself
 as ``col``.  Backward: ``gW_g += G_g col_g^T`` (re-made patches), ``dcol = W_g^T G_g`` into
 the same scratch, then col2im gathers each input plane (NCHW) or sample (NHWC) from dcol in
 a fixed order, so results do not depend on the thread count.
+
+Few weights per group (LeNet's first layer) take the direct kernels of convdirect.pxd: no
+patch matrix and no BLAS.  A call gives its threads either to the GEMMs or to the passes
+(_blas_team), never both.
 
 Every ``def`` validates with the GIL held, then makes one ``nogil`` call into work that
 cannot fail.  The scratch comes from the caller and bounds the block: nb samples with
@@ -14,11 +20,13 @@ nb*(K+O)*oh*ow <= scratch size.  BLAS runs from the serial block loop, never in 
 """
 from cython cimport floating
 from cython.parallel cimport prange
-from rowgemm cimport rowmajor_gemm
+from rowgemm cimport rowmajor_gemm, GEMM_PAR_MIN
 from threads cimport attach_blas, team
 from dense cimport add_vec, sum8, colsum_block, COL_BLOCK
 from im2col cimport (Geo, _im2col_row, _col2im_plane, _im2col_rows_nhwc, _col2im_sample_nhwc,
-                    _copy_bias, _gather_g, _bias_sum_plane)
+                    _copy_bias, _fill, _gather_g, _bias_sum_plane)
+from convdirect cimport (Lay, _lay, direct_fits, direct_pays, direct_fwd_row, direct_gin_row,
+                        direct_gw_pair)
 
 
 # Elements of a copy pass (im2col, col2im, bias copy) from which it uses n_threads: below
@@ -37,67 +45,165 @@ cdef inline int _nt(Py_ssize_t work, int n_threads) noexcept nogil:
     return team(work, _par_min, n_threads)
 
 
+# Which kernels run: -1 chooses (direct for few weights per group, convdirect.pxd), 0 always
+# patch matrix + GEMM, 1 direct wherever its buffers fit (tests run both on every case).
+cdef int _direct_mode = -1
+_PATHS = {"auto": -1, "gemm": 0, "direct": 1}
+
+
+def _set_path(str path):
+    """Force "gemm" or "direct" kernels, or "auto"; returns the previous setting."""
+    global _direct_mode
+    old = [k for k, v in _PATHS.items() if v == _direct_mode][0]
+    _direct_mode = _PATHS[path]
+    return old
+
+
+cdef inline bint _use_direct(Geo *q) noexcept nogil:
+    return _direct_mode != 0 and direct_fits(q) and (_direct_mode == 1 or direct_pays(q))
+
+
+# ---- direct kernels (no patch matrix, no BLAS) -----------------------------------------
+cdef void _fwd_direct(const floating *x, const floating *w, const floating *bias,
+                      floating *out, Py_ssize_t N, Geo *q, bint nhwc,
+                      int n_threads) noexcept nogil:
+    cdef Lay l = _lay(q, nhwc)
+    cdef Py_ssize_t t
+    cdef int nt = _nt(N * q.S * q.O, n_threads)
+    for t in prange(N * q.OH, schedule='static', num_threads=nt):
+        direct_fwd_row(x, w, bias, out, t, q, &l)
+
+
+cdef void _bwd_direct(const floating *x, const floating *go, const floating *w, floating *gi,
+                      floating *gw, floating scale_w, Py_ssize_t N, Geo *q, bint nhwc,
+                      int n_threads) noexcept nogil:
+    cdef Lay l = _lay(q, nhwc)
+    cdef Py_ssize_t t
+    cdef int nt = _nt(N * q.S * q.O, n_threads)
+    if gi != NULL:
+        for t in prange(N * q.H, schedule='static', num_threads=nt):
+            direct_gin_row(go, w, gi, t, q, &l)
+    if scale_w != 0:
+        for t in prange(q.O * q.Ig, schedule='static', num_threads=nt):
+            direct_gw_pair(x, go, gw, scale_w, N, t, q, &l)
+
+
+# ---- thread plan of the patch-matrix path ----------------------------------------------
+cdef enum:
+    PER_SAMPLE_MIN_S = 256   # NCHW: a GEMM per sample straight into the output from this plane
+    BLAS_MIN_OG = 16         # output planes per group from which the GEMMs take the threads
+
+
+cdef inline bint _per_sample(Geo *q) noexcept nogil:
+    return q.S >= PER_SAMPLE_MIN_S
+
+
+cdef inline int _blas_team(Geo *q, Py_ssize_t cols, int n_threads) noexcept nogil:
+    # Threads of the GEMMs (Og x cols x Kg each); the copy passes of the same call then run
+    # serially (1 returned: they use n_threads).  Never both: OpenBLAS's workers spin ~0.1 s
+    # after a GEMM and OpenMP's after a pass, so alternating parallel GEMMs and parallel
+    # passes keeps three busy threads on two cores.  Wide GEMMs are most of the work, so
+    # they get the threads; thin ones (few planes) leave them to the passes.
+    if q.Og >= BLAS_MIN_OG and <double>q.Og * q.Kg * cols >= GEMM_PAR_MIN:
+        return n_threads
+    return 1
+
+
 # ---- NCHW ---------------------------------------------------------------------------------
 cdef void _fwd_nchw(const floating *x, const floating *w, const floating *bias,
                     floating *out, floating *scr, Py_ssize_t N, Py_ssize_t nb_max, Geo *q,
                     int n_threads) noexcept nogil:
-    cdef Py_ssize_t n0, nb, M, g, r, t, n, o, s
+    cdef Py_ssize_t n0, nb, M, g, r, t, n
+    cdef bint per = _per_sample(q)
     cdef floating *col = scr
     cdef floating *y
-    cdef floating *dst
-    cdef const floating *src
+    cdef floating *ob
     cdef const floating *xb
+    cdef int bnt = _blas_team(q, q.S if per else nb_max * q.S, n_threads)
+    cdef int pt = 1 if bnt > 1 else n_threads
     cdef int nt
     n0 = 0
     while n0 < N:
         nb = min(nb_max, N - n0)
         M = nb * q.S
-        y = scr + q.K * M
         xb = x + n0 * q.C * q.H * q.W
-        nt = _nt(q.K * M, n_threads)
+        ob = out + n0 * q.O * q.S
+        nt = _nt(q.K * M, pt)
         for r in prange(q.K, schedule='static', num_threads=nt):
             _im2col_row(xb, col + r * M, r, nb, q)
-        for g in range(q.G):
-            rowmajor_gemm(False, False, <int>q.Og, <int>M, <int>q.Kg, <floating>1,
-                          w + g * q.Og * q.Kg, <int>q.Kg, col + g * q.Kg * M, <int>M,
-                          <floating>0, y + g * q.Og * M, <int>M, n_threads)
-        nt = _nt(q.O * M, n_threads)
-        for t in prange(nb * q.O, schedule='static', num_threads=nt):
-            _copy_bias(y + (t % q.O) * M + (t // q.O) * q.S,
-                       out + (n0 * q.O + t) * q.S, q.S, bias, t % q.O)
+        nt = _nt(q.O * M, pt)
+        if per:
+            if bias != NULL:
+                for t in prange(nb * q.O, schedule='static', num_threads=nt):
+                    _fill(ob + t * q.S, bias[t % q.O], q.S)
+            for n in range(nb):
+                for g in range(q.G):
+                    rowmajor_gemm(False, False, q.Og, q.S, q.Kg, <floating>1,
+                                  w + g * q.Og * q.Kg, q.Kg, col + g * q.Kg * M + n * q.S, M,
+                                  <floating>(bias != NULL), ob + (n * q.O + g * q.Og) * q.S,
+                                  q.S, bnt)
+        else:
+            y = scr + q.K * M
+            for g in range(q.G):
+                rowmajor_gemm(False, False, q.Og, M, q.Kg, <floating>1, w + g * q.Og * q.Kg,
+                              q.Kg, col + g * q.Kg * M, M, <floating>0, y + g * q.Og * M, M,
+                              bnt)
+            for t in prange(nb * q.O, schedule='static', num_threads=nt):
+                _copy_bias(y + (t % q.O) * M + (t // q.O) * q.S, ob + t * q.S, q.S, bias,
+                           t % q.O)
         n0 += nb
 
 
 cdef void _bwd_nchw(const floating *x, const floating *go, const floating *w, floating *gi,
                     floating *gw, floating scale_w, floating *scr, Py_ssize_t N,
                     Py_ssize_t nb_max, Geo *q, int n_threads) noexcept nogil:
-    cdef Py_ssize_t n0, nb, M, g, r, o, t
+    cdef Py_ssize_t n0, nb, M, g, r, o, t, n
+    cdef bint per = _per_sample(q)
     cdef floating *col = scr
     cdef floating *gs
     cdef const floating *xb
+    cdef const floating *gb
+    cdef int bnt = _blas_team(q, q.S if per else nb_max * q.S, n_threads)
+    cdef int pt = 1 if bnt > 1 else n_threads
     cdef int nt
     n0 = 0
     while n0 < N:
         nb = min(nb_max, N - n0)
         M = nb * q.S
-        gs = scr + q.K * M
         xb = x + n0 * q.C * q.H * q.W
-        nt = _nt(q.O * M, n_threads)
-        for o in prange(q.O, schedule='static', num_threads=nt):
-            _gather_g(go + n0 * q.O * q.S, gs, o, nb, q.O, q.S)
-        nt = _nt(q.K * M, n_threads)
+        gb = go + n0 * q.O * q.S
+        gs = scr + q.K * M
+        nt = _nt(q.O * M, pt)
+        if not per:  # the block's gradient as one (O, nb*S) matrix
+            for o in prange(q.O, schedule='static', num_threads=nt):
+                _gather_g(gb, gs, o, nb, q.O, q.S)
+        nt = _nt(q.K * M, pt)
         if scale_w != 0:
             for r in prange(q.K, schedule='static', num_threads=nt):
                 _im2col_row(xb, col + r * M, r, nb, q)
-            for g in range(q.G):
-                rowmajor_gemm(False, True, <int>q.Og, <int>q.Kg, <int>M, scale_w,
-                              gs + g * q.Og * M, <int>M, col + g * q.Kg * M, <int>M,
-                              <floating>1, gw + g * q.Og * q.Kg, <int>q.Kg, n_threads)
+            for n in range(nb if per else 1):
+                for g in range(q.G):
+                    if per:
+                        rowmajor_gemm(False, True, q.Og, q.Kg, q.S, scale_w,
+                                      gb + (n * q.O + g * q.Og) * q.S, q.S,
+                                      col + g * q.Kg * M + n * q.S, M, <floating>1,
+                                      gw + g * q.Og * q.Kg, q.Kg, bnt)
+                    else:
+                        rowmajor_gemm(False, True, q.Og, q.Kg, M, scale_w, gs + g * q.Og * M,
+                                      M, col + g * q.Kg * M, M, <floating>1,
+                                      gw + g * q.Og * q.Kg, q.Kg, bnt)
         if gi != NULL:
-            for g in range(q.G):
-                rowmajor_gemm(True, False, <int>q.Kg, <int>M, <int>q.Og, <floating>1,
-                              w + g * q.Og * q.Kg, <int>q.Kg, gs + g * q.Og * M, <int>M,
-                              <floating>0, col + g * q.Kg * M, <int>M, n_threads)
+            for n in range(nb if per else 1):
+                for g in range(q.G):
+                    if per:
+                        rowmajor_gemm(True, False, q.Kg, q.S, q.Og, <floating>1,
+                                      w + g * q.Og * q.Kg, q.Kg,
+                                      gb + (n * q.O + g * q.Og) * q.S, q.S, <floating>0,
+                                      col + g * q.Kg * M + n * q.S, M, bnt)
+                    else:
+                        rowmajor_gemm(True, False, q.Kg, M, q.Og, <floating>1,
+                                      w + g * q.Og * q.Kg, q.Kg, gs + g * q.Og * M, M,
+                                      <floating>0, col + g * q.Kg * M, M, bnt)
             for t in prange(nb * q.C, schedule='static', num_threads=nt):
                 _col2im_plane(col, gi + (n0 * q.C + t) * q.H * q.W, t // q.C, t % q.C, M, q)
         n0 += nb
@@ -123,6 +229,8 @@ cdef void _fwd_nhwc(const floating *x, const floating *w, const floating *bias,
     cdef Py_ssize_t n0, nb, M, g, t, r
     cdef const floating *col
     cdef floating *ob
+    cdef int bnt = _blas_team(q, nb_max * q.S, n_threads)
+    cdef int pt = 1 if bnt > 1 else n_threads
     cdef int nt
     n0 = 0
     while n0 < N:
@@ -133,15 +241,14 @@ cdef void _fwd_nhwc(const floating *x, const floating *w, const floating *bias,
             col = x + n0 * q.S * q.C
         else:
             col = scr
-            nt = _nt(q.K * M, n_threads)
+            nt = _nt(q.K * M, pt)
             for t in prange(nb * q.OH, schedule='static', num_threads=nt):
                 _im2col_rows_nhwc(x + n0 * q.H * q.W * q.C, scr, t, q)
         for g in range(q.G):
-            rowmajor_gemm(False, False, <int>M, <int>q.Og, <int>q.Kg, <floating>1,
-                          col + g * q.Kg, <int>q.K, w + g * q.Kg * q.Og, <int>q.Og,
-                          <floating>0, ob + g * q.Og, <int>q.O, n_threads)
+            rowmajor_gemm(False, False, M, q.Og, q.Kg, <floating>1, col + g * q.Kg, q.K,
+                          w + g * q.Kg * q.Og, q.Og, <floating>0, ob + g * q.Og, q.O, bnt)
         if bias != NULL:
-            nt = _nt(q.O * M, n_threads)
+            nt = _nt(q.O * M, pt)
             for r in prange(M, schedule='static', num_threads=nt):
                 add_vec(ob + r * q.O, bias, q.O)
         n0 += nb
@@ -155,13 +262,15 @@ cdef void _bwd_nhwc(const floating *x, const floating *go, const floating *w, fl
     cdef const floating *gb
     cdef floating *dcol
     cdef bint direct = _direct(q)
+    cdef int bnt = _blas_team(q, nb_max * q.S, n_threads)
+    cdef int pt = 1 if bnt > 1 else n_threads
     cdef int nt
     n0 = 0
     while n0 < N:
         nb = min(nb_max, N - n0)
         M = nb * q.S
         gb = go + n0 * q.S * q.O
-        nt = _nt(q.K * M, n_threads)
+        nt = _nt(q.K * M, pt)
         if scale_w != 0:
             if direct:
                 col = x + n0 * q.S * q.C
@@ -170,15 +279,13 @@ cdef void _bwd_nhwc(const floating *x, const floating *go, const floating *w, fl
                 for t in prange(nb * q.OH, schedule='static', num_threads=nt):
                     _im2col_rows_nhwc(x + n0 * q.H * q.W * q.C, scr, t, q)
             for g in range(q.G):
-                rowmajor_gemm(True, False, <int>q.Kg, <int>q.Og, <int>M, scale_w,
-                              col + g * q.Kg, <int>q.K, gb + g * q.Og, <int>q.O,
-                              <floating>1, gw + g * q.Kg * q.Og, <int>q.Og, n_threads)
+                rowmajor_gemm(True, False, q.Kg, q.Og, M, scale_w, col + g * q.Kg, q.K,
+                              gb + g * q.Og, q.O, <floating>1, gw + g * q.Kg * q.Og, q.Og, bnt)
         if gi != NULL:
             dcol = gi + n0 * q.S * q.C if direct else scr
             for g in range(q.G):
-                rowmajor_gemm(False, True, <int>M, <int>q.Kg, <int>q.Og, <floating>1,
-                              gb + g * q.Og, <int>q.O, w + g * q.Kg * q.Og, <int>q.Og,
-                              <floating>0, dcol + g * q.Kg, <int>q.K, n_threads)
+                rowmajor_gemm(False, True, M, q.Kg, q.Og, <floating>1, gb + g * q.Og, q.O,
+                              w + g * q.Kg * q.Og, q.Og, <floating>0, dcol + g * q.Kg, q.K, bnt)
             if not direct:
                 for t in prange(nb, schedule='static', num_threads=nt):
                     _col2im_sample_nhwc(scr, gi + n0 * q.H * q.W * q.C, t, q)
@@ -235,7 +342,7 @@ cdef Geo _geometry(x, weight, out, tuple kernel, bint nhwc, Py_ssize_t groups) e
 cdef Py_ssize_t _block(Geo *q, Py_ssize_t N, Py_ssize_t scratch, bint nhwc,
                        bint need) except -1:
     """Samples per block for a scratch of ``scratch`` values (all of N when none needed)."""
-    cdef Py_ssize_t per = (q.K if nhwc else q.K + q.O) * q.S, nb
+    cdef Py_ssize_t per = (q.K if nhwc or _per_sample(q) else q.K + q.O) * q.S, nb
     if max(q.K, q.O, q.S) >= 2 ** 31:
         _fail("patch length, planes and positions below 2**31 (BLAS int)", (q.K, q.O, q.S))
     if not need:
@@ -247,10 +354,14 @@ cdef Py_ssize_t _block(Geo *q, Py_ssize_t N, Py_ssize_t scratch, bint nhwc,
 
 def scratch_per_sample(Py_ssize_t channels, Py_ssize_t out_planes, Py_ssize_t kh,
                        Py_ssize_t kw, Py_ssize_t positions, bint nhwc):
-    """Scratch values one sample needs: (K + O) * positions (NCHW), K * positions (NHWC),
-    0 for an NHWC 1x1 kernel that reads the input directly (K = channels * kh * kw)."""
+    """Scratch values one sample needs on the patch-matrix path: K * positions (NHWC, and
+    NCHW from PER_SAMPLE_MIN_S positions, whose GEMMs write the output), else
+    (K + O) * positions (K = channels * kh * kw).  Unused by an NHWC 1x1 kernel that reads
+    the input directly and by the direct kernels."""
     k = channels * kh * kw
-    return k * positions if nhwc else (k + out_planes) * positions
+    if nhwc or positions >= PER_SAMPLE_MIN_S:
+        return k * positions
+    return (k + out_planes) * positions
 
 
 def forward(const floating[:, :, :, ::1] x, const floating[::1] weight,
@@ -266,13 +377,17 @@ def forward(const floating[:, :, :, ::1] x, const floating[::1] weight,
         _fail(f"bias of {q.O} values", bias.shape[0])
     if N == 0:
         return
+    cdef bint direct = _use_direct(&q)
     cdef Py_ssize_t nb = _block(&q, N, 0 if scratch is None else scratch.shape[0], nhwc,
-                                not (nhwc and _direct(&q)))
+                                not direct and not (nhwc and _direct(&q)))
     cdef floating *scr = &scratch[0] if scratch is not None else NULL
     cdef const floating *b = &bias[0] if bias is not None else NULL
     attach_blas()
     with nogil:
-        if nhwc:
+        if direct:
+            _fwd_direct(&x[0, 0, 0, 0], &weight[0], b, &out[0, 0, 0, 0], N, &q, nhwc,
+                        n_threads)
+        elif nhwc:
             _fwd_nhwc(&x[0, 0, 0, 0], &weight[0], b, &out[0, 0, 0, 0], scr, N, nb, &q,
                       n_threads)
         else:
@@ -299,8 +414,9 @@ def backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] grad_o
     if N == 0:
         return
     cdef bint do_w = scale_w != 0, do_i = grad_input is not None
+    cdef bint direct = _use_direct(&q)
     cdef Py_ssize_t nb = _block(&q, N, 0 if scratch is None else scratch.shape[0], nhwc,
-                                (do_w or do_i) and not (nhwc and _direct(&q)))
+                                (do_w or do_i) and not direct and not (nhwc and _direct(&q)))
     cdef floating *scr = &scratch[0] if scratch is not None else NULL
     cdef floating *gi = &grad_input[0, 0, 0, 0] if do_i else NULL
     cdef int nt = _nt(N * q.S * q.O, n_threads)
@@ -313,7 +429,10 @@ def backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] grad_o
             else:
                 _bias_sums_nchw(&grad_output[0, 0, 0, 0], &grad_bias[0], scale_b, N, q.O,
                                 q.S, nt)
-        if do_w or do_i:
+        if direct and (do_w or do_i):
+            _bwd_direct(&x[0, 0, 0, 0], &grad_output[0, 0, 0, 0], &weight[0], gi,
+                        &grad_weight[0], <floating>scale_w, N, &q, nhwc, n_threads)
+        elif do_w or do_i:
             if nhwc:
                 _bwd_nhwc(&x[0, 0, 0, 0], &grad_output[0, 0, 0, 0], &weight[0], gi,
                           &grad_weight[0], <floating>scale_w, scr, N, nb, &q, n_threads)

@@ -63,6 +63,7 @@ cdef inline void _col2im_plane(const floating *dcol, floating *plane, Py_ssize_t
     # plane (H, W) of sample n, channel c = sum over (a, b) of dcol rows (c, a, b)
     cdef Py_ssize_t a, b, i, j, ih, lo, hi, off
     cdef const floating *src
+    cdef const floating *s
     cdef floating *p
     memset(plane, 0, q.H * q.W * sizeof(floating))
     for a in range(q.KH):
@@ -75,8 +76,13 @@ cdef inline void _col2im_plane(const floating *dcol, floating *plane, Py_ssize_t
                 if ih < 0 or ih >= q.H:
                     continue
                 p = plane + ih * q.W + off
-                for j in range(lo, hi):
-                    p[j * q.SW] += src[i * q.OW + j]
+                s = src + i * q.OW
+                if q.SW == 1:
+                    for j in range(lo, hi):
+                        p[j] += s[j]
+                else:
+                    for j in range(lo, hi):
+                        p[j * q.SW] += s[j]
 
 
 # ---- NCHW: copies between (O, M) blocks and (N, O, S) arrays, bias sums -----------------
@@ -90,6 +96,12 @@ cdef inline void _copy_bias(const floating *src, floating *dst, Py_ssize_t S,
         v = bias[o]
         for s in range(S):
             dst[s] = src[s] + v
+
+
+cdef inline void _fill(floating *dst, floating v, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        dst[j] = v
 
 
 cdef inline void _gather_g(const floating *g, floating *gs, Py_ssize_t o, Py_ssize_t nb,

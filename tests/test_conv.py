@@ -47,6 +47,14 @@ def oracle(m, x, g):
             None if bt is None else bt.grad.numpy())
 
 
+@pytest.fixture(params=["gemm", "direct"])
+def path(request):
+    """Run the case on the patch-matrix + GEMM kernels and on the direct ones."""
+    old = _conv._set_path(request.param)
+    yield request.param
+    _conv._set_path(old)
+
+
 def to_fmt(a, fmt):
     return np.ascontiguousarray(np.moveaxis(a, -3, -1)) if fmt == "NHWC" else a
 
@@ -66,6 +74,7 @@ CASES = [
     (6, 3, 2, 3, 1, 2, 0, 1, 3, 1, 4, 3),
     (1, 2, 5, 5, 1, 1, 1, 1, 1, 2, 3, 3),      # kernel larger than input, not than padded
     (2, 2, 2, 2, 3, 3, 0, 0, 1, 2, 7, 7),      # stride > kernel: skipped rows
+    (4, 6, 3, 3, 1, 1, 1, 1, 2, 2, 16, 17),    # NCHW: >= 256 positions, a GEMM per sample
 ]
 
 
@@ -97,12 +106,12 @@ def run_case(case, fmt, dtype, with_bias=True, batched=True):
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
 @pytest.mark.parametrize("case", CASES, ids=[f"c{i}" for i in range(len(CASES))])
-def test_matches_torch(dtype, threads, parallel_passes, fmt, case):
+def test_matches_torch(dtype, threads, parallel_passes, path, fmt, case):
     run_case(case, fmt, dtype)
 
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
-def test_one_sample_blocks_unbatched_and_no_bias(parallel_passes, monkeypatch, fmt):
+def test_one_sample_blocks_unbatched_and_no_bias(parallel_passes, monkeypatch, path, fmt):
     monkeypatch.setattr(conv_module, "SCRATCH_ELEMENTS", 1)  # one sample per block
     for case in CASES[:3] + CASES[5:6]:
         run_case(case, fmt, np.float64)
@@ -111,7 +120,7 @@ def test_one_sample_blocks_unbatched_and_no_bias(parallel_passes, monkeypatch, f
 
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
-def test_random_shapes(fmt):
+def test_random_shapes(path, fmt):
     rng = np.random.default_rng(7)
     for _ in range(12):
         grp = int(rng.integers(1, 4))
@@ -124,7 +133,7 @@ def test_random_shapes(fmt):
         run_case(case, fmt, np.float64)
 
 
-def test_one_thread_equals_two_threads_bitwise(dtype, parallel_passes):
+def test_one_thread_equals_two_threads_bitwise(dtype, parallel_passes, path):
     res = []
     for nt in (1, 2):
         bigdl_py.set_num_threads(nt)
@@ -166,7 +175,7 @@ def test_non_contiguous_and_empty_batch_and_tensor_io():
 @pytest.mark.parametrize("case", [(2, 4, 3, 2, 2, 1, 1, 0, 2, 2, 5, 4),
                                   (2, 3, 2, 2, 1, 1, -1, -1, 1, 2, 3, 4),
                                   (3, 2, 1, 1, 1, 1, 0, 0, 1, 2, 2, 3)])
-def test_gradcheck(fmt, case):
+def test_gradcheck(path, fmt, case):
     i, o, kw, kh, sw, sh, pw, ph, grp, n, h, w = case
     m = SpatialConvolution(i, o, kw, kh, sw, sh, pw, ph, grp, data_format=fmt,
                            dtype="float64")
@@ -330,6 +339,7 @@ def test_input_errors_change_nothing(fmt, shape, msg):
 
 
 def test_kernel_checks_its_arguments():
+    old = _conv._set_path("gemm")  # the direct kernels need no scratch
     x = np.zeros((1, 2, 4, 4), np.float32)
     with pytest.raises(ValueError, match="conv: expected a weight of 18 values"):
         _conv.forward(x, np.zeros(5, np.float32), None, np.zeros((1, 1, 2, 2), np.float32),
@@ -337,6 +347,9 @@ def test_kernel_checks_its_arguments():
     with pytest.raises(ValueError, match="conv: expected scratch of at least"):
         _conv.forward(x, np.zeros(18, np.float32), None, np.zeros((1, 1, 2, 2), np.float32),
                       (3, 3, 1, 1, 0, 0), False, 1, np.zeros(3, np.float32), 1)
+    _conv._set_path(old)
+    with pytest.raises(KeyError):
+        _conv._set_path("fast")
 
 
 def test_parameters_larger_than_memory_are_a_value_error():
