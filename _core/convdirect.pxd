@@ -4,11 +4,27 @@
 # (forward), one input row (grad_input) or one (output plane, input plane) pair
 # (grad_weight); each owns its outputs and sums them in a fixed order, so results do not
 # depend on the thread count.  Rows are copied into zero-padded, contiguous thread-private
-# buffers (arrays local to these inline task functions), so the inner loops are unit-stride
-# axpys the compiler vectorises; both layouts differ only in the strides of Lay.
+# buffers (arrays local to these inline task functions); with unit column stride, CH outputs
+# at a time sum every tap in vector registers (bigdl_conv.h).  Both layouts differ only in
+# the strides of Lay.
 from cython cimport floating
 from libc.string cimport memcpy, memset
 from im2col cimport Geo
+
+cdef extern from "bigdl_conv.h" nogil:
+    # CH-wide register-blocked loops (AVX2 or baseline build, the same results)
+    Py_ssize_t bdc_taps_f32(const float *xb, Py_ssize_t rs, const float *wo, Py_ssize_t wc,
+                            Py_ssize_t wa, Py_ssize_t wb, Py_ssize_t nc, Py_ssize_t kh,
+                            Py_ssize_t kw, int flip, float b0, float *dst, Py_ssize_t n)
+    Py_ssize_t bdc_taps_f64(const double *xb, Py_ssize_t rs, const double *wo, Py_ssize_t wc,
+                            Py_ssize_t wa, Py_ssize_t wb, Py_ssize_t nc, Py_ssize_t kh,
+                            Py_ssize_t kw, int flip, double b0, double *dst, Py_ssize_t n)
+    Py_ssize_t bdc_dots_f32(const float *g, Py_ssize_t gs, const float *x, Py_ssize_t xs,
+                            Py_ssize_t nr, Py_ssize_t n, float *acc)
+    Py_ssize_t bdc_dots_f64(const double *g, Py_ssize_t gs, const double *x, Py_ssize_t xs,
+                            Py_ssize_t nr, Py_ssize_t n, double *acc)
+    int bdc_avx2()
+    int bdc_set_simd(int on)
 
 cdef enum:
     DIRECT_ROW = 512     # longest padded input row / output row
@@ -16,6 +32,7 @@ cdef enum:
     DIRECT_TAPS = 512    # most kernel taps (kh*kw)
     DIRECT_WEIGHTS = 512 # most weights per group (Og*Kg) for which the path is chosen
     DIRECT_MIN_OW = 8    # shortest output row worth the row-wise vector loops
+    CH = 8               # outputs per register-blocked chunk
 
 
 cdef struct Lay:
@@ -50,11 +67,17 @@ cdef inline Py_ssize_t _padded(Geo *q) noexcept nogil:
     return (q.OW - 1) * q.SW + q.KW
 
 
+cdef inline Py_ssize_t _grow(Geo *q) noexcept nogil:
+    # length of a gradient row padded by KW - 1 zeros on both sides
+    return q.OW + 2 * (q.KW - 1)
+
+
 cdef inline bint direct_fits(Geo *q) noexcept nogil:
-    cdef Py_ssize_t wp = _padded(q)
-    return (wp <= DIRECT_ROW and q.OW <= DIRECT_ROW and q.O * q.OW <= DIRECT_ACC
-            and q.C * wp <= DIRECT_ACC and q.KH * q.KW * q.OW <= DIRECT_ACC
-            and q.KH * q.KW <= DIRECT_TAPS)
+    cdef Py_ssize_t wp = _padded(q), hp = (q.OH - 1) * q.SH + q.KH
+    return (wp <= DIRECT_ROW and _grow(q) <= DIRECT_ROW and q.C * q.KH * wp <= DIRECT_ACC
+            and q.C * wp <= DIRECT_ACC and q.KH * q.O * _grow(q) <= DIRECT_ACC
+            and hp * wp <= DIRECT_ACC and q.OH * q.OW <= DIRECT_ACC
+            and q.KH * q.KW <= DIRECT_TAPS and q.W <= DIRECT_ROW)
 
 
 cdef inline bint direct_pays(Geo *q) noexcept nogil:
@@ -76,139 +99,199 @@ cdef inline void _load_row(const floating *src, Py_ssize_t xw, floating *buf, Py
         buf[p] = 0
 
 
-cdef inline void _axpy(floating *acc, floating v, const floating *src, Py_ssize_t n,
-                       Py_ssize_t stride) noexcept nogil:
-    # acc[j] += v * src[j * stride], j < n
+
+cdef inline void _taps(const floating *xb, Py_ssize_t rs, const floating *wo, Py_ssize_t wc,
+                       Py_ssize_t wa, Py_ssize_t wb, Py_ssize_t nc, Py_ssize_t KH,
+                       Py_ssize_t KW, Py_ssize_t step, Py_ssize_t flip, floating b0,
+                       floating *dst, Py_ssize_t n) noexcept nogil:
+    # dst[j] = b0 + sum over (ci, a, b) in order of wo[ci*wc + a*wa + b*wb] * row(ci, a)[j*step
+    # + (b or -b when flip)], rows ci*KH + a of xb, rs apart (their start already offset)
+    cdef floating u
+    cdef Py_ssize_t j0 = 0, j, ci, a, b
+    cdef const floating *xr
+    cdef const floating *wr
+    if step == 1:
+        if floating is float:
+            j0 = bdc_taps_f32(xb, rs, wo, wc, wa, wb, nc, KH, KW, flip, b0, dst, n)
+        else:
+            j0 = bdc_taps_f64(xb, rs, wo, wc, wa, wb, nc, KH, KW, flip, b0, dst, n)
+    for j in range(j0, n):
+        u = b0
+        for ci in range(nc):
+            for a in range(KH):
+                xr = xb + (ci * KH + a) * rs + j * step
+                wr = wo + ci * wc + a * wa
+                for b in range(KW):
+                    u += wr[b * wb] * xr[-b if flip else b]
+        dst[j] = u
+
+
+cdef inline void _store(const floating *src, floating *dst, Py_ssize_t n,
+                        Py_ssize_t stride) noexcept nogil:
     cdef Py_ssize_t j
     if stride == 1:
-        for j in range(n):
-            acc[j] += v * src[j]
+        memcpy(dst, src, n * sizeof(floating))
     else:
         for j in range(n):
-            acc[j] += v * src[j * stride]
+            dst[j * stride] = src[j]
+
+
+cdef inline const floating *_contig(const floating *src, Py_ssize_t stride, floating *buf,
+                                    Py_ssize_t n) noexcept nogil:
+    # src[j * stride], j < n, as a unit-stride pointer (copied into buf when strided)
+    cdef Py_ssize_t j
+    if stride == 1:
+        return src
+    for j in range(n):
+        buf[j] = src[j * stride]
+    return buf
 
 
 cdef inline void direct_fwd_row(const floating *x, const floating *w, const floating *bias,
                                 floating *out, Py_ssize_t t, Geo *q,
                                 Lay *l) noexcept nogil:
     # output row (n, i) = divmod(t, OH) of every plane o; sums over (c, a, b) in order
-    cdef floating xr[DIRECT_ROW]
-    cdef floating acc[DIRECT_ACC]
+    cdef floating xb[DIRECT_ACC]
+    cdef floating acc[DIRECT_ROW]
     cdef Py_ssize_t n = t // q.OH, i = t % q.OH, wp = _padded(q)
-    cdef Py_ssize_t o, c, a, b, j, ih, o0
-    cdef const floating *wp_o
-    cdef floating *dst
-    for o in range(q.O):
-        for j in range(q.OW):
-            acc[o * q.OW + j] = bias[o] if bias != NULL else 0
+    cdef Py_ssize_t o, c, a, ih
     for c in range(q.C):
-        o0 = (c // q.Ig) * q.Og
         for a in range(q.KH):
             ih = i * q.SH - q.PT + a
             if ih < 0 or ih >= q.H:
-                continue
-            _load_row(x + n * l.xn + c * l.xc + ih * l.xh, l.xw, xr, q.W, q.PL, wp)
-            for o in range(o0, o0 + q.Og):
-                wp_o = w + _wo(q, l, o) + (c % q.Ig) * l.wc + a * l.wa
-                for b in range(q.KW):
-                    _axpy(acc + o * q.OW, wp_o[b * l.wb], xr + b, q.OW, q.SW)
+                memset(xb + (c * q.KH + a) * wp, 0, wp * sizeof(floating))
+            else:
+                _load_row(x + n * l.xn + c * l.xc + ih * l.xh, l.xw,
+                          xb + (c * q.KH + a) * wp, q.W, q.PL, wp)
     for o in range(q.O):
-        dst = out + n * l.yn + o * l.yo + i * l.yh
-        if l.yw == 1:
-            memcpy(dst, acc + o * q.OW, q.OW * sizeof(floating))
-        else:
-            for j in range(q.OW):
-                dst[j * l.yw] = acc[o * q.OW + j]
+        _taps(xb + (o // q.Og) * q.Ig * q.KH * wp, wp, w + _wo(q, l, o), l.wc, l.wa, l.wb,
+              q.Ig, q.KH, q.KW, q.SW, 0, bias[o] if bias != NULL else 0, acc, q.OW)
+        _store(acc, out + n * l.yn + o * l.yo + i * l.yh, q.OW, l.yw)
 
 
-cdef inline void direct_gin_row(const floating *go, const floating *w, floating *gi,
-                                Py_ssize_t t, Geo *q, Lay *l) noexcept nogil:
-    # grad_input row (n, ih) = divmod(t, H) of every plane c, accumulated in padded rows
+cdef inline void _gin_scatter(const floating *go, const floating *w, floating *acc,
+                              Py_ssize_t n, Py_ssize_t ih, Geo *q, Lay *l) noexcept nogil:
+    # strided columns: acc (C padded rows) += each gradient row scattered through the taps,
     # over (a, o, b) in order
     cdef floating gr[DIRECT_ROW]
-    cdef floating acc[DIRECT_ACC]
-    cdef Py_ssize_t n = t // q.H, ih = t % q.H, wp = _padded(q)
-    cdef Py_ssize_t o, c, c0, a, b, j, i, r, iw
+    cdef Py_ssize_t wp = _padded(q), o, c, c0, a, b, j, r
     cdef const floating *src
     cdef const floating *w_c
     cdef floating *ap
-    cdef floating *dst
     cdef floating v
     memset(acc, 0, q.C * wp * sizeof(floating))
     for a in range(q.KH):
         r = ih + q.PT - a
         if r < 0 or r % q.SH != 0 or r // q.SH >= q.OH:
             continue
-        i = r // q.SH
         for o in range(q.O):
-            src = go + n * l.yn + o * l.yo + i * l.yh
-            if l.yw != 1:
-                for j in range(q.OW):
-                    gr[j] = src[j * l.yw]
-                src = gr
+            src = _contig(go + n * l.yn + o * l.yo + (r // q.SH) * l.yh, l.yw, gr, q.OW)
             c0 = (o // q.Og) * q.Ig
             for c in range(c0, c0 + q.Ig):
                 w_c = w + _wo(q, l, o) + (c - c0) * l.wc + a * l.wa
                 ap = acc + c * wp
                 for b in range(q.KW):
                     v = w_c[b * l.wb]
-                    if q.SW == 1:
-                        for j in range(q.OW):
-                            ap[j + b] += v * src[j]
-                    else:
-                        for j in range(q.OW):
-                            ap[j * q.SW + b] += v * src[j]
+                    for j in range(q.OW):
+                        ap[j * q.SW + b] += v * src[j]
+
+
+cdef inline void direct_gin_row(const floating *go, const floating *w, floating *gi,
+                                Py_ssize_t t, Geo *q, Lay *l) noexcept nogil:
+    # grad_input row (n, ih) = divmod(t, H) of every plane c.  Unit column stride: a full
+    # correlation of KW-1-padded gradient rows (a, o) with the taps flipped, over (a, o, b)
+    # in order (rows no window of row ih reaches are zero); else _gin_scatter.
+    cdef floating gb[DIRECT_ACC]
+    cdef floating acc[DIRECT_ACC]
+    cdef Py_ssize_t n = t // q.H, ih = t % q.H, wp = _padded(q), lg = _grow(q)
+    cdef Py_ssize_t o, c, a, r, iw, nw = min(q.W, max(wp - q.PL, 0))
+    cdef floating *row
+    cdef floating *dst
+    if q.SW != 1:
+        _gin_scatter(go, w, acc, n, ih, q, l)
+        for c in range(q.C):
+            dst = gi + n * l.xn + c * l.xc + ih * l.xh
+            for iw in range(q.W):
+                dst[iw * l.xw] = acc[c * wp + iw + q.PL] if iw + q.PL < wp else 0
+        return
+    for a in range(q.KH):
+        r = ih + q.PT - a
+        for o in range(q.O):
+            row = gb + (a * q.O + o) * lg
+            if r < 0 or r % q.SH != 0 or r // q.SH >= q.OH:
+                memset(row, 0, lg * sizeof(floating))
+                continue
+            memset(row, 0, (q.KW - 1) * sizeof(floating))
+            memset(row + q.KW - 1 + q.OW, 0, (q.KW - 1) * sizeof(floating))
+            _load_row(go + n * l.yn + o * l.yo + (r // q.SH) * l.yh, l.yw, row + q.KW - 1,
+                      q.OW, 0, q.OW)
     for c in range(q.C):
+        # tap (a, o, b) reads row (a, o) at iw + PL + KW - 1 - b: rows O*lg apart for a,
+        # lg apart for o (the group's planes, taken one o at a time)
         dst = gi + n * l.xn + c * l.xc + ih * l.xh
-        ap = acc + c * wp
-        for iw in range(q.W):
-            dst[iw * l.xw] = ap[iw + q.PL] if iw + q.PL < wp else 0
+        for iw in range(nw):
+            acc[iw] = 0
+        for o in range((c // q.Ig) * q.Og, (c // q.Ig + 1) * q.Og):
+            _taps(gb + o * lg + q.PL + q.KW - 1, q.O * lg, w + _wo(q, l, o) + (c % q.Ig) * l.wc,
+                  0, l.wa, l.wb, 1, q.KH, q.KW, 1, 1, 0, acc + DIRECT_ROW, nw)
+            for iw in range(nw):
+                acc[iw] += acc[DIRECT_ROW + iw]
+        for iw in range(nw, q.W):
+            acc[iw] = 0
+        _store(acc, dst, q.W, l.xw)
 
 
 cdef inline void direct_gw_pair(const floating *x, const floating *go, floating *gw,
                                 floating scale, Py_ssize_t N, Py_ssize_t t, Geo *q,
                                 Lay *l) noexcept nogil:
-    # grad_weight of (plane o, its input plane c) = divmod(t, Ig): per sample, vector
-    # partial sums over the output rows (in the data type), then into doubles per sample
-    cdef floating xr[DIRECT_ROW]
-    cdef floating gr[DIRECT_ROW]
-    cdef floating acc[DIRECT_ACC]
+    # grad_weight of (plane o, its input plane c) = divmod(t, Ig): per sample and tap, CH-wide
+    # partial sums over the output plane (in the data type), added into doubles per sample
+    cdef floating xp[DIRECT_ACC]
+    cdef floating gp[DIRECT_ACC]
+    cdef floating acc[CH]
     cdef double s[DIRECT_TAPS]
     cdef Py_ssize_t o = t // q.Ig, ci = t % q.Ig, c = (o // q.Og) * q.Ig + ci
-    cdef Py_ssize_t wp = _padded(q), nt = q.KH * q.KW
-    cdef Py_ssize_t n, i, a, b, j, ih
-    cdef const floating *src
+    cdef Py_ssize_t wp = _padded(q), hp = (q.OH - 1) * q.SH + q.KH, nt = q.KH * q.KW
+    cdef Py_ssize_t n, i, a, b, j, j0, k, r, ih
+    cdef const floating *g
+    cdef const floating *xr
     cdef floating *w_c
-    cdef floating *ap
     cdef double d
     for j in range(nt):
         s[j] = 0
     for n in range(N):
-        memset(acc, 0, nt * q.OW * sizeof(floating))
-        for i in range(q.OH):
-            src = go + n * l.yn + o * l.yo + i * l.yh
-            if l.yw != 1:
-                for j in range(q.OW):
-                    gr[j] = src[j * l.yw]
-                src = gr
-            for a in range(q.KH):
-                ih = i * q.SH - q.PT + a
-                if ih < 0 or ih >= q.H:
-                    continue
-                _load_row(x + n * l.xn + c * l.xc + ih * l.xh, l.xw, xr, q.W, q.PL, wp)
-                for b in range(q.KW):
-                    ap = acc + (a * q.KW + b) * q.OW
-                    if q.SW == 1:
-                        for j in range(q.OW):
-                            ap[j] += src[j] * xr[j + b]
+        for r in range(hp):
+            ih = r - q.PT
+            if ih < 0 or ih >= q.H:
+                memset(xp + r * wp, 0, wp * sizeof(floating))
+            else:
+                _load_row(x + n * l.xn + c * l.xc + ih * l.xh, l.xw, xp + r * wp, q.W, q.PL,
+                          wp)
+        if l.yw == 1:
+            g = go + n * l.yn + o * l.yo
+        else:
+            for i in range(q.OH):
+                _load_row(go + n * l.yn + o * l.yo + i * l.yh, l.yw, gp + i * q.OW, q.OW, 0,
+                          q.OW)
+            g = gp
+        for a in range(q.KH):
+            for b in range(q.KW):
+                for k in range(CH):
+                    acc[k] = 0
+                xr = xp + a * wp + b
+                j0 = 0
+                if q.SW == 1:
+                    if floating is float:
+                        j0 = bdc_dots_f32(g, q.OW, xr, q.SH * wp, q.OH, q.OW, acc)
                     else:
-                        for j in range(q.OW):
-                            ap[j] += src[j] * xr[j * q.SW + b]
-        for j in range(nt):
-            d = 0
-            for i in range(q.OW):
-                d += acc[j * q.OW + i]
-            s[j] += d
+                        j0 = bdc_dots_f64(g, q.OW, xr, q.SH * wp, q.OH, q.OW, acc)
+                for i in range(q.OH):
+                    for j in range(j0, q.OW):
+                        acc[j % CH] += g[i * q.OW + j] * xr[i * q.SH * wp + j * q.SW]
+                d = 0
+                for k in range(CH):
+                    d += acc[k]
+                s[a * q.KW + b] += d
     w_c = gw + _wo(q, l, o) + ci * l.wc
     for a in range(q.KH):
         for b in range(q.KW):

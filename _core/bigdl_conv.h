@@ -1,0 +1,153 @@
+/* Register-blocked inner loops of the direct convolution kernels (convdirect.pxd).
+ *
+ * Eight outputs of a row at a time are summed over every tap in an 8-lane vector
+ * (GCC/Clang vector extensions: two SSE registers on any x86-64, one AVX register when
+ * the CPU has AVX2).  The AVX2 build of each loop has no FMA, so both builds do the same
+ * multiplies and adds in the same order and give bitwise the same results; the choice is
+ * made once per process (bdc_avx2, BIGDL_NO_AVX2 as the Philox kernels) and a test forces
+ * the baseline (bdc_set_simd).  Other compilers get the same loops in plain C. */
+#ifndef BIGDL_CONV_H
+#define BIGDL_CONV_H
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define BDC_X86 1
+#else
+#define BDC_X86 0
+#endif
+
+#if defined(__GNUC__)
+#define BDC_INLINE static inline __attribute__((always_inline))
+#define BDC_VECTORS 1
+typedef float bdc_v8f __attribute__((vector_size(32)));
+typedef double bdc_v8d __attribute__((vector_size(64)));
+#else
+#define BDC_INLINE static __inline
+#define BDC_VECTORS 0
+#endif
+
+#if BDC_X86
+static int bdc_level = -1;
+#endif
+
+/* 1 when the AVX2 builds run (decided on first use: relaxed atomics, all threads store
+ * the same value) */
+static inline int bdc_avx2(void)
+{
+#if BDC_X86
+    int level = __atomic_load_n(&bdc_level, __ATOMIC_RELAXED);
+    if (level < 0) {
+        const char *off = getenv("BIGDL_NO_AVX2");
+        __builtin_cpu_init();
+        level = __builtin_cpu_supports("avx2") && !(off && *off && strcmp(off, "0")) ? 1 : 0;
+        __atomic_store_n(&bdc_level, level, __ATOMIC_RELAXED);
+    }
+    return level;
+#else
+    return 0;
+#endif
+}
+
+/* on = 0 forces the baseline, 1 allows AVX2 when the CPU has it; returns bdc_avx2() */
+static inline int bdc_set_simd(int on)
+{
+#if BDC_X86
+    __atomic_store_n(&bdc_level, -1, __ATOMIC_RELAXED);
+    if (bdc_avx2() && !on) __atomic_store_n(&bdc_level, 0, __ATOMIC_RELAXED);
+#endif
+    return bdc_avx2();
+}
+
+/* dst[j] = b0 + sum over (ci, a, b) in order of wo[ci*wc + a*wa + b*wb] * row(ci, a)[j + d(b)]
+ * for j < n rounded down to 8, where row(ci, a) = xb + (ci*kh + a)*rs and d(b) = b, or -b
+ * when flip.  Returns the outputs done (the caller sums the rest one by one). */
+#define BDC_TAPS(SUF, T, V)                                                                  \
+    BDC_INLINE ptrdiff_t bdc_taps_##SUF##_body(                                              \
+        const T *xb, ptrdiff_t rs, const T *wo, ptrdiff_t wc, ptrdiff_t wa, ptrdiff_t wb,    \
+        ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, int flip, T b0, T *dst, ptrdiff_t n)       \
+    {                                                                                        \
+        ptrdiff_t j0, ci, a, b, k;                                                           \
+        for (j0 = 0; j0 + 8 <= n; j0 += 8) {                                                 \
+            V s, x;                                                                          \
+            for (k = 0; k < 8; k++) s[k] = b0;                                               \
+            for (ci = 0; ci < nc; ci++)                                                      \
+                for (a = 0; a < kh; a++) {                                                   \
+                    const T *xr = xb + (ci * kh + a) * rs + j0;                              \
+                    const T *wr = wo + ci * wc + a * wa;                                     \
+                    for (b = 0; b < kw; b++) {                                               \
+                        memcpy(&x, xr + (flip ? -b : b), sizeof x);                          \
+                        s += wr[b * wb] * x;                                                 \
+                    }                                                                        \
+                }                                                                            \
+            memcpy(dst + j0, &s, sizeof s);                                                  \
+        }                                                                                    \
+        return j0;                                                                           \
+    }
+
+/* acc[k] += sum over rows i < nr and j < n rounded down to 8 with j % 8 == k of
+ * g[i*gs + j] * x[i*xs + j]; returns the columns done per row. */
+#define BDC_DOTS(SUF, T, V)                                                                  \
+    BDC_INLINE ptrdiff_t bdc_dots_##SUF##_body(const T *g, ptrdiff_t gs, const T *x,         \
+                                               ptrdiff_t xs, ptrdiff_t nr, ptrdiff_t n,      \
+                                               T *acc)                                       \
+    {                                                                                        \
+        ptrdiff_t i, j;                                                                      \
+        V s, u, v;                                                                           \
+        memcpy(&s, acc, sizeof s);                                                           \
+        for (i = 0; i < nr; i++)                                                             \
+            for (j = 0; j + 8 <= n; j += 8) {                                                \
+                memcpy(&u, g + i * gs + j, sizeof u);                                        \
+                memcpy(&v, x + i * xs + j, sizeof v);                                        \
+                s += u * v;                                                                  \
+            }                                                                                \
+        memcpy(acc, &s, sizeof s);                                                           \
+        return n - n % 8;                                                                    \
+    }
+
+#if BDC_VECTORS
+BDC_TAPS(f32, float, bdc_v8f)
+BDC_TAPS(f64, double, bdc_v8d)
+BDC_DOTS(f32, float, bdc_v8f)
+BDC_DOTS(f64, double, bdc_v8d)
+#else
+/* no vector extensions: nothing done here, the callers' scalar loops do it all */
+#define BDC_NONE(SUF, T)                                                                     \
+    BDC_INLINE ptrdiff_t bdc_taps_##SUF##_body(                                              \
+        const T *xb, ptrdiff_t rs, const T *wo, ptrdiff_t wc, ptrdiff_t wa, ptrdiff_t wb,    \
+        ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, int flip, T b0, T *dst, ptrdiff_t n)       \
+    { return 0; }                                                                            \
+    BDC_INLINE ptrdiff_t bdc_dots_##SUF##_body(const T *g, ptrdiff_t gs, const T *x,         \
+                                               ptrdiff_t xs, ptrdiff_t nr, ptrdiff_t n,      \
+                                               T *acc)                                       \
+    { return 0; }
+BDC_NONE(f32, float)
+BDC_NONE(f64, double)
+#endif
+
+/* the entry points: AVX2 build or baseline */
+#if BDC_X86
+#define BDC_DISPATCH(NAME, RET, PARAMS, ARGS)                                                \
+    static RET NAME##_base PARAMS { return NAME##_body ARGS; }                               \
+    __attribute__((target("avx2"))) static RET NAME##_avx2 PARAMS { return NAME##_body ARGS; } \
+    static inline RET NAME PARAMS { return bdc_avx2() ? NAME##_avx2 ARGS : NAME##_base ARGS; }
+#else
+#define BDC_DISPATCH(NAME, RET, PARAMS, ARGS)                                                \
+    static inline RET NAME PARAMS { return NAME##_body ARGS; }
+#endif
+
+#define BDC_TAPS_PARAMS(T)                                                                   \
+    (const T *xb, ptrdiff_t rs, const T *wo, ptrdiff_t wc, ptrdiff_t wa, ptrdiff_t wb,       \
+     ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, int flip, T b0, T *dst, ptrdiff_t n)
+#define BDC_TAPS_ARGS (xb, rs, wo, wc, wa, wb, nc, kh, kw, flip, b0, dst, n)
+#define BDC_DOTS_PARAMS(T)                                                                   \
+    (const T *g, ptrdiff_t gs, const T *x, ptrdiff_t xs, ptrdiff_t nr, ptrdiff_t n, T *acc)
+#define BDC_DOTS_ARGS (g, gs, x, xs, nr, n, acc)
+
+BDC_DISPATCH(bdc_taps_f32, ptrdiff_t, BDC_TAPS_PARAMS(float), BDC_TAPS_ARGS)
+BDC_DISPATCH(bdc_taps_f64, ptrdiff_t, BDC_TAPS_PARAMS(double), BDC_TAPS_ARGS)
+BDC_DISPATCH(bdc_dots_f32, ptrdiff_t, BDC_DOTS_PARAMS(float), BDC_DOTS_ARGS)
+BDC_DISPATCH(bdc_dots_f64, ptrdiff_t, BDC_DOTS_PARAMS(double), BDC_DOTS_ARGS)
+
+#endif /* BIGDL_CONV_H */
