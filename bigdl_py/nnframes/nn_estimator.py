@@ -8,20 +8,21 @@ file format (``model.bigdl``) beside it, and for an estimator the criterion's cl
 arguments and the optim method (``optim.bigdl``); validation, checkpoint and summary
 settings are not saved.  Paths are local (or shared) file-system paths.
 """
-import inspect
 import os
 
 from pyspark.ml import Estimator, Model
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.param.shared import HasFeaturesCol, HasLabelCol, HasPredictionCol
-from pyspark.ml.util import (DefaultParamsReader, DefaultParamsWriter, MLReadable, MLReader,
-                             MLWritable, MLWriter)
+from pyspark.ml.util import MLReadable, MLWritable
 
 from ..nn import criterion as criteria
 from ..nn.criterion import Criterion
 from ..nn.module import Module
 from ..optim.optim_method import SGD, OptimMethod
 from ..optim.trigger import MaxEpoch, Trigger
+from ._persist import Reader as _Reader
+from ._persist import Writer as _Writer
+from ._persist import criterion_config as _criterion_config
 
 __all__ = ["NNEstimator", "NNModel", "NNClassifier", "NNClassifierModel"]
 
@@ -230,41 +231,3 @@ class NNClassifier(NNEstimator):
 
 
 NNEstimator._model_class = NNModel
-
-
-def _criterion_config(crit):
-    """{"class", "args"}: the criterion's class and its constructor arguments."""
-    import numpy as np
-    args = {}
-    for name in inspect.signature(type(crit).__init__).parameters:
-        if name != "self" and hasattr(crit, name):
-            v = getattr(crit, name)
-            args[name] = v.tolist() if isinstance(v, np.ndarray) else v
-    return {"class": type(crit).__name__, "args": args}
-
-
-class _Writer(MLWriter):
-    """Spark ML's metadata (Params, uid, class) plus the stage's bigdl_py files."""
-
-    def __init__(self, instance):
-        super().__init__()
-        self.instance = instance
-
-    def saveImpl(self, path):
-        os.makedirs(path, exist_ok=True)
-        extra = self.instance._save_payload(path)
-        DefaultParamsWriter.saveMetadata(self.instance, path, self.sparkSession,
-                                         extraMetadata=extra)
-
-
-class _Reader(MLReader):
-    def __init__(self, cls):
-        super().__init__()
-        self.cls = cls
-
-    def load(self, path):
-        metadata = DefaultParamsReader.loadMetadata(path, self.sparkSession)
-        instance = self.cls._from_payload(path, metadata)
-        DefaultParamsReader.getAndSetParams(instance, metadata)
-        instance._resetUid(metadata["uid"])
-        return instance

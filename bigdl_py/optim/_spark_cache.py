@@ -14,9 +14,10 @@ import uuid
 
 import numpy as np
 
+from ..utils.spark import is_dataframe, is_rdd
 from . import _spark_data as data
 
-__all__ = ["cache", "task_slots", "spark_errors", "release"]
+__all__ = ["cache", "task_slots", "spark_errors", "release", "context_of", "model_dtype"]
 
 
 def task_slots(sc):
@@ -142,3 +143,19 @@ def release(blocks, descriptors):
         blocks.unpersist()
     except Exception:  # a stopped context: nothing left to free
         pass
+
+
+def context_of(data, owner, what):
+    """The SparkContext of an RDD or DataFrame (TypeError for anything else)."""
+    if is_rdd(data):
+        return data.context
+    if is_dataframe(data):
+        return data.sparkSession.sparkContext
+    raise TypeError(f"{owner}: expected an RDD of Samples or a Spark DataFrame as {what}, "
+                    f"got {type(data).__name__}")
+
+
+def model_dtype(model):
+    """The parameters' dtype (float32 when there are none or they differ)."""
+    dtypes = {w.dtype for w, _ in model._param_pairs()}
+    return dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float32)

@@ -129,7 +129,7 @@ def predict(model, data, batch_size=32, *, classes=False, features_col="features
     from pyspark.sql.types import ArrayType, DoubleType, FloatType
 
     from ._spark_frames import array_column
-    from .distri import _model_dtype
+    from ._spark_cache import model_dtype as _model_dtype
     dtype = _model_dtype(model)
     column = array_column(data, features_col, dtype, owner)
     job_b = _job(model, data.sparkSession.sparkContext, feature_shape)
@@ -152,7 +152,7 @@ def evaluate(model, data, batch_size=32, val_methods=None, *, features_col="feat
     methods, batch_size = _methods(val_methods, owner), _batch(batch_size, owner)
     if is_dataframe(data):
         from ._spark_frames import dataframe_chunks
-        from .distri import _model_dtype
+        from ._spark_cache import model_dtype as _model_dtype
         sc = data.sparkSession.sparkContext
         data = dataframe_chunks(data, features_col, label_col, _model_dtype(model), owner,
                                 feature_shape)

@@ -44,11 +44,11 @@ import os
 import weakref
 
 from .._validate import check_int
-from ..utils.spark import is_dataframe, is_rdd
+from ..utils.spark import is_dataframe
 from . import _spark_cache as cache
 from . import _spark_data as data
 from . import _spark_tasks as tasks
-from ._spark_cache import JobFailed
+from ._spark_cache import JobFailed, context_of, model_dtype
 from .optim_method import SGD
 from .optimizer import LocalOptimizer, _batch_size, _validation_args
 
@@ -89,7 +89,7 @@ class DistriOptimizer(LocalOptimizer):
                  optim_method=None, *, features_col="features", label_col="label",
                  feature_shape=None):
         self._setup(model, criterion, end_trigger, batch_size, optim_method)
-        sc = _context(training_set, "DistriOptimizer", "training_set")
+        sc = context_of(training_set, "DistriOptimizer", "training_set")
         parts = cache.task_slots(sc)
         if self.batch_size % parts:
             raise ValueError(f"DistriOptimizer: expected batch_size to be a multiple of the "
@@ -120,7 +120,7 @@ class DistriOptimizer(LocalOptimizer):
                 raise ValueError(f"DistriOptimizer.set_traindata: expected batch_size to be a "
                                  f"multiple of the number of partitions ({self._parts}), got "
                                  f"batch_size={batch_size}")
-        _context(training_rdd, "DistriOptimizer.set_traindata", "training_rdd")
+        context_of(training_rdd, "DistriOptimizer.set_traindata", "training_rdd")
         self._use_training_set(training_rdd)
         if batch_size is not None:
             self.batch_size = batch_size
@@ -131,7 +131,7 @@ class DistriOptimizer(LocalOptimizer):
         cached descriptors are released with the optimizer."""
         if is_dataframe(data):
             from ._spark_frames import dataframe_chunks
-            dtype = _model_dtype(self.model)
+            dtype = model_dtype(self.model)
             features, label, shape = self._columns
             data = dataframe_chunks(data, features, label, dtype, "DistriOptimizer", shape)
         blocks, info = cache.cache(data, self._parts, what)
@@ -148,7 +148,7 @@ class DistriOptimizer(LocalOptimizer):
         owner = "DistriOptimizer.set_validation"
         trigger, methods = _validation_args(trigger, val_method, owner)
         batch_size = _batch_size(batch_size, owner)
-        _context(val_rdd, owner, "the validation set")
+        context_of(val_rdd, owner, "the validation set")
         blocks, info = self._cache(val_rdd, "validation set")
         if (info["features"][0], info["layout"]) != (self._features[0], self._layout):
             cache.release(blocks, info["blocks"])
@@ -285,20 +285,3 @@ class DistriOptimizer(LocalOptimizer):
             self.criterion.forward(model.forward(X), y)
         finally:
             model.training() if was_training else model.evaluate()
-
-
-def _context(data, owner, what):
-    """The SparkContext of an RDD or DataFrame (TypeError for anything else)."""
-    if is_rdd(data):
-        return data.context
-    if is_dataframe(data):
-        return data.sparkSession.sparkContext
-    raise TypeError(f"{owner}: expected an RDD of Samples or a Spark DataFrame as {what}, "
-                    f"got {type(data).__name__}")
-
-
-def _model_dtype(model):
-    """The parameters' dtype (float32 when there are none or they differ)."""
-    import numpy as np
-    dtypes = {w.dtype for w, _ in model._param_pairs()}
-    return dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float32)
