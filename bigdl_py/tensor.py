@@ -9,6 +9,7 @@ import numbers
 import numpy as np
 
 from ._tensor_math import TensorMath, _sz
+from ._tostring import tensor_to_string
 from ._validate import TensorType, check_number
 from ._validate import is_int as _is_int
 
@@ -204,7 +205,6 @@ class Tensor(TensorMath, metaclass=_TensorMeta):
         return str(self)
 
     def __str__(self):
-        from ._tostring import tensor_to_string
         return tensor_to_string(self._a)
 
     # ---- sizes ------------------------------------------------------------------------

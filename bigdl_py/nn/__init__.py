@@ -1,5 +1,5 @@
 """bigdl_py.nn: BigDL's layers (also importable as ``bigdl_py.nn.layer``)."""
-from . import init
+from . import init, persist
 from .activation import Identity, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh
 from .concat_table import ConcatTable, ParallelTable
 from .container import Container, Sequential
@@ -32,3 +32,7 @@ __all__ = ["Module", "Container", "Sequential", "Model", "Input", "Node",
            "ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity",
            "InitializationMethod", "RandomUniform", "RandomNormal", "Xavier", "MsraFiller",
            "Zeros", "Ones", "ConstInitMethod"]
+
+# model files may hold the classes exported here (and those their modules register)
+persist.register(*(v for v in list(vars().values()) if isinstance(v, type)
+                   and issubclass(v, Module) and v not in (Module, Container)))

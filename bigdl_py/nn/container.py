@@ -1,22 +1,10 @@
 """Containers: the ``Container`` base (children, mode and parameter propagation) and
 ``Sequential`` (BigDL's feed-forward chain)."""
 from .._validate import check_finite
-from .module import Module
+from ..random import RNG
+from .module import Module, _short_str, walk
 
-__all__ = ["Container", "Sequential"]
-
-
-def walk(module):
-    """``module`` and every module nested in it, depth first."""
-    yield module
-    for child in getattr(module, "modules", ()):
-        yield from walk(child)
-
-
-def _short_str(module):
-    """The first line of ``str(module)`` without the opening brace, e.g.
-    ``Sequential[seq]`` or ``Linear[fc](4 -> 3)``."""
-    return str(module).split("\n", 1)[0].rstrip("{ ")
+__all__ = ["Container", "Sequential", "walk"]
 
 
 def _rewrap(exc, message):
@@ -81,7 +69,6 @@ class Container(Module):
     def _all_or_nothing(self, run, *args):
         """``run(*args)``; if it raises, every module in this container (itself included)
         and ``RNG`` are restored to their state before the call, then the error goes on."""
-        from ..random import RNG
         rng = RNG.get_state()
         snaps = [(m, m._forward_snapshot()) for m in walk(self)]
         self._pending = None  # a new forward: no parameter gradients wait for the old one

@@ -15,7 +15,7 @@ Examples
 import numpy as np
 
 from .._validate import check_bool, to_array
-from .criterion import Criterion, MSECriterion, paired_target
+from .criterion_base import Criterion, MSECriterion, paired_target
 
 __all__ = ["AbsCriterion", "SmoothL1Criterion", "BCECriterion", "KLDCriterion",
            "ParallelCriterion"]

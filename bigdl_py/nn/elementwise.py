@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .. import _elementwise
-from ..optim.regularizer import Regularizer
+from .regularizer import Regularizer
 from ..parallel import get_num_threads
 from . import init as _init
 from .._validate import FLOATS

@@ -7,37 +7,15 @@ once.  ``Model`` is also BigDL's model loader: ``Model.load_model(path)``.
 """
 from . import _activity
 from ._topology import check, check_config, order
-from .container import Container, _rewrap, _short_str
-from .module import Module
+from .activation import Identity
+from .container import Container, _rewrap
+from .module import Module, Node
+from .persist import _load_bigdl, load_model, register
 
 __all__ = ["Node", "Input", "Model"]
 
 
-class Node:
-    """A module applied to the outputs of its predecessor nodes (``prev``): one node, or
-    a table of their outputs, in the order given.  Made by ``module(x)`` and
-    :func:`Input`."""
-
-    __slots__ = ("module", "prev")
-
-    def __init__(self, module, x=None):
-        if not isinstance(module, Module):
-            raise TypeError(f"Node: expected a bigdl_py Module, got {type(module).__name__}")
-        prev = [] if x is None else list(x) if isinstance(x, (list, tuple)) else [x]
-        for p in prev:
-            if not isinstance(p, Node):
-                raise TypeError(f"{type(module).__name__}: expected a Node or a list of Nodes "
-                                f"to call the module on, got {type(p).__name__}")
-        self.module, self.prev = module, prev
-
-    def element(self):
-        """The node's module (BigDL's ``node.element()``)."""
-        return self.module
-
-    def __repr__(self):
-        return f"Node({_short_str(self.module)})"
-
-
+@register
 class _Input(Module):
     """The module of an :func:`Input` node: the identity (no copy), printed ``Input``."""
 
@@ -116,7 +94,6 @@ class Model(Container):
         if isinstance(inputs, Module) and isinstance(outputs, Module):
             # BigDL's Model(preprocessor, trainable): the preprocessor is the input node;
             # a stopped Identity between them keeps gradients out of the preprocessor
-            from .activation import Identity
             pre = Node(inputs)
             gate = Node(Identity(), pre)
             inputs, outputs, stop = pre, Node(outputs, gate), gate.module.name()
@@ -139,14 +116,12 @@ class Model(Container):
         """The module saved at ``path`` by ``save_model`` (any module, not only graphs;
         see :mod:`bigdl_py.nn.persist`); ``check_finite=True`` refuses NaN or infinite
         parameters."""
-        from .persist import load_model
         return load_model(path, check_finite)
 
     @staticmethod
     def loadModel(path, weight_path=None, bigdl_type="float"):
         """BigDL's spelling of :meth:`load_model` (``weight_path`` must be None: one
         bigdl_py file holds architecture and weights)."""
-        from .persist import _load_bigdl
         return _load_bigdl(path, weight_path, bigdl_type)
 
     load = loadModel

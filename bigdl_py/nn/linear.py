@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .. import _linear
-from ..optim.regularizer import Regularizer
+from .regularizer import Regularizer
 from ..parallel import get_num_threads
 from . import init as _init
 from .._validate import FLOATS, check_bool, check_instance, check_int, fit_shape, to_array

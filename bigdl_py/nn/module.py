@@ -16,20 +16,35 @@ layers (``_ELEMENTWISE``) write through ``_out``, which carries the one in-place
 >>> y.shape, gx.shape, m.is_training(), m.evaluate().is_training()
 ((4, 2), (4, 3), True, False)
 """
+import inspect
 import secrets
 
 import numpy as np
 
+from ..random import RNG
 from ..tensor import Tensor
-from .._validate import check_finite, check_int, check_same_shape, fit_shape, to_array
-from ..utils.spark import is_rdd
-from . import _activity, _placement
+from .._validate import check_finite, check_same_shape, fit_shape, to_array
+from . import _activity, _placement, persist
 from ._bigdl_type import BigDLType
+from ._inference import Inference
 
-__all__ = ["Module"]
+__all__ = ["Module", "Node", "walk"]
 
 
-class Module(metaclass=BigDLType):
+def walk(module):
+    """``module`` and every module nested in it, depth first."""
+    yield module
+    for child in getattr(module, "modules", ()):
+        yield from walk(child)
+
+
+def _short_str(module):
+    """The first line of ``str(module)`` without the opening brace, e.g.
+    ``Sequential[seq]`` or ``Linear[fc](4 -> 3)``."""
+    return str(module).split("\n", 1)[0].rstrip("{ ")
+
+
+class Module(Inference, metaclass=BigDLType):
     """Base of every layer and container.
 
     Parameter layers set ``self.weight``/``self.bias`` and ``self.grad_weight``/
@@ -257,8 +272,7 @@ class Module(metaclass=BigDLType):
         val_methods=None)``: test the model (see ``bigdl_py.optim.evaluator.evaluate``),
         returning a list of ``EvaluatedResult``; the mode is restored afterwards."""
         if args or kwargs:
-            from ..optim.evaluator import evaluate
-            return evaluate(self, *args, **kwargs)
+            return self._evaluate_data(*args, **kwargs)
         self._training = False
         return self
 
@@ -330,7 +344,6 @@ class Module(metaclass=BigDLType):
     def set_seed(self, seed=123):
         """Seed the global ``RNG`` (BigDL's ``RandomGenerator.RNG.setSeed``: global, not
         per layer); returns self."""
-        from ..random import RNG
         RNG.set_seed(seed)
         return self
 
@@ -379,7 +392,6 @@ class Module(metaclass=BigDLType):
         if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
             raise TypeError(f"{type(self).__name__}.{what}: expected a name or a list of "
                             f"names, got {names!r}")
-        from .container import walk
         by_name = {}
         for m in walk(self):
             by_name.setdefault(m.name(), m)
@@ -402,71 +414,12 @@ class Module(metaclass=BigDLType):
         self._tensors.clear()
         return self
 
-    # ---- inference and saving ----------------------------------------------------------
-    def predict(self, X, batch_size=32):
-        """Outputs for the samples ``X`` (first axis; a list of arrays for a graph with
-        several inputs), computed in evaluation mode in batches of ``batch_size``; the
-        mode is restored afterwards.  Returns an ndarray (a list for table outputs).
-
-        ``X`` may be an RDD of Samples (the ``[spark]`` extra): the result is then an RDD
-        of output rows in the input's order; a Spark
-        DataFrame gives the DataFrame with a ``prediction`` column computed from its
-        ``features`` column (``bigdl_py.optim._spark_infer``, the model broadcast once).
-        BigDL's ``batch_size=-1`` (or None) means the default."""
-        owner = type(self).__name__
-        if batch_size is None or (isinstance(batch_size, int) and batch_size == -1):
-            batch_size = 32
-        if is_rdd(X) or _is_dataframe(X):
-            return self._predict_spark(X, batch_size, classes=False)
-        x = _activity.batchable(X, owner, "X")
-        batch_size = check_int(batch_size, f"{owner}.predict", "batch_size", 1)
-        if getattr(x, "ndim", 1) == 0:
-            raise ValueError(f"{owner}.predict: expected samples along the first axis, got a "
-                             "scalar")
-        was_training = self._training
-        self.evaluate()
-        try:
-            outs = [_activity.map_leaves(np.asarray, self.forward(x[i:i + batch_size]))
-                    for i in range(0, len(x), batch_size)]
-        finally:
-            if was_training:
-                self.training()
-        if not outs:  # no samples: the shape of an output is unknown
-            return np.empty((0,), dtype=x.dtype if x.dtype is not None else np.float32)
-        return _activity.concat(outs)
-
-    def predict_local(self, X, batch_size=-1):
-        """BigDL's name for ``predict`` on arrays in this process."""
-        return self.predict(X, batch_size)
-
-    def predict_class(self, X, batch_size=32):
-        """1-based class indices (BigDL's labels): ``argmax(predict(X), axis=-1) + 1``; an
-        RDD of ints for an RDD of Samples, a DataFrame with a ``prediction`` column (the
-        class as a double) for a DataFrame."""
-        if is_rdd(X) or _is_dataframe(X):
-            return self._predict_spark(X, batch_size, classes=True)
-        out = self.predict(X, batch_size)
-        if out.ndim == 1 and out.size == 0:
-            return np.empty((0,), dtype=np.int64)
-        return np.argmax(out, axis=-1).astype(np.int64) + 1
-
-    def _predict_spark(self, data, batch_size, classes):
-        """An RDD (of output rows, or 1-based classes) or a DataFrame with a prediction
-        column, through the one distributed inference function."""
-        batch_size = 32 if batch_size is None or batch_size == -1 else batch_size
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-                or batch_size < 1:
-            raise ValueError(f"{type(self).__name__}.predict: expected batch_size >= 1, got "
-                             f"{batch_size!r}")
-        from ..optim._spark_infer import predict
-        return predict(self, data, int(batch_size), classes=classes)
-
+    # ---- saving ------------------------------------------------------------------------
     def _config(self):
         """The constructor's keyword arguments that rebuild this module's architecture
         and hyper-parameters (``type(self)(**self._config())``), for ``save_model``.  Every
         saveable layer with constructor arguments defines it (see ``nn.persist``); here:
         ``{}`` when the constructor takes none, else TypeError."""
-        import inspect
         params = list(inspect.signature(type(self).__init__).parameters.values())[1:]
         if any(p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
             raise TypeError(f"save_model: cannot save a {type(self).__name__}: it defines no "
@@ -481,8 +434,7 @@ class Module(metaclass=BigDLType):
     def save_model(self, path, over_write=False):
         """Save the architecture and parameters to one file (see ``bigdl_py.nn.persist``);
         reload with ``bigdl_py.nn.Model.load_model(path)``."""
-        from .persist import save_model
-        save_model(self, path, over_write)
+        persist.save_model(self, path, over_write)
         return self
 
     def saveModel(self, modelPath, weightPath=None, over_write=False):
@@ -535,10 +487,29 @@ class Module(metaclass=BigDLType):
         """A graph node applying this module to the node(s) ``x`` (BigDL's
         ``layer(x)``): ``Linear(4, 3)(inp)``, ``CAddTable()([a, b])``; see
         :class:`bigdl_py.nn.Model`."""
-        from .graph import Node
         return Node(self, x)
 
 
-def _is_dataframe(data):
-    from ..utils.spark import is_dataframe
-    return is_dataframe(data)
+class Node:
+    """A module applied to the outputs of its predecessor nodes (``prev``): one node, or
+    a table of their outputs, in the order given.  Made by ``module(x)`` and
+    :func:`Input`."""
+
+    __slots__ = ("module", "prev")
+
+    def __init__(self, module, x=None):
+        if not isinstance(module, Module):
+            raise TypeError(f"Node: expected a bigdl_py Module, got {type(module).__name__}")
+        prev = [] if x is None else list(x) if isinstance(x, (list, tuple)) else [x]
+        for p in prev:
+            if not isinstance(p, Node):
+                raise TypeError(f"{type(module).__name__}: expected a Node or a list of Nodes "
+                                f"to call the module on, got {type(p).__name__}")
+        self.module, self.prev = module, prev
+
+    def element(self):
+        """The node's module (BigDL's ``node.element()``)."""
+        return self.module
+
+    def __repr__(self):
+        return f"Node({_short_str(self.module)})"

@@ -11,9 +11,9 @@ describing the architecture and the parameter arrays.  Each module is a JSON obj
 
 What a layer must provide to be saved and loaded
 -------------------------------------------------
-1. Its class is exported by ``bigdl_py.nn`` (or passed to :func:`register`): loading
-   builds only whitelisted classes, by name; nothing is imported or called by a name
-   taken from the file.
+1. Its class is exported by ``bigdl_py.nn`` (whose ``__init__`` passes its exports to
+   :func:`register`) or registered by its module: loading builds only registered classes,
+   by name; nothing is imported or called by a name taken from the file.
 2. ``_config()``: the constructor's keyword arguments as a dict, such that
    ``cls(**config)`` rebuilds the same architecture and hyper-parameters (the current
    values, e.g. Dropout's p after ``set_p``).  Values: None, bool, int, float (finite),
@@ -27,9 +27,10 @@ What a layer must provide to be saved and loaded
    loading).  Arrays that are state but not parameters (running statistics) come from
    ``_saved_buffers()`` -> ``{name: ndarray}`` (default ``{}``), also allocated by
    ``allocate``; loading copies the file's arrays into the same arrays.
-4. Containers keep their children in ``self.modules`` and own no parameters; they are
-   rebuilt by ``cls._from_config(config, children)`` (default: ``cls(**config)`` then
-   ``add`` each child).  A container with more structure (a graph) puts it in
+4. Containers (the classes with a ``_from_config``) keep their children in
+   ``self.modules`` and own no parameters; they are rebuilt by
+   ``cls._from_config(config, children)`` (default: ``cls(**config)`` then ``add`` each
+   child).  A container with more structure (a graph) puts it in
    ``_config()`` and overrides ``_from_config``.
 
 Loading is strict about everything it reads, before it builds anything: the archive
@@ -52,6 +53,7 @@ from .._archive import expect, open_archive, write_archive
 from ..random import RNG
 from ..tensor import _DType
 from . import _params
+from .regularizer import L1L2Regularizer, L1Regularizer, L2Regularizer
 
 __all__ = ["save_model", "load_model", "register", "MAX_MODULES", "MAX_NAME"]
 
@@ -65,23 +67,25 @@ _NODE_KEYS = {"class", "name", "hex", "training", "scale_w", "scale_b", "frozen"
 _registered = {}
 
 
-def register(cls):
-    """Allow ``cls`` (a Module subclass not exported by ``bigdl_py.nn``, e.g. a graph's
-    input node) in model files; returns ``cls`` (usable as a decorator)."""
-    _registered[cls.__name__] = cls
-    return cls
+def register(*classes):
+    """Allow the Module subclasses ``classes`` in model files, under their class names
+    (``bigdl_py.nn`` registers what it exports; a module registers a private class such as
+    a graph's input node); returns the first (usable as a decorator)."""
+    for cls in classes:
+        _registered[cls.__name__] = cls
+    return classes[0] if classes else None
+
+
+def _is_container(cls):
+    """Containers are the classes that rebuild themselves from their children."""
+    return hasattr(cls, "_from_config")
 
 
 # ---- configuration values ----------------------------------------------------------------
-# argument objects that can be stored: class name -> its constructor arguments
-_OBJECT_ARGS = {"L1Regularizer": lambda r: [r.l1], "L2Regularizer": lambda r: [r.l2],
-                "L1L2Regularizer": lambda r: [r.l1, r.l2]}
-
-
-def _objects():
-    """The whitelisted argument classes (bigdl_py's regularizers) by name."""
-    from ..optim import regularizer
-    return {name: getattr(regularizer, name) for name in _OBJECT_ARGS}
+# argument objects that can be stored (bigdl_py's regularizers): class -> its arguments
+_OBJECT_ARGS = {L1Regularizer: lambda r: [r.l1], L2Regularizer: lambda r: [r.l2],
+                L1L2Regularizer: lambda r: [r.l1, r.l2]}
+_OBJECTS = {cls.__name__: cls for cls in _OBJECT_ARGS}
 
 
 def _encode(v, where):
@@ -102,9 +106,9 @@ def _encode(v, where):
             or isinstance(v, np.dtype):
         return {"$t": "dtype", "v": np.dtype(v.np if isinstance(v, _DType) else v).name}
     cls = type(v)
-    if _objects().get(cls.__name__) is cls:
+    if cls in _OBJECT_ARGS:
         return {"$t": "object", "class": cls.__name__,
-                "args": [_encode(x, where) for x in _OBJECT_ARGS[cls.__name__](v)]}
+                "args": [_encode(x, where) for x in _OBJECT_ARGS[cls](v)]}
     raise TypeError(f"save_model: cannot save {where}: a {cls.__name__} argument ({v!r:.60}) "
                     "is not a number, string, list, dtype or bigdl_py regularizer")
 
@@ -127,7 +131,7 @@ def _decode(v, err):
         return np.dtype(body)
     if tag == "object":
         name = v.get("class")
-        cls = _objects().get(name) if isinstance(name, str) else None
+        cls = _OBJECTS.get(name) if isinstance(name, str) else None
         err(cls is not None, f"unknown argument class {name!r:.60}")
         args = v.get("args")
         err(isinstance(args, list), "bad object arguments")
@@ -140,21 +144,11 @@ def _decode(v, err):
 
 # ---- modules ------------------------------------------------------------------------------
 def _classes():
-    """The whitelist: Module classes exported by ``bigdl_py.nn`` (and registered), by name."""
-    from .. import nn
-    from .container import Container
-    from .graph import _Input
-    from .module import Module
-    classes = {name: obj for name, obj in vars(nn).items()
-               if isinstance(obj, type) and issubclass(obj, Module)
-               and obj not in (Module, Container) and obj.__module__.startswith("bigdl_py.")}
-    classes["_Input"] = _Input  # the module of a graph's Input() node
-    classes.update(_registered)
-    return classes
+    """The whitelist: the registered Module classes, by name."""
+    return dict(_registered)
 
 
 def _encode_module(m, arrays, classes):
-    from .container import Container
     cls = type(m)
     if classes.get(cls.__name__) is not cls:
         raise TypeError(f"save_model: cannot save a {cls.__module__}.{cls.__name__}: only "
@@ -165,7 +159,7 @@ def _encode_module(m, arrays, classes):
                        for k, v in m._config().items()}}
     if getattr(m, "_frozen", None) is not None:  # freeze(): the scales unfreeze() restores
         node["frozen"] = list(m._frozen)
-    if isinstance(m, Container):
+    if _is_container(cls):
         node["children"] = [_encode_module(c, arrays, classes) for c in m.modules]
         return node
     node["params"] = []
@@ -182,7 +176,6 @@ def _encode_module(m, arrays, classes):
 def _check_tree(root, classes, members, err):
     """Validate every node of the tree before anything is built (iterative: no recursion
     on file data).  Returns the member keys the tree uses."""
-    from .container import Container
     used, stack, count = set(), [root], 0
     while stack:
         node = stack.pop()
@@ -215,7 +208,7 @@ def _check_tree(root, classes, members, err):
         config = node.get("config")
         err(isinstance(config, dict) and all(isinstance(k, str) for k in config),
             f"bad configuration for {name}")
-        if issubclass(cls, Container):
+        if _is_container(cls):
             err("params" not in node and "buffers" not in node,
                 f"container {name} carries parameters (containers own none)")
             children = node.get("children")
@@ -237,10 +230,9 @@ def _check_tree(root, classes, members, err):
 
 def _build(node, archive, classes, err, leaves):
     """Build ``node`` (checked by _check_tree); leaves get their arrays later."""
-    from .container import Container
     cls = classes[node["class"]]
     config = {k: _decode(v, err) for k, v in node["config"].items()}
-    if issubclass(cls, Container):
+    if _is_container(cls):
         children = [_build(c, archive, classes, err, leaves) for c in node["children"]]
         build = lambda: cls._from_config(config, children)  # noqa: E731
     else:
@@ -253,7 +245,7 @@ def _build(node, archive, classes, err, leaves):
         err(False, f"cannot rebuild {cls.__name__}: ValueError: {e}")
     except (TypeError, MemoryError) as e:
         err(False, f"cannot rebuild {cls.__name__}: {type(e).__name__}: {e}")
-    if not issubclass(cls, Container):
+    if not _is_container(cls):
         leaves.append((m, node))
     m._name, m._hex, m._training = node["name"], node["hex"], node["training"]
     m._scale_w, m._scale_b = float(node["scale_w"]), float(node["scale_b"])

@@ -4,6 +4,7 @@ Spark's own helpers, plus each stage's bigdl_py files beside it (``_save_payload
 import inspect
 import os
 
+import numpy as np
 from pyspark.ml.util import DefaultParamsReader, DefaultParamsWriter, MLReader, MLWriter
 
 __all__ = ["Writer", "Reader", "criterion_config"]
@@ -11,7 +12,6 @@ __all__ = ["Writer", "Reader", "criterion_config"]
 
 def criterion_config(crit):
     """{"class", "args"}: the criterion's class and its constructor arguments."""
-    import numpy as np
     args = {}
     for name in inspect.signature(type(crit).__init__).parameters:
         if name != "self" and hasattr(crit, name):

@@ -18,7 +18,11 @@ from pyspark.ml.util import MLReadable, MLWritable
 from ..nn import criterion as criteria
 from ..nn.criterion import Criterion
 from ..nn.module import Module
-from ..optim.optim_method import SGD, OptimMethod
+from ..nn.persist import load_model
+from ..optim import _spark_infer
+from ..optim.distri import DistriOptimizer
+from ..optim.optim_method import OptimMethod
+from ..optim.sgd import SGD
 from ..optim.trigger import MaxEpoch, Trigger
 from ._persist import Reader as _Reader
 from ._persist import Writer as _Writer
@@ -131,7 +135,6 @@ class NNEstimator(Estimator, _NNParams, HasLabelCol, MLWritable, MLReadable):
 
     # ---- training ----------------------------------------------------------------------
     def _fit(self, dataset):
-        from ..optim.distri import DistriOptimizer
         method = self._optim_method or SGD(self.getLearningRate())
         opt = DistriOptimizer(self.model, dataset, self.criterion, MaxEpoch(self.getMaxEpoch()),
                               self.getBatchSize(), method, features_col=self.getFeaturesCol(),
@@ -168,7 +171,6 @@ class NNEstimator(Estimator, _NNParams, HasLabelCol, MLWritable, MLReadable):
 
     @classmethod
     def _from_payload(cls, path, metadata):
-        from ..nn.persist import load_model
         config = metadata.get("criterion") or {}
         crit = getattr(criteria, str(config.get("class")), None)
         if not (isinstance(crit, type) and issubclass(crit, Criterion)):
@@ -194,8 +196,7 @@ class NNModel(Model, _NNParams, MLWritable, MLReadable):
             self._set(featureSize=list(feature_size))
 
     def _transform(self, dataset):
-        from ..optim._spark_infer import predict
-        return predict(self.model, dataset, self.getBatchSize(), classes=self._classes,
+        return _spark_infer.predict(self.model, dataset, self.getBatchSize(), classes=self._classes,
                        features_col=self.getFeaturesCol(),
                        prediction_col=self.getPredictionCol(),
                        feature_shape=self._feature_shape())
@@ -213,7 +214,6 @@ class NNModel(Model, _NNParams, MLWritable, MLReadable):
 
     @classmethod
     def _from_payload(cls, path, metadata):
-        from ..nn.persist import load_model
         return cls(load_model(os.path.join(path, "model.bigdl")))
 
 

@@ -1,15 +1,18 @@
 """bigdl_py.optim: optimisation methods, regularizers, triggers, validation methods and the
 Optimizer."""
 from .._bigdl_names import DOUBLEMAX
-from .optim_method import OptimMethod  # first: it imports its subclasses at its end
-from .evaluator import EvaluatedResult  # noqa: I001
+from ..nn import _inference
+from . import _spark_infer, evaluator
+from .evaluator import EvaluatedResult
+from .optim_method import OptimMethod
 from .methods import Adadelta, Adagrad, Adam, Adamax, RMSprop
 from .plateau import Plateau
 from .schedule import (Default, Exponential, LearningRateSchedule, MultiStep, NaturalExp, Poly,
                        SequentialSchedule, Step, Warmup)
 from .sgd import SGD
 from .summary import TrainSummary, ValidationSummary
-from .optimizer import LocalOptimizer, Optimizer
+from .local import LocalOptimizer
+from .optimizer import Optimizer
 from .regularizer import L1L2Regularizer, L1Regularizer, L2Regularizer, Regularizer
 from .trigger import (EveryEpoch, MaxEpoch, MaxIteration, MaxScore, MinLoss, SeveralIteration,
                       Trigger, TriggerAnd, TriggerOr)
@@ -24,3 +27,7 @@ __all__ = ["DOUBLEMAX", "OptimMethod", "SGD", "Adam", "RMSprop", "Adagrad", "Ada
            "Trigger", "MaxEpoch", "MaxIteration", "EveryEpoch", "SeveralIteration", "MaxScore",
            "MinLoss", "TriggerAnd", "TriggerOr",
            "ValidationMethod", "Top1Accuracy", "Top5Accuracy", "Loss"]
+
+# what Module.evaluate(data) and Module.predict(rdd or DataFrame) call (nn does not import
+# optim: see bigdl_py.nn._inference)
+_inference.install(evaluate=evaluator.evaluate, predict=_spark_infer.predict)

@@ -13,7 +13,9 @@ import json
 
 import numpy as np
 
+from ..nn.persist import load_model
 from ..random import RNG
+from .optim_method import OptimMethod
 
 __all__ = ["rng_state", "set_rng_state", "Snapshot"]
 
@@ -72,8 +74,6 @@ class Snapshot:
 
     @classmethod
     def read(cls, model_path, optim_path):
-        from ..nn.persist import load_model
-        from .optim_method import OptimMethod
         method = OptimMethod.load(optim_path)
         weights = [w for w, _ in load_model(model_path)._param_pairs()]
         return cls(weights, method.state, method._buffers)

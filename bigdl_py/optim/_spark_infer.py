@@ -20,14 +20,17 @@ import warnings
 import numpy as np
 
 from ..utils.sample import Sample
+from ..utils.spark import is_dataframe, is_rdd
 from . import _spark_tasks as tasks
+from ._scoring import batch_size as _batch, val_methods as _methods, wrap as _wrap
+from ._spark_cache import check_python_workers, model_dtype, spark_errors, task_cpus
 from ._spark_data import Chunk
+from ._spark_frames import array_column, arrow_matrix, dataframe_chunks
 
 __all__ = ["predict", "evaluate"]
 
 
 def _job(model, sc, feature_shape):
-    from ._spark_cache import check_python_workers, task_cpus
     check_python_workers(sc)
     return sc.broadcast({"model": copy.deepcopy(model).clear_state(),
                          "threads": task_cpus(sc), "shape": feature_shape})
@@ -101,8 +104,6 @@ def score_partition(job_b, batch_size, methods, records):
 def predict_arrow(job_b, batch_size, classes, dtype, column):
     """Arrow UDF: a batch of feature arrays -> the batch's predictions."""
     import pyarrow as pa
-
-    from ._spark_frames import arrow_matrix
     out = _forward(job_b.value, arrow_matrix(column, dtype), batch_size)
     if classes:
         return pa.array(np.argmax(out.reshape(len(out), -1), axis=1) + 1.0, pa.float64())
@@ -117,7 +118,6 @@ def predict(model, data, batch_size=32, *, classes=False, features_col="features
             prediction_col="prediction", feature_shape=None):
     """Outputs of ``model`` for an RDD (an RDD back) or a DataFrame (the DataFrame with
     ``prediction_col`` added); see the module docstring."""
-    from ..utils.spark import is_dataframe, is_rdd
     owner = f"{type(model).__name__}.predict"
     if is_rdd(data):
         job_b = _job(model, data.context, feature_shape)
@@ -127,10 +127,7 @@ def predict(model, data, batch_size=32, *, classes=False, features_col="features
         raise TypeError(f"{owner}: expected an RDD or a DataFrame, got {type(data).__name__}")
     from pyspark.sql.functions import ArrowUDFType, arrow_udf
     from pyspark.sql.types import ArrayType, DoubleType, FloatType
-
-    from ._spark_frames import array_column
-    from ._spark_cache import model_dtype as _model_dtype
-    dtype = _model_dtype(model)
+    dtype = model_dtype(model)
     column = array_column(data, features_col, dtype, owner)
     job_b = _job(model, data.sparkSession.sparkContext, feature_shape)
     kind = DoubleType() if classes else ArrayType(
@@ -146,22 +143,17 @@ def evaluate(model, data, batch_size=32, val_methods=None, *, features_col="feat
              label_col="label", feature_shape=None):
     """``[EvaluatedResult, ...]`` of ``model`` on an RDD of Samples or a DataFrame, one
     Spark job; the model's mode is untouched (tasks use a copy)."""
-    from ..utils.spark import is_dataframe
-    from .evaluator import _batch, _methods, _wrap
     owner = f"{type(model).__name__}.evaluate"
     methods, batch_size = _methods(val_methods, owner), _batch(batch_size, owner)
     if is_dataframe(data):
-        from ._spark_frames import dataframe_chunks
-        from ._spark_cache import model_dtype as _model_dtype
         sc = data.sparkSession.sparkContext
-        data = dataframe_chunks(data, features_col, label_col, _model_dtype(model), owner,
+        data = dataframe_chunks(data, features_col, label_col, model_dtype(model), owner,
                                 feature_shape)
         feature_shape = None  # the chunks have it
     else:
         sc = data.context
     job_b = _job(model, sc, feature_shape)
     try:
-        from ._spark_cache import spark_errors
         with spark_errors(owner, "evaluating"):
             results = data.mapPartitions(functools.partial(
                 score_partition, job_b, batch_size, methods)).treeAggregate(

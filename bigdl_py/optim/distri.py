@@ -44,13 +44,16 @@ import os
 import weakref
 
 from .._validate import check_int
+from ..random import RNG
 from ..utils.spark import is_dataframe
 from . import _spark_cache as cache
 from . import _spark_data as data
 from . import _spark_tasks as tasks
+from ._checkpoint import Snapshot
 from ._spark_cache import JobFailed, context_of, model_dtype
-from .optim_method import SGD
-from .optimizer import LocalOptimizer, _batch_size, _validation_args
+from ._spark_frames import dataframe_chunks
+from .local import LocalOptimizer, _batch_size, _validation_args
+from .sgd import SGD
 
 __all__ = ["DistriOptimizer"]
 
@@ -130,7 +133,6 @@ class DistriOptimizer(LocalOptimizer):
         """Cache ``data`` (RDD or DataFrame) into ``P`` even partitions; the files and the
         cached descriptors are released with the optimizer."""
         if is_dataframe(data):
-            from ._spark_frames import dataframe_chunks
             dtype = model_dtype(self.model)
             features, label, shape = self._columns
             data = dataframe_chunks(data, features, label, dtype, "DistriOptimizer", shape)
@@ -184,7 +186,6 @@ class DistriOptimizer(LocalOptimizer):
         return self._records
 
     def _prepare(self):
-        from ..random import RNG
         model = copy.deepcopy(self.model).clear_state()
         self._averages = tasks.averages(self.criterion)
         job = {"model": model, "criterion": self.criterion, "averages": self._averages,
@@ -247,7 +248,6 @@ class DistriOptimizer(LocalOptimizer):
         ``JobFailed`` error names the iteration."""
         if self._checkpoint is None:
             return super().optimize()
-        from ._checkpoint import Snapshot
         start, retries = Snapshot.take(self.model, self.optim_method), 0
         while True:
             try:

@@ -12,58 +12,14 @@ import numpy as np
 
 from .._validate import to_array
 from ..nn._activity import Rows
+from ..utils.sample import Sample
 from ..utils.spark import is_dataframe, is_rdd
-from .validation import Top1Accuracy, ValidationMethod
+from . import _spark_infer
+from ._scoring import EvaluatedResult, batch_size as _batch, score_batches
+from ._scoring import val_methods as _methods, wrap as _wrap
+from .local import _dataset
 
 __all__ = ["EvaluatedResult", "evaluate"]
-
-
-class EvaluatedResult:
-    """One validation method's result: ``result`` (the value, e.g. the accuracy),
-    ``total_num`` (records scored) and ``method`` (its name, e.g. ``"Top1Accuracy"``)."""
-
-    def __init__(self, result, total_num, method):
-        self.result, self.total_num, self.method = result, total_num, method
-
-    def __str__(self):
-        return (f"Evaluated result: {self.result}, total_num: {self.total_num}, "
-                f"method: {self.method}")
-
-    __repr__ = __str__
-
-
-def method_name(method):
-    """BigDL's ``toString`` of a validation method (also the summary tag)."""
-    return type(method).__name__
-
-
-def _methods(val_methods, owner):
-    methods = [Top1Accuracy()] if val_methods is None else val_methods
-    if isinstance(methods, ValidationMethod):
-        methods = [methods]
-    if not isinstance(methods, (list, tuple)) or not methods or \
-            not all(isinstance(m, ValidationMethod) for m in methods):
-        raise TypeError(f"{owner}: expected a non-empty list of validation methods, got "
-                        f"{val_methods!r}")
-    return list(methods)
-
-
-def _batch(batch_size, owner):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size < 1:
-        raise ValueError(f"{owner}: expected batch_size to be an int >= 1, got {batch_size!r}")
-    return int(batch_size)
-
-
-def score_batches(model, X, y, batch_size, methods):
-    """Summed result per method over ``X, y`` in chunks of ``batch_size`` (the model's
-    mode is the caller's business)."""
-    results = None
-    for i in range(0, len(X), batch_size):
-        out = model.forward(X[i:i + batch_size])
-        r = [m(out, y[i:i + batch_size]) for m in methods]
-        results = r if results is None else [a + b for a, b in zip(results, r)]
-    return results
 
 
 def evaluate(model, data, *args, **kwargs):
@@ -83,15 +39,13 @@ def evaluate(model, data, *args, **kwargs):
     """
     owner = f"{type(model).__name__}.evaluate"
     if is_dataframe(data):
-        from ._spark_infer import evaluate as evaluate_distributed
-        return evaluate_distributed(model, data, *args, **kwargs)
+        return _spark_infer.evaluate(model, data, *args, **kwargs)
     if is_rdd(data):
         return _evaluate_rdd(model, data, *args, **kwargs)
     return _evaluate_arrays(model, data, *args, owner=owner, **kwargs)
 
 
 def _evaluate_arrays(model, X, y, batch_size=32, val_methods=None, *, owner):
-    from .optimizer import _dataset
     methods, batch_size = _methods(val_methods, owner), _batch(batch_size, owner)
     X, y = _dataset(X, y, owner, "test")
     dtypes = {w.dtype for w, _ in model._param_pairs()}
@@ -106,10 +60,6 @@ def _evaluate_arrays(model, X, y, batch_size=32, val_methods=None, *, owner):
         if was_training:
             model.training()
     return _wrap(results, methods)
-
-
-def _wrap(results, methods):
-    return [EvaluatedResult(r.value, r.count, method_name(m)) for r, m in zip(results, methods)]
 
 
 def _evaluate_rdd(model, rdd, batch_size=32, val_methods=None):
@@ -145,7 +95,6 @@ def _stack_features(features):
 def evaluate_partition(job_b, batch_size, records):
     """mapPartitions: this partition's Samples in chunks of ``batch_size`` in evaluation
     mode -> [summed result per method] (nothing for an empty partition)."""
-    from ..utils.sample import Sample
     model, methods = job_b.value
     model.evaluate()
     results, chunk = None, []

@@ -1,6 +1,6 @@
-"""Optimisation methods: ``OptimMethod`` (state, save/load), ``SGD`` and ``Adam`` with
-BigDL's (Torch7's) update formulas (``RMSprop``, ``Adagrad``, ``Adadelta``, ``Adamax`` are in
-``methods.py``).  Every update is one fused pass per parameter in ``_core/_optim.pyx``.
+"""Optimisation methods: ``OptimMethod`` (state, save/load), the base of the methods with
+BigDL's (Torch7's) update formulas (``SGD`` is in ``sgd.py``; ``Adam``, ``RMSprop``,
+``Adagrad``, ``Adadelta``, ``Adamax`` in ``methods.py``).  Every update is one fused pass per parameter in ``_core/_optim.pyx``.
 
 ``optimize(pairs)`` applies one step in place to ``[(parameter, gradient), ...]`` (the
 model's ``_param_pairs()``).  The state is per parameter (momentum buffers, moments) plus
@@ -18,13 +18,17 @@ True
 ([0.949999988079071, 0.949999988079071], 1)
 """
 import math
+import os
 
 import numpy as np
 
+from .._archive import VERSION, expect, read_archive, write_archive
 from .._validate import check_number
+from ..nn.module import Module
 from ..parallel import get_num_threads
+from ..tensor import Tensor
 
-__all__ = ["OptimMethod", "SGD", "Adam"]
+__all__ = ["OptimMethod"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -123,7 +127,6 @@ class OptimMethod:
         parameter, buffer or counter changes.  A method that overrides ``optimize`` (e.g.
         with a fused kernel) calls this first and updates only what it returns.
         """
-        from ..tensor import Tensor
         owner = type(self).__name__
         if isinstance(pairs, (str, bytes)):
             raise TypeError(f"{owner}: expected a list of (parameter, gradient) pairs, got "
@@ -242,7 +245,6 @@ class OptimMethod:
     # ---- persistence --------------------------------------------------------------------
     def save(self, path, over_write=False):
         """Write the hyper-parameters, counters and buffers to ``path`` atomically."""
-        from .._archive import VERSION, write_archive
         arrays, buffers = {}, []
         for buf in self._buffers:
             entry = {}
@@ -269,9 +271,6 @@ class OptimMethod:
         for a damaged, foreign or hostile file.  With ``model``, the state is also checked
         against the model's parameters (count, shapes, dtypes); ``Optimizer.optimize``
         checks it anyway before it restores or changes anything."""
-        import os
-
-        from .._archive import VERSION, expect, read_archive
         owner = "OptimMethod.load"
         meta, arrays = read_archive(path, "optim_method", owner, (VERSION,))
 
@@ -307,13 +306,8 @@ class OptimMethod:
                 "the state buffers of one parameter differ in dtype or shape")
             method._buffers.append({n: b.copy() for n, b in bufs.items()})
         if model is not None:
-            from ..nn.module import Module
             if not isinstance(model, Module):
                 raise TypeError(f"{owner}: expected model to be a bigdl_py Module, got "
                                 f"{type(model).__name__}")
             method._check_model([w for w, _ in model._param_pairs()], owner)
         return method
-
-
-from .methods import Adam  # noqa: E402  (the subclasses need OptimMethod)
-from .sgd import SGD  # noqa: E402

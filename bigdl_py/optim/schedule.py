@@ -49,6 +49,12 @@ class LearningRateSchedule:
     current_rate = 0.0  # the rate of the last step
     _BASE_STATE = ("exclude_iterations", "exclude_epochs", "max_iterations", "current_rate")
     _state_names = ()
+    _saved = {}  # class name -> class: the schedules of bigdl_py.optim, for from_dict
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("bigdl_py.optim."):
+            LearningRateSchedule._saved[cls.__name__] = cls
 
     def update(self, sgd):
         """Set ``self.current_rate`` for the coming step and count the step."""
@@ -71,10 +77,7 @@ class LearningRateSchedule:
     @staticmethod
     def from_dict(d):
         """The schedule ``to_dict`` described (ValueError/TypeError for a bad one)."""
-        from .plateau import Plateau
-        classes = {c.__name__: c for c in (Default, Poly, Step, MultiStep, Exponential,
-                                           NaturalExp, Warmup, Plateau, SequentialSchedule)}
-        cls = classes.get(d.get("class")) if isinstance(d, dict) else None
+        cls = LearningRateSchedule._saved.get(d.get("class")) if isinstance(d, dict) else None
         if cls is None or not isinstance(d.get("config"), dict) or \
                 not isinstance(d.get("state"), dict):
             raise ValueError(f"LearningRateSchedule: expected a saved schedule, got {d!r}")

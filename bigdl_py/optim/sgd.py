@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _optim
 from .._bigdl_names import DOUBLEMAX
+from .._validate import to_array
 from .optim_method import OptimMethod, _number
 from .schedule import Default, LearningRateSchedule
 
@@ -154,7 +155,6 @@ def _per_element(value, name):
     """None, or a 1-D float64 copy of ``value`` (SGD's learningrates/weightdecays)."""
     if value is None:
         return None
-    from ..nn._validate import to_array
     arr, _ = to_array(value, "SGD", np.float64, name)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"SGD: expected finite {name}, got non-finite values")

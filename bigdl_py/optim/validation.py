@@ -13,6 +13,7 @@ Labels are BigDL's, 1-based.
 import numpy as np
 
 from .._validate import to_array
+from ..nn.criterion import ClassNLLCriterion, Criterion
 
 __all__ = ["ValidationMethod", "ValidationResult", "AccuracyResult", "LossResult",
            "Top1Accuracy", "Top5Accuracy", "Loss"]
@@ -99,7 +100,6 @@ class Loss(ValidationMethod):
     size); the default criterion is ``ClassNLLCriterion()``."""
 
     def __init__(self, criterion=None):
-        from ..nn.criterion import ClassNLLCriterion, Criterion
         if criterion is None:
             criterion = ClassNLLCriterion()
         if not isinstance(criterion, Criterion):

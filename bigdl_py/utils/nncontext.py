@@ -25,6 +25,7 @@ import sys
 from .._bigdl_names import DOUBLEMAX, INTMAX, INTMIN  # noqa: F401  (re-exported)
 from .._validate import check_int
 from ..parallel import get_num_threads, set_num_threads
+from .sample import Sample
 from .spark import get_spark_context, spark_settings
 
 __all__ = ["create_spark_conf", "get_spark_context", "init_nncontext", "init_spark_on_local",
@@ -197,7 +198,6 @@ def to_list(a):
 
 def to_sample_rdd(x, y, numSlices=None):
     """An RDD of ``Sample``s from arrays ``x`` and ``y`` (first axis = records)."""
-    from .sample import Sample
     sc = get_spark_context()
     pairs = sc.parallelize(list(zip(x, y)), numSlices)
     return pairs.map(lambda p: Sample.from_ndarray(p[0], p[1]))
