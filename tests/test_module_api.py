@@ -192,3 +192,80 @@ def test_create_defaults_are_bigdl_s():
     assert isinstance(opt.end_trigger, MaxEpoch) and opt.end_trigger.max_epoch == 1
     assert isinstance(opt.optim_method, SGD) and opt.optim_method.learningrate == 1e-3
     assert opt.batch_size == 32
+
+
+# ---- get_parameters: BigDL's getParameters ---------------------------------------------------
+def _mlp(dtype):
+    return Sequential(Linear(3, 4, dtype=dtype), ReLU(), Linear(4, 2, dtype=dtype))
+
+
+def test_get_parameters_flattens_and_binds_every_parameter(dtype):
+    model = _mlp(dtype)
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(dtype)
+    before = [w.copy() for w, _ in model._param_pairs()]
+    out = model.forward(x).copy()
+    model.backward(x, np.ones_like(out))
+    grads = [g.copy() for _, g in model._param_pairs()]
+    W, G = model.get_parameters()
+    assert W.dtype == G.dtype == dtype and W.shape == G.shape == (3 * 4 + 4 + 4 * 2 + 2,)
+    assert W.tolist() == np.concatenate([w.ravel() for w in before]).tolist()
+    assert G.tolist() == np.concatenate([g.ravel() for g in grads]).tolist()
+    np.testing.assert_array_equal(model.forward(x), out)  # same values, new storage
+    for w, g in model._param_pairs():
+        assert w.base is W and g.base is G
+    W *= 0  # the layers compute with the flat vector
+    assert not model.forward(x).any()
+    model.zero_grad_parameters()
+    assert not G.any()
+    model.backward(x, np.ones_like(out))  # gradients accumulate into the flat vector
+    assert G.tolist() == np.concatenate([g.ravel() for _, g in model._param_pairs()]).tolist()
+    assert G[-2:].tolist() == [5.0, 5.0]  # the last bias: the batch's summed ones
+
+
+def test_get_parameters_again_returns_the_same_storage(dtype):
+    model = _mlp(dtype)
+    W, G = model.get_parameters()
+    model.set_weights([np.ones_like(w) for w, _ in model._param_pairs()])
+    W2, G2 = model.get_parameters()
+    assert W2 is W and G2 is G and (W == 1).all()
+    model.modules[0].weight = model.modules[0].weight.copy()  # a layer no longer a view
+    W3, _ = model.get_parameters()
+    assert W3 is not W and model.modules[0].weight.base is W3 and (W3 == 1).all()
+
+
+def test_get_parameters_of_a_layer_and_of_no_parameters():
+    lin = Linear(2, 2)
+    W, G = lin.get_parameters()
+    assert W.shape == (6,) and lin.weight.base is W and lin.bias.base is W
+    W, G = ReLU().get_parameters()
+    assert W.shape == G.shape == (0,) and W.dtype == np.float32
+
+
+def test_sgd_steps_on_the_flat_vectors_match_steps_on_the_layers():
+    X = np.random.default_rng(1).standard_normal((16, 3)).astype(np.float32)
+    y = np.random.default_rng(2).integers(1, 3, 16).astype(np.float32)
+    runs = []
+    for flat in (False, True):
+        bigdl_py.RNG.set_seed(7)
+        model = Sequential(Linear(3, 4), ReLU(), Linear(4, 2), LogSoftMax())
+        if flat:
+            model.get_parameters()
+        Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxIteration(3), 8,
+                         SGD(0.1, momentum=0.9)).optimize()
+        runs.append(np.concatenate([w.ravel() for w, _ in model._param_pairs()]))
+    assert runs[0].tolist() == runs[1].tolist()
+
+
+def test_get_parameters_errors_change_nothing():
+    mixed = Sequential(Linear(2, 2, dtype=np.float32), Linear(2, 2, dtype=np.float64))
+    pairs = mixed._param_pairs()
+    with pytest.raises(ValueError, match=r"Sequential.get_parameters: expected parameters and "
+                                         r"gradients of one dtype, got float32, float64"):
+        mixed.get_parameters()
+    assert all(a is b for p, q in zip(pairs, mixed._param_pairs()) for a, b in zip(p, q))
+    shared = Linear(2, 2)
+    twice = Sequential().add(shared).add(shared)
+    weight = shared.weight
+    with pytest.raises(ValueError, match=r"expected each parameter once, got one listed twice"):
+        twice.get_parameters()
+    assert shared.weight is weight

@@ -93,3 +93,74 @@ def loading(nbytes):
 def drawing_skipped():
     """True while a model is being loaded (initialisers leave the arrays as they are)."""
     return getattr(_state, "budget", None) is not None
+
+
+# ---- one flat storage (Module.get_parameters) ------------------------------------------------
+_SLOTS = ("weight", "grad_weight", "bias", "grad_bias")  # the attributes that hold parameters
+
+
+def flat_storage(pairs):
+    """``(W, G)`` when ``pairs`` are already consecutive views of two flat vectors, in
+    order and covering them (a second ``get_parameters``), else None."""
+    if not pairs:
+        return None
+    W, G = pairs[0][0].base, pairs[0][1].base
+    if not (isinstance(W, np.ndarray) and isinstance(G, np.ndarray)) or W.ndim != 1 \
+            or G.shape != W.shape or G.dtype != W.dtype or not W.flags.c_contiguous \
+            or not G.flags.c_contiguous:
+        return None
+    o = 0
+    for w, g in pairs:
+        if w.base is not W or g.base is not G or w.shape != g.shape \
+                or not (w.flags.c_contiguous and g.flags.c_contiguous) \
+                or w.ctypes.data != W.ctypes.data + o * W.itemsize \
+                or g.ctypes.data != G.ctypes.data + o * G.itemsize:
+            return None
+        o += w.size
+    return (W, G) if o == W.size else None
+
+
+def flatten(pairs, leaves, owner):
+    """BigDL's ``getParameters``: copy the parameters and gradients of ``pairs`` (a
+    model's ``_param_pairs()``) into two new flat vectors and rebind every parameter
+    attribute of the ``leaves`` to views of them; returns ``(W, G)``.
+
+    ValueError, before anything changes, for parameters of several dtypes, a parameter
+    listed twice (a module used twice in one model), or a gradient shaped unlike its
+    parameter."""
+    arrays = [a for pair in pairs for a in pair]
+    dtypes = sorted({a.dtype.name for a in arrays})
+    if len(dtypes) > 1:
+        raise ValueError(f"{owner}.get_parameters: expected parameters and gradients of one "
+                         f"dtype, got {', '.join(dtypes)}")
+    if len({id(a) for a in arrays}) != len(arrays):
+        raise ValueError(f"{owner}.get_parameters: expected each parameter once, got one "
+                         "listed twice (a module used twice in the model)")
+    for w, g in pairs:
+        if g.shape != w.shape:
+            raise ValueError(f"{owner}.get_parameters: expected gradients shaped like their "
+                             f"parameters, got {g.shape} for {w.shape}")
+    where = {}  # id(array) -> [(module, attribute)] holding it
+    for m in leaves:
+        for attr in _SLOTS:
+            a = getattr(m, attr, None)
+            if isinstance(a, np.ndarray):
+                where.setdefault(id(a), []).append((m, attr))
+    missing = [a.shape for a in arrays if id(a) not in where]
+    if missing:
+        raise ValueError(f"{owner}.get_parameters: expected every parameter in a "
+                         f"weight/bias attribute, got one of shape {missing[0]} elsewhere")
+    dtype = np.dtype(dtypes[0] if dtypes else np.float32)
+    n = sum(w.size for w, _ in pairs)
+    W, G = np.empty(n, dtype), np.empty(n, dtype)
+    o, views = 0, []
+    for w, g in pairs:
+        s = slice(o, o + w.size)
+        W[s], G[s] = w.reshape(-1), g.reshape(-1)
+        views.append((w, W[s].reshape(w.shape)))
+        views.append((g, G[s].reshape(g.shape)))
+        o += w.size
+    for old, view in views:  # everything checked and copied: now rebind
+        for m, attr in where[id(old)]:
+            setattr(m, attr, view)
+    return W, G

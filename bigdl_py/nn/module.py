@@ -24,7 +24,7 @@ import numpy as np
 from ..random import RNG
 from ..tensor import Tensor
 from .._validate import check_finite, check_same_shape, fit_shape, to_array
-from . import _activity, _placement, persist
+from . import _activity, _params, _placement, persist
 from ._bigdl_type import BigDLType
 from ._inference import Inference
 
@@ -297,6 +297,39 @@ class Module(Inference, metaclass=BigDLType):
         if getattr(self, "bias", None) is not None:
             entry.update(bias=self.bias, gradBias=self.grad_bias)
         return {self.name(): entry}
+
+    def get_parameters(self):
+        """``(weights, gradients)``: every parameter and every gradient of this module
+        (nested modules included) as one flat vector each, in ``parameters()`` order --
+        BigDL's Scala ``getParameters()``.
+
+        The first call copies the values into two new vectors and rebinds each layer's
+        ``weight``/``bias`` and ``grad_weight``/``grad_bias`` to views of them, so writing
+        into the flat vectors updates the layers (and training the layers updates the
+        vectors); later calls return the same two vectors while the layers still use
+        them.  All parameters must share one dtype (ValueError otherwise, and nothing
+        changes).  BigDL's Python ``Layer`` has no such method (its ``parameters()``
+        returns per-layer copies, as here); this is the Scala one.
+
+        Examples
+        --------
+        >>> from bigdl_py.nn import Linear, Sequential
+        >>> model = Sequential(Linear(2, 3), Linear(3, 1))
+        >>> w, g = model.get_parameters()
+        >>> w.shape, g.shape                      # 2*3 + 3 + 3*1 + 1
+        ((13,), (13,))
+        >>> w[:] = 0.5
+        >>> model.modules[1].bias.tolist()
+        [0.5]
+        >>> model.get_parameters()[0] is w
+        True
+        """
+        pairs = self._param_pairs()
+        same = _params.flat_storage(pairs)
+        if same is not None:
+            return same
+        return _params.flatten(pairs, [m for m in walk(self) if not hasattr(m, "modules")],
+                               type(self).__name__)
 
     def get_weights(self):
         """``[weight, bias]`` (copies are not made), or None without parameters."""

@@ -58,42 +58,19 @@ def get_flat(model, which=0):
     return np.concatenate([p[which].reshape(-1) for p in pairs]) if pairs else np.empty(0)
 
 
-def _modules(module):
-    yield module
-    for child in getattr(module, "modules", ()):
-        yield from _modules(child)
-
-
 def worker_model(job):
     """The job's model on this worker, its parameters and gradients made views of two
-    flat vectors once per process and job (BigDL's ``getParameters``): loading the
-    broadcast weights is one copy and the gradient needs no concatenation.  Returns
-    (model, flat weights, flat gradients)."""
+    flat vectors once per process and job (``Module.get_parameters``, BigDL's
+    ``getParameters``): loading the broadcast weights is one copy and the gradient needs
+    no concatenation.  Returns (model, flat weights, flat gradients); the vectors are
+    None for a model ``get_parameters`` refuses (parameters of mixed dtypes), whose
+    arrays then go through ``set_flat``/``get_flat``."""
     flat = job.get("_flat")
     if flat is None:
         model = job["model"]
-        pairs = model._param_pairs()
-        dtypes = {w.dtype for w, _ in pairs}
-        if len(dtypes) != 1:  # mixed dtypes (or none): keep the arrays as they are
-            flat = job["_flat"] = (model, None, None)
-            return flat
-        n, dtype = sum(w.size for w, _ in pairs), dtypes.pop()
-        W, G = np.empty(n, dtype), np.zeros(n, dtype)
-        o = 0
-        for m in _modules(model):
-            for p, g in (("weight", "grad_weight"), ("bias", "grad_bias")):
-                w = getattr(m, p, None)
-                if isinstance(w, np.ndarray) and not hasattr(m, "modules"):
-                    W[o:o + w.size] = w.reshape(-1)
-                    setattr(m, p, W[o:o + w.size].reshape(w.shape))
-                    setattr(m, g, G[o:o + w.size].reshape(w.shape))
-                    o += w.size
-        starts = np.cumsum([0] + [w.size for w, _ in pairs])[:-1] * W.itemsize
-        got = [(w.ctypes.data - W.ctypes.data, g.ctypes.data - G.ctypes.data)
-               for w, g in model._param_pairs()]
-        if o != n or got != [(int(i), int(i)) for i in starts]:
-            # a layer whose _param_pairs differ from Module's: the arrays stay valid
-            # (views, values copied), but go through set_flat/get_flat
+        try:
+            W, G = model.get_parameters()
+        except ValueError:
             W = G = None
         flat = job["_flat"] = (model, W, G)
     return flat
