@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _random
 from ._random import philox4x32_10
-from ._validate import check_choice, check_int
+from ._validate import check_choice, check_finite, check_int
 from .parallel import get_num_threads
 
 __all__ = ["RNG", "RandomGenerator", "philox4x32_10"]
@@ -68,9 +68,32 @@ class RandomGenerator:
                 self._cached_normal)
 
     def set_state(self, state):
-        """Restore a state returned by :meth:`get_state`."""
-        self._algorithm, self._seed, self._offset, mt, self._cached_normal = state
-        self._mt.state = mt
+        """Restore a state returned by :meth:`get_state`.  Every part is checked before
+        anything changes: TypeError for a part of the wrong type (the MT19937 key must be
+        a uint32 ndarray), ValueError for a wrong value, and the generator is untouched.
+
+        >>> s = RNG.get_state()
+        >>> RNG.set_state(s[:4])
+        Traceback (most recent call last):
+            ...
+        ValueError: RNG.set_state: expected a state from RNG.get_state() (5 parts), got 4 parts
+        """
+        owner = "RNG.set_state"
+        if not isinstance(state, tuple):
+            raise TypeError(f"{owner}: expected a state from RNG.get_state() (a tuple), got "
+                            f"{type(state).__name__}")
+        if len(state) != 5:
+            raise ValueError(f"{owner}: expected a state from RNG.get_state() (5 parts), got "
+                             f"{len(state)} parts")
+        algorithm, seed, offset, mt, cached = state
+        algorithm = check_choice(algorithm, owner, "algorithm", ALGORITHMS)
+        seed = check_int(seed, owner, "seed", 0, 2 ** 64 - 1)
+        offset = check_int(offset, owner, "offset", 0, 2 ** 64 - 1)
+        key, pos = _mt_state(mt, owner)
+        cached = None if cached is None else check_finite(cached, owner, "cached_normal")
+        self._mt.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
+        self._algorithm, self._seed, self._offset = algorithm, seed, offset
+        self._cached_normal = cached
 
     def set_algorithm(self, name):
         """``"philox"`` (default) or ``"mt19937"`` (BigDL's exact numbers)."""
@@ -145,6 +168,27 @@ class RandomGenerator:
             key, off = self.philox_stream()
             _random.bernoulli(flat, p, key, off, get_num_threads())
         return out
+
+
+def _mt_state(mt, owner):
+    """(key, pos) of an MT19937 state dict as ``get_state`` gives it, checked."""
+    if not isinstance(mt, dict):
+        raise TypeError(f"{owner}: expected the MT19937 state as a dict like get_state()'s, "
+                        f"got {type(mt).__name__}")
+    inner = mt.get("state")
+    if not isinstance(inner, dict):
+        raise TypeError(f"{owner}: expected the MT19937 state's 'state' entry to be a dict, "
+                        f"got {type(inner).__name__}")
+    if mt.get("bit_generator") != "MT19937":
+        raise ValueError(f"{owner}: expected an MT19937 state, got bit_generator "
+                         f"{mt.get('bit_generator')!r:.40}")
+    key = inner.get("key")
+    if not isinstance(key, np.ndarray) or key.dtype != np.uint32:
+        raise TypeError(f"{owner}: expected the MT19937 key as a uint32 ndarray, got "
+                        f"{getattr(key, 'dtype', type(key).__name__)}")
+    if key.shape != (624,):
+        raise ValueError(f"{owner}: expected the MT19937 key of shape (624,), got {key.shape}")
+    return key, check_int(inner.get("pos"), owner, "the MT19937 pos", 0, 624)
 
 
 def _flat(out):

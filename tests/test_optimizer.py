@@ -210,6 +210,27 @@ def test_a_checkpoint_holds_the_rng_state(tmp_path, algorithm):
     bigdl_py.RNG.set_algorithm("philox")
 
 
+@pytest.mark.parametrize("edit, match", [
+    (lambda s: "{", r"Expecting"),
+    (lambda s: s.replace('"seed"', '"sed"'), r"'seed'"),
+    (lambda s: s.replace('"mt_pos": ', '"mt_pos": 700, "x": '), r"pos in \[0, 624\], got 700"),
+    (lambda s: s.replace('"mt_key": [', '"mt_key": [4294967296, '), r"bad MT19937 key"),
+    (lambda s: s.replace('"algorithm": "philox"', '"algorithm": "pcg"'), r"'pcg'"),
+])
+def test_a_damaged_checkpointed_rng_state_changes_nothing(edit, match):
+    from bigdl_py.optim import _checkpoint
+    bigdl_py.RNG.set_seed(4)
+    text = _checkpoint.rng_state()
+    bigdl_py.RNG.set_seed(5)
+    state = _checkpoint.rng_state()
+    with pytest.raises(ValueError, match=r"Optimizer: expected a checkpointed RNG state, got "
+                                         r"a damaged one \(.*" + match):
+        _checkpoint.set_rng_state(edit(text))
+    assert _checkpoint.rng_state() == state
+    _checkpoint.set_rng_state(text)
+    assert bigdl_py.RNG.get_seed() == 4
+
+
 def test_checkpoint_without_over_write(tmp_path):
     X, y = _blobs(64)
     opt = Optimizer.create(_mlp(), (X, y), ClassNLLCriterion(), MaxEpoch(1), 32)

@@ -328,3 +328,75 @@ def test_normal_pairs_uncorrelated(dtype):
     # squares too: r**2 cos**2 and r**2 sin**2 share r
     s = z[0::2] ** 2 + z[1::2] ** 2           # r**2 is exponential with mean 2
     assert abs(s.mean() - 2) < Z * 2 / np.sqrt(len(s))
+
+
+# ---- get_state / set_state ------------------------------------------------------------------
+def _same_state(a, b):
+    return a[:3] == b[:3] and a[4] == b[4] and a[3]["state"]["pos"] == b[3]["state"]["pos"] \
+        and (a[3]["state"]["key"] == b[3]["state"]["key"]).all()
+
+
+def test_set_state_restores_both_algorithms_and_the_normal_cache():
+    RNG.set_algorithm("mt19937")
+    RNG.set_seed(3)
+    RNG.normal_(np.empty(3))  # an odd count leaves a cached Box-Muller partner
+    state = RNG.get_state()
+    a = (RNG.normal_(np.empty(5)), RNG.mt_raw(4))
+    RNG.set_algorithm("philox")
+    RNG.set_seed(99)
+    RNG.set_state(state)
+    assert RNG.algorithm() == "mt19937" and RNG.get_seed() == 3
+    b = (RNG.normal_(np.empty(5)), RNG.mt_raw(4))
+    assert all((x == y).all() for x, y in zip(a, b))
+    RNG.set_algorithm("philox")
+    RNG.set_seed(5)
+    RNG.uniform_(np.empty(4))
+    state = RNG.get_state()
+    a = RNG.uniform_(np.empty(6))
+    RNG.set_state(state)
+    assert (RNG.uniform_(np.empty(6)) == a).all()
+
+
+def _mt(key=None, pos=0, name="MT19937"):
+    key = np.zeros(624, np.uint32) if key is None else key
+    return {"bit_generator": name, "state": {"key": key, "pos": pos}}
+
+
+@pytest.mark.parametrize("change, error, match", [
+    (lambda s: list(s), TypeError, r"expected a state from RNG.get_state\(\) \(a tuple\), got "
+                                   r"list"),
+    (lambda s: s[:4], ValueError, r"expected a state from RNG.get_state\(\) \(5 parts\), got 4 "
+                                  r"parts"),
+    (lambda s: ("x",) + s[1:], ValueError, r"expected algorithm to be one of 'philox', "
+                                           r"'mt19937'"),
+    (lambda s: (3,) + s[1:], TypeError, r"expected algorithm to be a string"),
+    (lambda s: s[:1] + (-1,) + s[2:], ValueError, r"expected seed in \[0, 2\*\*64 - 1\], got -1"),
+    (lambda s: s[:1] + ("3",) + s[2:], TypeError, r"expected seed to be an int, got '3'"),
+    (lambda s: s[:2] + (1.5,) + s[3:], TypeError, r"expected offset to be an int, got 1.5"),
+    (lambda s: s[:3] + ([1, 2],) + s[4:], TypeError, r"expected the MT19937 state as a dict "
+                                                     r"like get_state\(\)'s, got list"),
+    (lambda s: s[:3] + ({"bit_generator": "MT19937"},) + s[4:], TypeError,
+     r"expected the MT19937 state's 'state' entry to be a dict, got NoneType"),
+    (lambda s: s[:3] + (_mt(name="PCG64"),) + s[4:], ValueError,
+     r"expected an MT19937 state, got bit_generator 'PCG64'"),
+    (lambda s: s[:3] + (_mt(key=np.zeros(624, np.int64)),) + s[4:], TypeError,
+     r"expected the MT19937 key as a uint32 ndarray, got int64"),
+    (lambda s: s[:3] + (_mt(key=[0] * 624),) + s[4:], TypeError,
+     r"expected the MT19937 key as a uint32 ndarray, got list"),
+    (lambda s: s[:3] + (_mt(key=np.zeros(623, np.uint32)),) + s[4:], ValueError,
+     r"expected the MT19937 key of shape \(624,\), got \(623,\)"),
+    (lambda s: s[:3] + (_mt(pos=625),) + s[4:], ValueError,
+     r"expected the MT19937 pos in \[0, 624\], got 625"),
+    (lambda s: s[:4] + (float("nan"),), ValueError, r"expected cached_normal to be a finite "
+                                                    r"number, got nan"),
+    (lambda s: s[:4] + ("0.5",), TypeError, r"expected cached_normal to be a number"),
+])
+def test_set_state_checks_everything_before_changing_anything(change, error, match):
+    RNG.set_algorithm("philox")
+    RNG.set_seed(11)
+    RNG.uniform_(np.empty(3))
+    state = RNG.get_state()
+    bad = change(RNG.get_state())
+    with pytest.raises(error, match="RNG.set_state: " + match):
+        RNG.set_state(bad)
+    assert _same_state(RNG.get_state(), state)

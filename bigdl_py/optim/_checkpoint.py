@@ -21,29 +21,27 @@ __all__ = ["rng_state", "set_rng_state", "Snapshot"]
 
 
 def rng_state():
-    """The global RNG's complete state as a JSON string."""
-    mt = RNG._mt.state["state"]
-    return json.dumps({"algorithm": RNG.algorithm(), "seed": RNG.get_seed(),
-                       "offset": RNG._offset, "mt_key": mt["key"].tolist(),
-                       "mt_pos": int(mt["pos"]), "cached_normal": RNG._cached_normal})
+    """The global RNG's complete state (``RNG.get_state()``) as a JSON string."""
+    algorithm, seed, offset, mt, cached = RNG.get_state()
+    return json.dumps({"algorithm": algorithm, "seed": seed, "offset": offset,
+                       "mt_key": mt["state"]["key"].tolist(), "mt_pos": int(mt["state"]["pos"]),
+                       "cached_normal": cached})
 
 
 def set_rng_state(text):
-    """Restore a state from ``rng_state()``; ValueError if it is not one."""
+    """Restore a state from ``rng_state()`` (``RNG.set_state``, which checks every part
+    first); ValueError, with the RNG untouched, if it is not one."""
     try:
         s = json.loads(text)
-        key = np.asarray(s["mt_key"], dtype=np.uint32)
-        pos, offset, cached = int(s["mt_pos"]), int(s["offset"]), s["cached_normal"]
-        if key.shape != (624,) or not 0 <= pos <= 624 or offset < 0:
-            raise ValueError("bad MT19937 state or offset")
-        RNG.set_algorithm(s["algorithm"])
-        RNG.set_seed(s["seed"])
-    except (TypeError, KeyError, ValueError) as e:
+        key = np.asarray(s["mt_key"], dtype=np.int64)
+        if key.shape != (624,) or key.min() < 0 or key.max() > 0xFFFFFFFF:
+            raise ValueError("bad MT19937 key")
+        mt = {"bit_generator": "MT19937", "state": {"key": key.astype(np.uint32),
+                                                    "pos": s["mt_pos"]}}
+        RNG.set_state((s["algorithm"], s["seed"], s["offset"], mt, s["cached_normal"]))
+    except (TypeError, KeyError, ValueError, OverflowError) as e:
         raise ValueError(f"Optimizer: expected a checkpointed RNG state, got a damaged one "
                          f"({e})") from None
-    RNG._offset = offset
-    RNG._mt.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
-    RNG._cached_normal = None if cached is None else float(cached)
 
 
 def pop_rng(state, mid_epoch):
