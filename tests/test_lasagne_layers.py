@@ -28,14 +28,27 @@ def test_input_layer_errors():
         InputLayer((3, 2.5))
     with pytest.raises(TypeError, match="expected shape to be a tuple"):
         InputLayer(5)
-    layer = InputLayer((None, 3))
-    with pytest.raises(ValueError, match=r"InputLayer: expected an input of shape \(None, 3\) "
-                                         r"\(None: any size\), got \(2, 4\)"):
-        get_output(layer, np.ones((2, 4)))
-    with pytest.raises(ValueError, match=r"got \(3,\)"):
-        get_output(layer, np.ones(3))
-    with pytest.raises(TypeError, match="real numeric array, got dtype <U1"):
+    layer = InputLayer((None, 3), name="x")
+    with pytest.raises(TypeError, match="InputLayer 'x': expected a real numeric array, got "
+                                        "dtype <U1"):
         get_output(layer, np.array([["a", "b", "c"]]))
+
+
+def test_input_layer_shape_is_a_declaration_not_a_check():
+    """SPEC §6, as Lasagne: the shape serves shape inference; get_output takes any input
+    the layers can compute with, and the layer that cannot names itself."""
+    l_in = InputLayer((None, 3))
+    x = np.arange(8.0).reshape(2, 4)
+    assert get_output(l_in, x) is x and get_output(l_in, np.ones(3)).shape == (3,)
+    noisy = GaussianNoiseLayer(DropoutLayer(l_in, p=0.5), sigma=0.1)
+    assert get_output(noisy, np.ones((2, 5, 7)), deterministic=True).shape == (2, 5, 7)
+    dense = DenseLayer(l_in, 5, name="fc")
+    assert dense.W.get_value().shape == (3, 5)  # inferred from the declared shape
+    assert get_output(dense, np.ones((2, 1, 3))).shape == (2, 5)  # trailing axes flattened
+    with pytest.raises(ValueError, match=r"get_output: <DenseLayer 'fc' output_shape=\(None, "
+                                         r"5\)> cannot compute with an input of shape \(2, 4\): "
+                                         r"Linear: expected the trailing axes \(4,\)"):
+        get_output(dense, x)
 
 
 def test_layer_base():

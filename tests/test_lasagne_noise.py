@@ -201,9 +201,13 @@ def test_errors():
         dropout_channels((2, 3, 4), shared_axes=(0,))
     with pytest.raises(TypeError, match="dropout_locations: shared_axes is chosen"):
         dropout_locations((2, 3, 4), shared_axes=(0,))
-    with pytest.raises(ValueError, match=r"DropoutLayer: expected a 2-dimensional input "
-                                         r"\(input_shape=\(None, 3\)\), got shape \(3,\)"):
-        DropoutLayer((None, 3)).get_output_for(np.ones(3))
+    with pytest.raises(ValueError, match=r"DropoutLayer: expected an input in which "
+                                         r"shared_axes=\(-1,\) are axes \(1,\) \(as for "
+                                         r"input_shape=\(None, 3\)\), got shape \(3,\)"):
+        DropoutLayer((None, 3), shared_axes=(-1,)).get_output_for(np.ones(3))
+    with pytest.raises(ValueError, match=r"shared_axes=\(2, 3\) are axes \(2, 3\) .*got "
+                                         r"shape \(2, 3, 4\)"):
+        dropout_channels((None, 3, 4, 4)).get_output_for(np.ones((2, 3, 4)))
     with pytest.raises(ValueError, match="GaussianNoiseLayer: expected sigma >= 0"):
         GaussianNoiseLayer((2, 3), sigma=-1)
     with pytest.raises(AttributeError):
@@ -226,3 +230,14 @@ def test_mt19937_mode_gives_bigdls_numbers():
                      np.ones((2, 3), np.float32))
     np.testing.assert_allclose(out, [[1.190023, 1.0124038, 0.7648297],
                                      [0.99722993, 0.975397, 1.0006535]], rtol=1e-6)
+
+
+def test_input_shape_is_a_declaration():
+    """SPEC §6: a layer computes with any input it can; the mask sharing only needs the
+    shared axes to be the same axes as for the declared shape."""
+    x = np.ones((2, 3, 4, 5), np.float32)
+    out = DropoutLayer((None, 3), p=0.5).get_output_for(x)
+    assert out.shape == x.shape and set(np.unique(out)) <= {0.0, 2.0}
+    out = dropout_channels((None, 3, 4), p=0.5).get_output_for(x)  # axes (2,) of a 4-D input
+    assert (out == out[:, :, :1]).all()
+    assert GaussianNoiseLayer((None, 3)).get_output_for(x).shape == x.shape

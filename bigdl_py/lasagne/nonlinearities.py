@@ -1,7 +1,9 @@
 """Lasagne's nonlinearities on numpy arrays, each with the derivative the facade's
 backward uses.
 
-A nonlinearity is a callable ``f(x) -> y``.  Those here also carry
+A nonlinearity is a callable ``f(x) -> y``.  ``rectify``, ``sigmoid``, ``tanh`` and
+``softmax`` are computed by the functions behind ``bigdl_py.nn``'s ``ReLU``, ``Sigmoid``,
+``Tanh`` and ``SoftMax`` (one implementation of each).  Those here also carry
 ``f.backward(x, y, grad_y) -> grad_x`` (``y = f(x)`` from the forward pass), which
 ``layers.get_gradients`` calls; a user callable without ``backward`` works for
 forward passes only.  Results keep the input's float dtype.
@@ -32,6 +34,7 @@ array([[0.25, 0.25, 0.25, 0.25]])
 import numpy as np
 
 from .._validate import check_number
+from ..nn import activation as _nn
 
 __all__ = ["rectify", "sigmoid", "tanh", "softmax", "linear", "identity", "LeakyRectify",
            "leaky_rectify", "elu", "is_known"]
@@ -42,56 +45,39 @@ def _float(x):
     return x if x.dtype.kind == "f" else x.astype(np.float32)
 
 
-def _with_backward(backward):
-    def attach(f):
-        f.backward = backward
-        return f
-    return attach
+def _from_nn(name, f, f_grad, doc):
+    """A nonlinearity computed by ``bigdl_py.nn.activation``'s ``f`` / ``f_grad`` (the
+    functions behind ``nn.ReLU``, ``nn.Tanh``, ...): a fresh array each call."""
+    def nonlinearity(x):
+        x = _float(x)
+        return f(x, np.empty_like(x))
+
+    def backward(x, y, g):
+        g = np.asarray(g)
+        return f_grad(x, g, np.empty(np.broadcast_shapes(x.shape, g.shape),
+                                     np.result_type(x, g)))
+
+    nonlinearity.__name__ = nonlinearity.__qualname__ = name
+    nonlinearity.__doc__, nonlinearity.backward = doc, backward
+    return nonlinearity
 
 
-def _rectify_backward(x, y, g):
-    return np.where(x > 0, g, 0).astype(np.result_type(g, x), copy=False)
+rectify = _from_nn("rectify", _nn.relu, _nn.relu_grad,
+                   "Rectified linear unit: ``max(x, 0)`` (NaN stays NaN); ``nn.ReLU``'s.")
+sigmoid = _from_nn("sigmoid", _nn.sigmoid, _nn.sigmoid_grad,
+                   "Logistic sigmoid ``1 / (1 + exp(-x))``, without overflow; ``nn.Sigmoid``'s.")
+tanh = _from_nn("tanh", _nn.tanh, _nn.tanh_grad, "Hyperbolic tangent; ``nn.Tanh``'s.")
+softmax = _from_nn("softmax", _nn.softmax, _nn.softmax_grad,
+                   "Softmax over the last axis (rows of a 2-D batch, as in Lasagne), computed "
+                   "after subtracting the row maximum; ``nn.SoftMax``'s.")
 
 
-@_with_backward(_rectify_backward)
-def rectify(x):
-    """Rectified linear unit: ``max(x, 0)`` (NaN stays NaN)."""
-    x = _float(x)
-    return np.where(x < 0, 0, x).astype(x.dtype, copy=False)
-
-
-@_with_backward(lambda x, y, g: g * (y * (1 - y)))
-def sigmoid(x):
-    """Logistic sigmoid ``1 / (1 + exp(-x))``, evaluated without overflow."""
-    x = _float(x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-
-
-@_with_backward(lambda x, y, g: g * (1 - y * y))
-def tanh(x):
-    """Hyperbolic tangent."""
-    return np.tanh(_float(x))
-
-
-def _softmax_backward(x, y, g):
-    return y * (g - np.sum(g * y, axis=-1, keepdims=True))
-
-
-@_with_backward(_softmax_backward)
-def softmax(x):
-    """Softmax over the last axis (rows of a 2-D batch, as in Lasagne)."""
-    x = _float(x)
-    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
-    return e / np.sum(e, axis=-1, keepdims=True)
-
-
-@_with_backward(lambda x, y, g: g)
 def linear(x):
     """The identity ``x`` (the input itself)."""
     return x
 
 
+linear.backward = lambda x, y, g: g
 identity = linear
 
 
@@ -115,11 +101,13 @@ class LeakyRectify:
 leaky_rectify = LeakyRectify(0.01)
 
 
-@_with_backward(lambda x, y, g: g * np.where(x > 0, 1, y + 1).astype(g.dtype, copy=False))
 def elu(x):
     """Exponential linear unit ``x if x > 0 else exp(x) - 1``."""
     x = _float(x)
     return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+
+elu.backward = lambda x, y, g: g * np.where(x > 0, 1, y + 1).astype(g.dtype, copy=False)
 
 
 def is_known(f):

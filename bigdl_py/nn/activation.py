@@ -3,6 +3,14 @@
 Vectorised numpy over the whole array (no Python loop per element); each backward is
 the derivative of the forward recomputed from the input, so it is defined in either mode
 and whatever the call order.  Float32 and float64 are kept; integer input becomes float32.
+
+The modules are thin layers over the functions here, ``f(x, out)`` and
+``f_grad(x, grad_y, out)`` (``out`` a new float array shaped like ``x``), which the
+Lasagne facade's nonlinearities use too:
+
+>>> import numpy as np
+>>> relu_grad(np.array([-1.0, 2.0]), np.array([5.0, 5.0]), np.empty(2))
+array([0., 5.])
 """
 import numpy as np
 from scipy.special import expit
@@ -10,7 +18,68 @@ from scipy.special import expit
 from .._validate import check_bool
 from .module import Module
 
-__all__ = ["ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity"]
+__all__ = ["ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity", "relu",
+           "relu_grad", "tanh", "tanh_grad", "sigmoid", "sigmoid_grad", "softmax",
+           "softmax_grad", "log_softmax"]
+
+
+# ---- the functions -----------------------------------------------------------------------
+def relu(x, out):
+    """``max(x, 0)`` into ``out`` (NaN propagates)."""
+    return np.maximum(x, 0, out=out)
+
+
+def relu_grad(x, g, out):
+    """``g * (x > 0)`` into ``out``."""
+    return np.multiply(g, x > 0, out=out)
+
+
+def tanh(x, out):
+    return np.tanh(x, out=out)
+
+
+def tanh_grad(x, g, out):
+    """``g * (1 - tanh(x)**2)`` into ``out``."""
+    y = np.tanh(x)
+    np.multiply(y, y, out=y)
+    np.subtract(1, y, out=y)
+    return np.multiply(g, y, out=out)
+
+
+def sigmoid(x, out):
+    """``1 / (1 + exp(-x))`` into ``out``, without overflow."""
+    return expit(x, out=out)
+
+
+def sigmoid_grad(x, g, out):
+    """``g * y * (1 - y)`` with ``y = sigmoid(x)``, into ``out``."""
+    y = expit(x)
+    np.multiply(g, y, out=out)
+    np.subtract(1, y, out=y)
+    return np.multiply(out, y, out=out)
+
+
+def log_softmax(x, out):
+    """``x - max - log(sum(exp(x - max)))`` over the last axis (stable), into ``out``."""
+    if x.size == 0:
+        return out
+    np.subtract(x, x.max(axis=-1, keepdims=True), out=out)
+    lse = np.log(np.exp(out).sum(axis=-1, keepdims=True))
+    out -= lse
+    return out
+
+
+def softmax(x, out):
+    """``exp(x_i) / sum_j exp(x_j)`` over the last axis (stable), into ``out``."""
+    return np.exp(log_softmax(x, out), out=out)
+
+
+def softmax_grad(x, g, out):
+    """``y * (g - sum(g * y))`` over the last axis, ``y = softmax(x)``, into ``out``."""
+    y = softmax(x, np.empty_like(x))
+    np.subtract(g, (g * y).sum(axis=-1, keepdims=True), out=out)
+    out *= y
+    return out
 
 
 class _Activation(Module):
@@ -65,11 +134,8 @@ class ReLU(_Activation):
     def _config(self):
         return {"ip": self.ip}
 
-    def _f(self, x, out):
-        np.maximum(x, 0, out=out)
-
-    def _df(self, x, g, out):
-        np.multiply(g, x > 0, out=out)
+    _f = staticmethod(relu)
+    _df = staticmethod(relu_grad)
 
     def _extra_str(self):
         return "(0.0, 0.0)"  # BigDL's ReLU is Threshold(0, 0): ``ReLU[name](0.0, 0.0)``
@@ -85,14 +151,8 @@ class Tanh(_Activation):
     array([0.], dtype=float32)
     """
 
-    def _f(self, x, out):
-        np.tanh(x, out=out)
-
-    def _df(self, x, g, out):
-        y = np.tanh(x)
-        np.multiply(y, y, out=y)
-        np.subtract(1, y, out=y)
-        np.multiply(g, y, out=out)
+    _f = staticmethod(tanh)
+    _df = staticmethod(tanh_grad)
 
 
 class Sigmoid(_Activation):
@@ -106,14 +166,8 @@ class Sigmoid(_Activation):
     array([0.5, 0. ])
     """
 
-    def _f(self, x, out):
-        expit(x, out=out)
-
-    def _df(self, x, g, out):
-        y = expit(x)
-        np.multiply(g, y, out=out)
-        np.subtract(1, y, out=y)
-        np.multiply(out, y, out=out)
+    _f = staticmethod(sigmoid)
+    _df = staticmethod(sigmoid_grad)
 
 
 class Identity(Module):
@@ -150,16 +204,6 @@ class _LastAxis(_Activation):
                              f"got shape {x.shape}")
         return x, kind
 
-    @staticmethod
-    def _log_softmax(x, out):
-        """``out = x - max - log(sum(exp(x - max)))`` over the last axis (stable)."""
-        if x.size == 0:
-            return out
-        np.subtract(x, x.max(axis=-1, keepdims=True), out=out)
-        lse = np.log(np.exp(out).sum(axis=-1, keepdims=True))
-        out -= lse
-        return out
-
 
 class SoftMax(_LastAxis):
     """``y_i = exp(x_i) / sum_j exp(x_j)`` over the last axis, computed after subtracting the
@@ -175,13 +219,8 @@ class SoftMax(_LastAxis):
            [0.5, 0.5]])
     """
 
-    def _f(self, x, out):
-        np.exp(self._log_softmax(x, out), out=out)
-
-    def _df(self, x, g, out):
-        y = np.exp(self._log_softmax(x, np.empty_like(x)))
-        np.subtract(g, (g * y).sum(axis=-1, keepdims=True), out=out)
-        out *= y
+    _f = staticmethod(softmax)
+    _df = staticmethod(softmax_grad)
 
 
 class LogSoftMax(_LastAxis):
@@ -196,10 +235,9 @@ class LogSoftMax(_LastAxis):
     array([-0.69314718, -0.69314718])
     """
 
-    def _f(self, x, out):
-        self._log_softmax(x, out)
+    _f = staticmethod(log_softmax)
 
     def _df(self, x, g, out):
-        p = np.exp(self._log_softmax(x, np.empty_like(x)))
+        p = np.exp(log_softmax(x, np.empty_like(x)))
         p *= g.sum(axis=-1, keepdims=True)
         np.subtract(g, p, out=out)

@@ -10,7 +10,7 @@ import numpy as np
 from ..tensor import Tensor
 from .._validate import check_bool, fit_shape, is_number, to_array
 from ._bigdl_type import BigDLType
-from .activation import _LastAxis
+from .activation import log_softmax
 
 __all__ = ["Criterion", "MSECriterion", "ClassNLLCriterion", "CrossEntropyCriterion"]
 
@@ -217,10 +217,10 @@ class CrossEntropyCriterion(ClassNLLCriterion):
         super().__init__(weights, size_average)
 
     def update_output(self, x, idx):
-        return super().update_output(_LastAxis._log_softmax(x, np.empty_like(x)), idx)
+        return super().update_output(log_softmax(x, np.empty_like(x)), idx)
 
     def update_grad_input(self, x, idx):
-        logp = _LastAxis._log_softmax(x, np.empty_like(x))
+        logp = log_softmax(x, np.empty_like(x))
         g = super().update_grad_input(logp, idx)  # -w/norm at the labels
         p = np.exp(logp, out=logp).reshape(-1, x.shape[-1])
         p *= -g.reshape(p.shape).sum(axis=-1, keepdims=True)

@@ -117,6 +117,25 @@ class _Dense(Module):
         return f"{self.input_size} -> {self.output_size}"
 
 
+def leading_axes(ndim, num_leading_axes, owner):
+    """Lasagne's ``num_leading_axes`` rule for an ``ndim``-dimensional input: the number of
+    leading axes kept (a negative value counts the trailing axes of the dot product);
+    ValueError when it leaves no trailing axis or asks for more than there are.
+
+    >>> leading_axes(4, -1, "DenseLayer")
+    3
+    """
+    lead = num_leading_axes
+    if lead >= ndim:
+        raise ValueError(f"{owner}: got num_leading_axes={lead} for a {ndim}-dimensional "
+                         "input, leaving no trailing axes for the dot product")
+    if lead < -ndim:
+        raise ValueError(f"{owner}: got num_leading_axes={lead} for a {ndim}-dimensional "
+                         "input, requesting more trailing axes than there are input "
+                         "dimensions")
+    return lead + ndim if lead < 0 else lead
+
+
 def leading_axes_shape(shape, num_leading_axes, input_size, owner="Linear"):
     """(rows, output shape without its last axis) for ``shape`` (Lasagne's rule).
 
@@ -132,16 +151,7 @@ def leading_axes_shape(shape, num_leading_axes, input_size, owner="Linear"):
                              "num_leading_axes to flatten trailing axes)")
         lead = nd - 1
     else:
-        lead = num_leading_axes
-        if lead >= nd:
-            raise ValueError(f"{owner}: got num_leading_axes={lead} for a {nd}-dimensional "
-                             "input, leaving no trailing axes for the dot product")
-        if lead < -nd:
-            raise ValueError(f"{owner}: got num_leading_axes={lead} for a {nd}-dimensional "
-                             "input, requesting more trailing axes than there are input "
-                             "dimensions")
-        if lead < 0:
-            lead += nd
+        lead = leading_axes(nd, num_leading_axes, owner)
     features = math.prod(shape[lead:])
     if features != input_size:
         if num_leading_axes is None:

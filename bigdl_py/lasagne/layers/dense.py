@@ -9,6 +9,7 @@ import numpy as np
 
 from ... import nn as _nn
 from ..._validate import check_int
+from ...nn.linear import leading_axes
 from .. import init, nonlinearities
 from ..utils import bind_param
 from .base import Layer
@@ -128,16 +129,9 @@ class DenseLayer(_AffineLayer):
         self.num_units = check_int(num_units, owner, "num_units", 1)
         dtype = _dtype(dtype, owner)
         nla = check_int(num_leading_axes, owner, "num_leading_axes")
-        n = len(self.input_shape)
-        if nla >= n:
-            raise ValueError(f"{owner}: got num_leading_axes={nla} for a {n}-dimensional "
-                             "input, leaving no trailing axes for the dot product.")
-        if nla < -n:
-            raise ValueError(f"{owner}: got num_leading_axes={nla} for a {n}-dimensional "
-                             "input, requesting more trailing axes than there are input "
-                             "dimensions.")
+        lead = leading_axes(len(self.input_shape), nla, owner)  # nn.Linear's rule
         self.num_leading_axes = nla
-        trailing = self.input_shape[nla:]
+        trailing = self.input_shape[lead:]
         if any(s is None for s in trailing):
             raise ValueError(f"{owner}: requires a fixed input shape (except for the leading "
                              f"axes), got input_shape={self.input_shape!r} for "

@@ -118,7 +118,9 @@ def get_output(layer_or_layers, inputs=None, **kwargs):
     -----
     ``get_output([l1, l2])`` runs the shared part of the graph once (one dropout
     mask), ``[get_output(l1), get_output(l2)]`` twice.  Each layer keeps what its
-    backward needs from this pass, for ``get_gradients``.
+    backward needs from this pass, for ``get_gradients``.  As in Lasagne, shapes declared
+    by InputLayers serve shape inference only: any array a layer can compute with goes
+    through, and a layer that cannot raises (TypeError/ValueError) naming itself.
     """
     targets, many = _as_list(layer_or_layers)
     treat = list(inputs) if isinstance(inputs, dict) else []
@@ -138,7 +140,11 @@ def get_output(layer_or_layers, inputs=None, **kwargs):
             raise ValueError(f"get_output: no input given for the free-floating layer "
                              f"{layer!r} (built from a shape tuple); pass its input as the "
                              "single array, or build it on an InputLayer")
-        outputs[layer] = layer.get_output_for(x, **kwargs)
+        try:
+            outputs[layer] = layer.get_output_for(x, **kwargs)
+        except (TypeError, ValueError) as e:  # name the layer that cannot take the input
+            raise type(e)(f"get_output: {layer!r} cannot compute with an input of shape "
+                          f"{np.shape(x)}: {e}") from e
         layer._pass = pass_id
     return [outputs[t] for t in targets] if many else outputs[targets[0]]
 

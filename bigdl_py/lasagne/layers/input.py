@@ -13,7 +13,10 @@ class InputLayer(Layer):
     ----------
     shape : tuple of int or None
         The input's shape; None marks a size known only at run time (usually the
-        batch).  ``output_shape == shape``.
+        batch).  ``output_shape == shape``.  As in Lasagne, it is a declaration the
+        layers above use to infer their shapes (a DenseLayer's number of inputs, say),
+        not a check on the arrays ``get_output`` is given: any real numeric array goes
+        through, and a layer that cannot compute with it raises, naming itself.
     input_var : array-like or None
         Optional default input, used by ``get_output`` when it is given no input
         for this layer (Lasagne's symbolic variable has no numpy counterpart).
@@ -24,6 +27,9 @@ class InputLayer(Layer):
     >>> from bigdl_py.lasagne.layers import InputLayer
     >>> InputLayer((None, 3, 32, 32)).output_shape
     (None, 3, 32, 32)
+    >>> from bigdl_py.lasagne.layers import get_output
+    >>> get_output(InputLayer((None, 3)), [[1.0, 2.0]]).shape   # a declaration, not a check
+    (1, 2)
     """
 
     def __init__(self, shape, input_var=None, name=None):
@@ -40,15 +46,12 @@ class InputLayer(Layer):
         return self.shape
 
     def check_input(self, value):
-        """``value`` as an ndarray, checked against ``shape`` (rank and fixed sizes)."""
+        """``value`` as an ndarray: any shape (``shape`` is a declaration), a real numeric
+        dtype (TypeError otherwise)."""
         arr = value if isinstance(value, np.ndarray) else np.asarray(value)
         if arr.dtype.kind not in "biuf":
-            raise TypeError(f"InputLayer: expected a real numeric array, got dtype {arr.dtype}")
-        if arr.ndim != len(self.shape) or any(
-                d is not None and d != s for d, s in zip(self.shape, arr.shape)):
             label = f"InputLayer {self.name!r}" if self.name else "InputLayer"
-            raise ValueError(f"{label}: expected an input of shape {self.shape} (None: any "
-                             f"size), got {arr.shape}")
+            raise TypeError(f"{label}: expected a real numeric array, got dtype {arr.dtype}")
         return arr
 
     def get_output_for(self, input, **kwargs):

@@ -65,8 +65,9 @@ class DropoutLayer(Layer):
         super().__init__(incoming, **kwargs)
         p = check_probability(p, "DropoutLayer", "p")
         self._rescale = bool(rescale)
-        self._shared_axes, norm = _axes(shared_axes, len(self.input_shape), "DropoutLayer")
-        self._module = _nn.Dropout(p, scale=self._rescale, shared_axes=norm)
+        self._shared_axes, self._norm = _axes(shared_axes, len(self.input_shape),
+                                              "DropoutLayer")
+        self._module = _nn.Dropout(p, scale=self._rescale, shared_axes=self._norm)
         self._p = p
 
     @property
@@ -90,9 +91,15 @@ class DropoutLayer(Layer):
 
     def get_output_for(self, input, deterministic=False, **kwargs):
         x = np.asarray(input)
-        if x.ndim != len(self.input_shape):
-            raise ValueError(f"DropoutLayer: expected a {len(self.input_shape)}-dimensional "
-                             f"input (input_shape={self.input_shape}), got shape {x.shape}")
+        axes, n = self._shared_axes, x.ndim
+        if axes and n != len(self.input_shape) and (
+                not all(-n <= a < n for a in axes)
+                or tuple(a + n if a < 0 else a for a in axes) != self._norm):
+            # input_shape is a declaration: any input in which the shared axes are the same
+            # axes as for the declared shape will do
+            raise ValueError(f"DropoutLayer: expected an input in which shared_axes="
+                             f"{self._shared_axes} are axes {self._norm} (as for "
+                             f"input_shape={self.input_shape}), got shape {x.shape}")
         if deterministic or self._p == 0:
             self._fwd = (x, None)
             return x
