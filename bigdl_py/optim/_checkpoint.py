@@ -15,7 +15,7 @@ import numpy as np
 
 from ..nn.persist import load_model
 from ..random import RNG
-from .optim_method import OptimMethod
+from .optim_method import OptimMethod, check_state
 
 __all__ = ["rng_state", "set_rng_state", "Snapshot"]
 
@@ -79,7 +79,6 @@ class Snapshot:
     def check(self, model, owner="Optimizer"):
         """ValueError unless the snapshot's weights and optim state fit ``model``'s
         parameters (count, shapes, dtypes), naming the expected and found shapes."""
-        from .optim_method import check_state
         params = [w for w, _ in model._param_pairs()]
         if len(self.weights) != len(params):
             raise ValueError(f"{owner}: expected a checkpoint with the model's "
