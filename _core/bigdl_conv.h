@@ -61,48 +61,81 @@ static inline int bdc_set_simd(int on)
 }
 
 /* dst[j] = b0 + sum over (ci, a, b) in order of wo[ci*wc + a*wa + b*wb] * row(ci, a)[j + d(b)]
- * for j < n rounded down to 8, where row(ci, a) = xb + (ci*kh + a)*rs and d(b) = b, or -b
- * when flip.  Returns the outputs done (the caller sums the rest one by one). */
+ * for j < n rounded UP to 8, where row(ci, a) = xb + (ci*kh + a)*rs and d(b) = b, or -b when
+ * flip: up to 7 outputs past n are computed (callers leave CH - 1 values of slack after dst
+ * and after the rows they read).  Up to four chunks of 8 at once: four independent add
+ * chains instead of one (an add's latency, not the multiplies, bounds one chain).
+ * Returns the outputs done. */
+#define BDC_BLOCK(T, V, P)                                                                   \
+    {                                                                                        \
+        V s[P], x;                                                                           \
+        for (p = 0; p < P; p++)                                                              \
+            for (k = 0; k < 8; k++) s[p][k] = b0;                                            \
+        for (ci = 0; ci < nc; ci++)                                                          \
+            for (a = 0; a < kh; a++) {                                                       \
+                const T *xr = xb + (ci * kh + a) * rs + j0;                                  \
+                const T *wr = wo + ci * wc + a * wa;                                         \
+                for (b = 0; b < kw; b++) {                                                   \
+                    T w = wr[b * wb];                                                        \
+                    const T *xx = xr + (flip ? -b : b);                                      \
+                    for (p = 0; p < P; p++) {                                                \
+                        memcpy(&x, xx + 8 * p, sizeof x);                                    \
+                        s[p] += w * x;                                                       \
+                    }                                                                        \
+                }                                                                            \
+            }                                                                                \
+        for (p = 0; p < P; p++) memcpy(dst + j0 + 8 * p, &s[p], sizeof x);                   \
+        j0 += 8 * P;                                                                         \
+    }
 #define BDC_TAPS(SUF, T, V)                                                                  \
     BDC_INLINE ptrdiff_t bdc_taps_##SUF##_body(                                              \
         const T *xb, ptrdiff_t rs, const T *wo, ptrdiff_t wc, ptrdiff_t wa, ptrdiff_t wb,    \
         ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, int flip, T b0, T *dst, ptrdiff_t n)       \
     {                                                                                        \
-        ptrdiff_t j0, ci, a, b, k;                                                           \
-        for (j0 = 0; j0 + 8 <= n; j0 += 8) {                                                 \
-            V s, x;                                                                          \
-            for (k = 0; k < 8; k++) s[k] = b0;                                               \
-            for (ci = 0; ci < nc; ci++)                                                      \
-                for (a = 0; a < kh; a++) {                                                   \
-                    const T *xr = xb + (ci * kh + a) * rs + j0;                              \
-                    const T *wr = wo + ci * wc + a * wa;                                     \
-                    for (b = 0; b < kw; b++) {                                               \
-                        memcpy(&x, xr + (flip ? -b : b), sizeof x);                          \
-                        s += wr[b * wb] * x;                                                 \
-                    }                                                                        \
-                }                                                                            \
-            memcpy(dst + j0, &s, sizeof s);                                                  \
-        }                                                                                    \
+        ptrdiff_t j0 = 0, ci, a, b, k, p;                                                    \
+        while (n - j0 > 24) BDC_BLOCK(T, V, 4)                                               \
+        if (n - j0 > 16) BDC_BLOCK(T, V, 3)                                                  \
+        else if (n - j0 > 8) BDC_BLOCK(T, V, 2)                                              \
+        else if (n - j0 > 0) BDC_BLOCK(T, V, 1)                                              \
         return j0;                                                                           \
     }
 
 /* acc[k] += sum over rows i < nr and j < n rounded down to 8 with j % 8 == k of
- * g[i*gs + j] * x[i*xs + j]; returns the columns done per row. */
+ * g[i*gs + j] * x[i*xs + j]: per chunk of 8 columns, rows 4i..4i+3 into four chains (the
+ * rows left into the first), added in a fixed order; returns the columns done per row. */
 #define BDC_DOTS(SUF, T, V)                                                                  \
     BDC_INLINE ptrdiff_t bdc_dots_##SUF##_body(const T *g, ptrdiff_t gs, const T *x,         \
                                                ptrdiff_t xs, ptrdiff_t nr, ptrdiff_t n,      \
                                                T *acc)                                       \
     {                                                                                        \
         ptrdiff_t i, j;                                                                      \
-        V s, u, v;                                                                           \
-        memcpy(&s, acc, sizeof s);                                                           \
-        for (i = 0; i < nr; i++)                                                             \
-            for (j = 0; j + 8 <= n; j += 8) {                                                \
+        V s0, s1, s2, s3, u, v, w, y;                                                        \
+        memset(&s0, 0, sizeof s0);                                                           \
+        s1 = s0; s2 = s0; s3 = s0;                                                           \
+        for (j = 0; j + 8 <= n; j += 8) {                                                    \
+            for (i = 0; i + 4 <= nr; i += 4) {                                               \
                 memcpy(&u, g + i * gs + j, sizeof u);                                        \
                 memcpy(&v, x + i * xs + j, sizeof v);                                        \
-                s += u * v;                                                                  \
+                memcpy(&w, g + (i + 1) * gs + j, sizeof w);                                  \
+                memcpy(&y, x + (i + 1) * xs + j, sizeof y);                                  \
+                s0 += u * v;                                                                 \
+                s1 += w * y;                                                                 \
+                memcpy(&u, g + (i + 2) * gs + j, sizeof u);                                  \
+                memcpy(&v, x + (i + 2) * xs + j, sizeof v);                                  \
+                memcpy(&w, g + (i + 3) * gs + j, sizeof w);                                  \
+                memcpy(&y, x + (i + 3) * xs + j, sizeof y);                                  \
+                s2 += u * v;                                                                 \
+                s3 += w * y;                                                                 \
             }                                                                                \
-        memcpy(acc, &s, sizeof s);                                                           \
+            for (; i < nr; i++) {                                                            \
+                memcpy(&u, g + i * gs + j, sizeof u);                                        \
+                memcpy(&v, x + i * xs + j, sizeof v);                                        \
+                s0 += u * v;                                                                 \
+            }                                                                                \
+        }                                                                                    \
+        memcpy(&u, acc, sizeof u);                                                           \
+        u += (s0 + s1) + (s2 + s3);                                                          \
+        memcpy(acc, &u, sizeof u);                                                           \
         return n - n % 8;                                                                    \
     }
 

@@ -105,7 +105,8 @@ cdef inline void _taps(const floating *xb, Py_ssize_t rs, const floating *wo, Py
                        Py_ssize_t KW, Py_ssize_t step, Py_ssize_t flip, floating b0,
                        floating *dst, Py_ssize_t n) noexcept nogil:
     # dst[j] = b0 + sum over (ci, a, b) in order of wo[ci*wc + a*wa + b*wb] * row(ci, a)[j*step
-    # + (b or -b when flip)], rows ci*KH + a of xb, rs apart (their start already offset)
+    # + (b or -b when flip)], rows ci*KH + a of xb, rs apart (their start already offset).
+    # Unit step: bdc_taps rounds n up to CH, so dst and the rows need CH - 1 values of slack.
     cdef floating u
     cdef Py_ssize_t j0 = 0, j, ci, a, b
     cdef const floating *xr
@@ -151,10 +152,11 @@ cdef inline void direct_fwd_row(const floating *x, const floating *w, const floa
                                 floating *out, Py_ssize_t t, Geo *q,
                                 Lay *l) noexcept nogil:
     # output row (n, i) = divmod(t, OH) of every plane o; sums over (c, a, b) in order
-    cdef floating xb[DIRECT_ACC]
-    cdef floating acc[DIRECT_ROW]
+    cdef floating xb[DIRECT_ACC + CH]
+    cdef floating acc[DIRECT_ROW + CH]
     cdef Py_ssize_t n = t // q.OH, i = t % q.OH, wp = _padded(q)
     cdef Py_ssize_t o, c, a, ih
+    memset(xb + q.C * q.KH * wp, 0, CH * sizeof(floating))   # slack read by _taps
     for c in range(q.C):
         for a in range(q.KH):
             ih = i * q.SH - q.PT + a
@@ -201,12 +203,13 @@ cdef inline void direct_gin_row(const floating *go, const floating *w, floating 
     # grad_input row (n, ih) = divmod(t, H) of every plane c.  Unit column stride: a full
     # correlation of KW-1-padded gradient rows (a, o) with the taps flipped, over (a, o, b)
     # in order (rows no window of row ih reaches are zero); else _gin_scatter.
-    cdef floating gb[DIRECT_ACC]
+    cdef floating gb[DIRECT_ACC + CH]
     cdef floating acc[DIRECT_ACC]
     cdef Py_ssize_t n = t // q.H, ih = t % q.H, wp = _padded(q), lg = _grow(q)
     cdef Py_ssize_t o, c, a, r, iw, nw = min(q.W, max(wp - q.PL, 0))
     cdef floating *row
     cdef floating *dst
+    memset(gb + q.KH * q.O * lg, 0, CH * sizeof(floating))   # slack read by _taps
     if q.SW != 1:
         _gin_scatter(go, w, acc, n, ih, q, l)
         for c in range(q.C):
