@@ -286,3 +286,40 @@ def test_inplace_layers_survive_save_and_load(tmp_path):
     seq.save_model(str(tmp_path / "m"))
     r = Model.load_model(str(tmp_path / "m"))
     assert [r.modules[0].ip, r.modules[1].inplace, r.modules[2].inplace] == [True] * 3
+
+
+@pytest.mark.parametrize("case", ["c", "fortran", "channels_last", "negative_all",
+                                  "sliced_inner"])
+def test_cadd_table_inplace_writes_into_its_first_full_element(case, dtype):
+    from bigdl_py.nn import CAddTable
+    a, b = _array(case, _NCHW, dtype), _array("c", _NCHW, dtype, seed=1)
+    c = np.arange(5, dtype=dtype)  # broadcast over the last axis
+    ref = CAddTable().forward([np.ascontiguousarray(a), b, c])
+    raw, inside = _raw(a)
+    outside = raw[~inside].copy()
+    m = CAddTable(True)
+    assert m.forward([a, b, c]) is a and bitwise(a, ref) and bitwise(raw[~inside], outside)
+    t = Tensor.from_numpy(_array(case, _NCHW, dtype))
+    one = np.array(1.0, dtype)  # a 0-d element first: the output has t's shape
+    assert m.forward([one, t, c]) is t and bitwise(t.numpy(), _array(case, _NCHW, dtype) + 1 + c)
+    # not writable in place: a fresh sum, the table untouched
+    ints = np.ones(_NCHW, np.int64)
+    y = m.forward([ints, b])
+    assert y is not ints and bitwise(ints, np.ones(_NCHW, np.int64)) and y.dtype == dtype
+    low = _array(case, _NCHW, np.float32)
+    keep = low.copy()
+    y = m.forward([low, np.ones(_NCHW)])  # float32 + float64: a float64 result
+    assert y.dtype == np.float64 and bitwise(low, keep)
+
+
+def test_bigdl_reference_in_place_on_a_fortran_array():
+    """SPEC §2: set_seed(1); Dropout(0.5) on arange(1, 9).reshape(2, 4) (mt19937) ->
+    [[2,0,0,0],[10,12,14,0]], whatever the caller's memory order."""
+    RNG.set_algorithm("mt19937")
+    RNG.set_seed(1)
+    x = np.asfortranarray(np.arange(1, 9, dtype=np.float32).reshape(2, 4))
+    m = Dropout(0.5, True)
+    assert m.forward(x) is x and x.flags.f_contiguous
+    assert bitwise(x, np.array([[2, 0, 0, 0], [10, 12, 14, 0]], np.float32))
+    g = m.backward(x, np.asfortranarray(0.5 * np.arange(1, 9, dtype=np.float32).reshape(2, 4)))
+    assert bitwise(g, np.array([[1, 0, 0, 0], [5, 6, 7, 0]], np.float32)) and g.flags.f_contiguous

@@ -62,7 +62,9 @@ class Module(Inference, metaclass=BigDLType):
     #: layer's ``_INPLACE`` flag is on, and lays a fresh ndarray result (and the gradient)
     #: out like the input, as ``np.empty_like`` does.
     _ELEMENTWISE = False
-    #: the name of the layer's in-place flag attribute (BigDL's ``"inplace"`` or ``"ip"``)
+    #: the name of the layer's in-place flag attribute (BigDL's ``"inplace"`` or ``"ip"``):
+    #: when it is on, ``forward`` writes into the array ``_inplace_target`` picks (the
+    #: input; a table layer's element), which ``update_output`` gets while ``_overwrite``
     _INPLACE = None
     _overwrite = False  # _out(x) gives x: set by forward around update_output only
 
@@ -124,16 +126,15 @@ class Module(Inference, metaclass=BigDLType):
         untouched."""
         x, kind = self._input(input)
         self._reuse = kind == "tensor"
-        if not self._ELEMENTWISE:
+        inplace = self._INPLACE is not None and getattr(self, self._INPLACE)
+        if not (self._ELEMENTWISE or inplace):
             out = self.update_output(x)
             self._forwarded = True
             self.output = self._mirror(out, kind, "output")
             return self.output
-        target = None
-        if self._INPLACE is not None and getattr(self, self._INPLACE):
-            target = _placement.inplace_target(input, x, type(self).__name__, self._INPLACE)
+        target = self._inplace_target(input, x) if inplace else None
         layout = None
-        if target is None and kind == "ndarray":
+        if target is None and self._ELEMENTWISE and kind == "ndarray":
             layout = _placement.layout_target(input, x.dtype)
         # x is overwritten in place, or when it is this call's scratch copy of the input
         self._overwrite = target is not None or layout is not None and \
@@ -144,10 +145,11 @@ class Module(Inference, metaclass=BigDLType):
             self._overwrite = False
         self._forwarded = True
         if target is not None:  # copied back only when x was a scratch copy of a view
-            if not np.may_share_memory(out, target):
-                np.copyto(target, out)
-            self.output = input
-            return input
+            given, arr = target
+            if not np.may_share_memory(out, arr):
+                np.copyto(arr, out)
+            self.output = given
+            return given
         self.output = self._result(out, input, kind, "output", layout)
         return self.output
 
@@ -157,6 +159,13 @@ class Module(Inference, metaclass=BigDLType):
         grad_input = self._backward(x, g)
         self.grad_input = self._result(grad_input, input, kind, "grad_input")
         return self.grad_input
+
+    def _inplace_target(self, input, x):
+        """(the object an in-place forward returns, the caller's array it writes into), or
+        None for the fallback (see ``nn._placement.inplace_target``); the array is
+        ``input``'s.  A table layer picks the element it writes into."""
+        arr = _placement.inplace_target(input, x, type(self).__name__, self._INPLACE)
+        return None if arr is None else (input, arr)
 
     def _out(self, x):
         """The array an element-wise ``update_output`` writes into: ``x`` itself when

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import check_bool, check_int
 from .module import Module
 
 __all__ = ["CAddTable", "JoinTable"]
@@ -35,8 +35,11 @@ class CAddTable(Module):
     elements are added to every value.  Backward gives each element ``grad_output``
     reshaped to it, summed over the axes it was broadcast along.
 
-    ``inplace=True`` writes the sum into that first array (when it is a writable array of
-    the result dtype) and hands ``grad_output`` itself to same-shape elements.
+    ``inplace=True`` writes the sum into the first element of the output's shape and
+    returns that same object (``Module``'s one in-place mechanism: a writable float32/
+    float64 ndarray, strided views included, or a Tensor, of the result's dtype; otherwise
+    a new array and the table untouched), and hands ``grad_output`` itself to same-shape
+    elements.
 
     Examples
     --------
@@ -45,12 +48,11 @@ class CAddTable(Module):
     """
 
     _TAKES_TABLE = True
+    _INPLACE = "inplace"
 
     def __init__(self, inplace=False):
         super().__init__()
-        if not isinstance(inplace, bool):
-            raise TypeError(f"CAddTable: expected inplace to be a bool, got {inplace!r}")
-        self.inplace = inplace
+        self.inplace = check_bool(inplace, "CAddTable", "inplace")
 
     def _config(self):
         return {"inplace": self.inplace}
@@ -73,16 +75,26 @@ class CAddTable(Module):
         raise ValueError(f"CAddTable: expected element {i + 1} of shape {shape}, with as many "
                          f"values or broadcastable to it, got shape {a.shape}")
 
+    def _first(self, table):
+        """(index of the first element of the output's shape, or None; the result dtype)."""
+        shape = self._shape(table)
+        k = next((i for i, a in enumerate(table) if a.shape == shape), None)
+        return k, np.result_type(*table)
+
+    def _inplace_target(self, input, x):
+        k, dtype = self._first(_arrays(x, "CAddTable"))
+        if k is None or x[k].dtype != dtype:
+            return None
+        return super()._inplace_target(input[k], x[k])
+
     def update_output(self, input):
         table = _arrays(input, "CAddTable")
         shape = self._shape(table)
         ops = [self._operand(a, i, shape) for i, a in enumerate(table)]
-        dtype = np.result_type(*table)
-        first = next((a for a in table if a.shape == shape), None)
-        if self.inplace and first is not None and first.dtype == dtype \
-                and first.flags.writeable:
-            out = first
-            ops = [a for a in ops if a is not first]
+        k, dtype = self._first(table)
+        if self._overwrite:  # in place: into element k (Module.forward's target)
+            out = table[k]
+            ops = ops[:k] + ops[k + 1:]
         else:
             out = self._buffer("output", shape, dtype)
             out[...] = ops.pop(0)
