@@ -123,6 +123,9 @@ class ReLU(_Activation):
     >>> import numpy as np
     >>> ReLU().forward(np.array([-1.0, 0.0, 2.0]))
     array([0., 0., 2.])
+    >>> x = np.array([[-1.0, 2.0], [3.0, -4.0]]).T      # a transposed (strided) view
+    >>> ReLU(ip=True).forward(x) is x, x.tolist()
+    (True, [[0.0, 3.0], [2.0, 0.0]])
     """
 
     _INPLACE = "ip"
