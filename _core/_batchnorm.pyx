@@ -149,15 +149,10 @@ cdef Shape _shape(x, others, params) except *:
 
 # Elements from which a pass uses n_threads.  Below it an OpenMP team costs more than it
 # saves (a ~100 us pass), and on a busy machine every parallel region waits for a core.
-cdef Py_ssize_t _par_min = 1 << 18
+cdef enum:
+    PAR_MIN = 1 << 18
 
-
-def _set_parallel_threshold(Py_ssize_t elements):
-    """Set the pass size from which the loops use ``n_threads``; returns the old one (for
-    tests, which exercise the parallel paths on small arrays)."""
-    global _par_min
-    old, _par_min = _par_min, elements
-    return old
+include "par_threshold.pxi"
 
 
 cdef int _threads(Shape *s, int n_threads) noexcept nogil:

@@ -31,14 +31,10 @@ from convdirect cimport (Lay, _lay, direct_fits, direct_pays, direct_fwd_row, di
 
 # Elements of a copy pass (im2col, col2im, bias copy) from which it uses n_threads: below
 # it the OpenMP team costs more than it saves next to BLAS's spinning workers (tests set 0).
-cdef Py_ssize_t _par_min = 1 << 18
+cdef enum:
+    PAR_MIN = 1 << 18
 
-
-def _set_parallel_threshold(Py_ssize_t elements):
-    """Set the pass size from which the loops use ``n_threads``; returns the old one."""
-    global _par_min
-    old, _par_min = _par_min, elements
-    return old
+include "par_threshold.pxi"
 
 
 cdef inline int _nt(Py_ssize_t work, int n_threads) noexcept nogil:

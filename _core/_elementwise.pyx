@@ -28,7 +28,7 @@ cdef enum:
     PAR_MIN = 1 << 15
 
 cdef Py_ssize_t _ROWS = 256          # rows a per partial sum (fixed: thread-independent)
-cdef Py_ssize_t _par_min = PAR_MIN   # tests lower it (_set_parallel_threshold)
+include "par_threshold.pxi"
 
 
 cdef inline floating _run(const floating *x, const floating *g, Py_ssize_t n,
@@ -99,10 +99,3 @@ def broadcast_acc(const floating[::1] x, const floating[::1] g, floating[::1] ou
                         dtype=np.float32 if floating is float else np.float64)
         with nogil:
             _outer(&x[0], &g[0], fused, A, B, C, &part[0], &out[0], scale, nt)
-
-
-def _set_parallel_threshold(Py_ssize_t values):
-    """Set the size from which the loops use ``n_threads``; returns the old one (tests)."""
-    global _par_min
-    old, _par_min = _par_min, values
-    return old

@@ -1,6 +1,6 @@
 """Kernels of Linear and NHWC NIN: GEMMs through BLAS (``rowgemm.pxd``); bias add,
 bias-gradient sums and regularizer gradients in OpenMP loops (one thread below
-PASS_PAR_MIN elements).
+PAR_MIN elements).
 
 Layouts (all C-contiguous):
 - rows: ``x`` (R, I) @ ``weight`` (O, I)^T -> ``out`` (R, O); Linear and NHWC NIN, with
@@ -27,9 +27,9 @@ cdef enum:
     # 256x1024->1024 19.9 vs 9.3 ms, 25088x256->512 146 vs 131 ms (with
     # OPENBLAS_THREAD_TIMEOUT=4 the two were equal), while a serial pass costs ~1 ms per
     # million elements.  Hence a high threshold (tests lower it to cover the parallel paths).
-    PASS_PAR_MIN = 1 << 25
+    PAR_MIN = 1 << 25
 
-cdef Py_ssize_t _par_min = PASS_PAR_MIN
+include "par_threshold.pxi"
 
 
 def _set_gemm_block(Py_ssize_t block):
@@ -42,14 +42,6 @@ def _check_ld(name, Py_ssize_t I, Py_ssize_t O):
     # rows (R) may be any number (blocked GEMMs); the feature sizes are BLAS leading dims
     if I >= 2 ** 31 or O >= 2 ** 31:
         _fail(name, "input and output sizes < 2**31 (BLAS leading dimensions)", (I, O))
-
-
-def _set_parallel_threshold(Py_ssize_t elements):
-    """Set the pass size from which the OpenMP loops use ``n_threads``; returns the old
-    one (for tests, which exercise the parallel paths on small arrays)."""
-    global _par_min
-    old, _par_min = _par_min, elements
-    return old
 
 
 # ---- nogil workers ---------------------------------------------------------------------

@@ -33,14 +33,7 @@ cdef enum:
     # when another process holds a core, so a team starts only where it saves ~30 us.
     PAR_MIN = 1 << 16
 
-cdef int64_t _par_min = PAR_MIN   # tests lower it (_set_parallel_threshold)
-
-
-def _set_parallel_threshold(int64_t n):
-    """Set the element count from which kernels use threads; returns the old one."""
-    global _par_min
-    old, _par_min = _par_min, n
-    return old
+include "par_threshold.pxi"
 
 
 cdef inline int64_t _check(str kernel, int64_t n, object others):

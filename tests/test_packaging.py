@@ -71,9 +71,10 @@ def test_sdist_holds_every_source_and_no_generated_file(tmp_path):
     (archive,) = (tmp_path / "dist").glob("bigdl_py-*.tar.gz")
     names = {n.split("/", 1)[1] for n in tarfile.open(archive).getnames() if "/" in n}
     core = {p.relative_to(SOURCE).as_posix() for p in (SOURCE / "_core").iterdir()
-            if p.suffix in (".pyx", ".pxd", ".h")}
+            if p.suffix in (".pyx", ".pxd", ".pxi", ".h")}
     stubs = {p.relative_to(SOURCE).as_posix() for p in (SOURCE / "bigdl_py").glob("*.pyi")}
-    assert {"_core/_random.pyx", "_core/philox.pxd", "_core/bigdl_philox.h"} <= core
+    assert {"_core/_random.pyx", "_core/philox.pxd", "_core/bigdl_philox.h",
+            "_core/par_threshold.pxi"} <= core
     assert core | stubs <= names, sorted(core | stubs - names)
     assert {"bigdl_py/py.typed", "LICENSE", "README.md", "setup.py", "pyproject.toml",
             "MANIFEST.in", "tests/conftest.py"} <= names
