@@ -1,11 +1,11 @@
-"""Fused optim-method updates and gradient clipping (float32/float64, OpenMP).
+"""Fused optim-method updates (float32/float64, OpenMP); gradient clipping is in
+``_gradclip.pyx``.
 
 Each update is one pass over a parameter: element i reads x[i], g[i] and its state and
 writes them back, with the arithmetic of BigDL's tensor ops in the parameter's type (the
 hyper-parameters are cast to it once).  Elements are independent, so the result does not
-depend on the thread count.  ``sumsq`` (the L2 clipping norm) adds fixed chunks of CH
-elements in double, each chunk serially, then the chunk sums in order: the same bits for
-any thread count.
+depend on the thread count.  The common SGD cases run branch-free loops over fixed
+chunks of CH elements (vectorised by the compiler).
 
 Below ``PAR_MIN`` elements a kernel runs on one thread: an update is memory bound
 (5-7 streams of the parameter's size), and starting a parallel region costs about as
@@ -23,7 +23,7 @@ from threads cimport team
 
 import numpy as np
 
-DEF CH = 4096  # elements per partial sum of sumsq
+DEF CH = 4096  # elements per SGD chunk
 
 cdef enum:
     # Elements below which a kernel runs on one thread (threads.pxd's team()).  Measured
@@ -45,12 +45,30 @@ cdef inline int64_t _check(str kernel, int64_t n, object others):
 
 # ---- SGD ----------------------------------------------------------------------------------
 
-cdef void _sgd_work(floating *x, const floating *g, floating *v, int64_t n, floating clr,
-                    floating wd, floating mom, floating damp1, int nesterov, int first,
-                    const floating *lrs, const floating *wds, int nt) noexcept nogil:
+cdef inline void _sgd_chunk(floating *x, const floating *g, floating *v, int64_t n,
+                            floating clr, floating wd, floating mom, floating damp1,
+                            int nesterov, int first, const floating *lrs,
+                            const floating *wds) noexcept nogil:
+    # The common cases get loops without branches (the compiler vectorises them); each
+    # does the general loop's operations in its order, so the bits are the same.
     cdef int64_t i
     cdef floating d
-    for i in prange(n, schedule='static', num_threads=nt):
+    if lrs == NULL and wds == NULL and not nesterov and not first:
+        if v == NULL and wd == 0:
+            for i in range(n):
+                x[i] = x[i] - clr * g[i]
+            return
+        if v != NULL and wd == 0:
+            for i in range(n):
+                v[i] = mom * v[i] + damp1 * g[i]
+                x[i] = x[i] - clr * v[i]
+            return
+        if v != NULL:
+            for i in range(n):
+                v[i] = mom * v[i] + damp1 * (g[i] + wd * x[i])
+                x[i] = x[i] - clr * v[i]
+            return
+    for i in range(n):
         d = g[i]
         if wd != 0:
             d = d + wd * x[i]
@@ -69,6 +87,21 @@ cdef void _sgd_work(floating *x, const floating *g, floating *v, int64_t n, floa
             x[i] = x[i] - clr * (lrs[i] * d)
         else:
             x[i] = x[i] - clr * d
+
+
+cdef void _sgd_work(floating *x, const floating *g, floating *v, int64_t n, floating clr,
+                    floating wd, floating mom, floating damp1, int nesterov, int first,
+                    const floating *lrs, const floating *wds, int nt) noexcept nogil:
+    # fixed chunks of CH elements (elements are independent: any split gives the same bits)
+    cdef int64_t u, lo, nu = (n + CH - 1) // CH
+    if nt < 2:
+        _sgd_chunk(x, g, v, n, clr, wd, mom, damp1, nesterov, first, lrs, wds)
+        return
+    for u in prange(nu, schedule='static', num_threads=nt):
+        lo = u * CH
+        _sgd_chunk(x + lo, g + lo, v + lo if v != NULL else NULL, min(CH, n - lo), clr, wd,
+                   mom, damp1, nesterov, first, lrs + lo if lrs != NULL else NULL,
+                   wds + lo if wds != NULL else NULL)
 
 
 def sgd(floating[::1] x, const floating[::1] g, floating[::1] v, double clr, double wd,
@@ -220,66 +253,3 @@ def adadelta(floating[::1] x, const floating[::1] g, floating[::1] v, floating[:
     with nogil:
         _adadelta_work(&x[0], &g[0], &v[0], &a[0], n, <floating>decayrate,
                        <floating>epsilon, team(n, _par_min, n_threads))
-
-
-# ---- gradient clipping ----------------------------------------------------------------------
-
-cdef void _clip_work(floating *g, int64_t n, floating lo, floating hi, int nt) noexcept nogil:
-    cdef int64_t i
-    for i in prange(n, schedule='static', num_threads=nt):
-        if g[i] < lo:
-            g[i] = lo
-        elif g[i] > hi:
-            g[i] = hi
-
-
-def clip(floating[::1] g, double lo, double hi, int n_threads):
-    """Clamp every element of ``g`` to [lo, hi] in place (NaN stays NaN)."""
-    cdef int64_t n = g.shape[0]
-    if not lo <= hi:
-        raise ValueError(f"_optim.clip: expected lo <= hi, got {lo} and {hi}")
-    if n == 0:
-        return
-    with nogil:
-        _clip_work(&g[0], n, <floating>lo, <floating>hi, team(n, _par_min, n_threads))
-
-
-cdef void _sumsq_work(const floating *g, int64_t n, double *part, int nt) noexcept nogil:
-    cdef int64_t u, i, end, nu = (n + CH - 1) // CH
-    cdef double acc
-    for u in prange(nu, schedule='static', num_threads=nt):
-        acc = 0.0
-        end = min(n, (u + 1) * CH)
-        for i in range(u * CH, end):
-            acc = acc + <double>g[i] * <double>g[i]
-        part[u] = acc
-
-
-def sumsq(const floating[::1] g, int n_threads):
-    """sum(g**2) in double: chunk sums of CH elements, added in order (same bits for any
-    thread count)."""
-    cdef int64_t n = g.shape[0], u, nu = (g.shape[0] + CH - 1) // CH
-    cdef double[::1] part = np.empty(max(nu, 1), dtype=np.float64)
-    cdef double total = 0.0
-    if n == 0:
-        return 0.0
-    with nogil:
-        _sumsq_work(&g[0], n, &part[0], team(n, _par_min, n_threads))
-        for u in range(nu):
-            total = total + part[u]
-    return total
-
-
-cdef void _div_work(floating *g, int64_t n, floating s, int nt) noexcept nogil:
-    cdef int64_t i
-    for i in prange(n, schedule='static', num_threads=nt):
-        g[i] = g[i] / s
-
-
-def divide(floating[::1] g, double divisor, int n_threads):
-    """g /= divisor in place (in g's type, as BigDL's ``Tensor.div``)."""
-    cdef int64_t n = g.shape[0]
-    if n == 0:
-        return
-    with nogil:
-        _div_work(&g[0], n, <floating>divisor, team(n, _par_min, n_threads))

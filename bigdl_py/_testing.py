@@ -8,7 +8,7 @@
 - ``stream_threshold``: the output size from which dropout writes with streaming stores.
 - ``threads_used``: how many OpenMP threads a ``prange`` really ran on.
 - ``optim_parallel_threshold``: the element count from which the optim-update and clipping
-  kernels (``_optim``) use threads; returns the old one.
+  kernels (``_optim``, ``_gradclip``) use threads; returns the old one.
 - ``blas_library()``: the BLAS whose threads bigdl_py's GEMMs control (None: none found);
   ``blas_threads_seen()``: the BLAS thread count in effect inside the last GEMM.
 """
@@ -17,7 +17,7 @@ import importlib
 import importlib.machinery
 import os
 
-from . import _dropout, _openmp, _optim, _random, parallel
+from . import _dropout, _gradclip, _openmp, _optim, _random, parallel
 
 words = _random._words
 fill_chunked = _random._fill_chunked
@@ -25,9 +25,15 @@ fill_blocks = _random._fill_blocks
 gauss_pairs = _random._gauss_pairs
 stream_threshold = _dropout._stream_threshold
 threads_used = _openmp._threads_used
-optim_parallel_threshold = _optim._set_parallel_threshold
 blas_library = parallel._blas_library
 blas_threads_seen = parallel._blas_threads_seen
+
+
+def optim_parallel_threshold(n):
+    """Set the element count from which the optim-update (``_optim``) and clipping
+    (``_gradclip``) kernels use threads; returns the old one (the two move together)."""
+    _gradclip._set_parallel_threshold(n)
+    return _optim._set_parallel_threshold(n)
 
 
 def kernel_modules():

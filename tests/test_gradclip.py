@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import bigdl_py
-from bigdl_py import _optim, _testing
+from bigdl_py import _gradclip, _testing
 from bigdl_py.nn import Linear
 from bigdl_py.nn.criterion import MSECriterion
 from bigdl_py.optim import SGD, MaxIteration, Optimizer
@@ -110,8 +110,8 @@ def test_sumsq_is_thread_independent(threads):
     old = _testing.optim_parallel_threshold(0)
     try:
         g = np.random.default_rng(0).standard_normal(50_001).astype(np.float32)
-        total = _optim.sumsq(g, bigdl_py.get_num_threads())
-        assert total == _optim.sumsq(g, 1)
+        total = _gradclip.sumsq(g, bigdl_py.get_num_threads())
+        assert total == _gradclip.sumsq(g, 1)
         assert total == pytest.approx(float(np.dot(g.astype(np.float64), g)), rel=1e-12)
     finally:
         _testing.optim_parallel_threshold(old)

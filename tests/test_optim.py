@@ -57,6 +57,32 @@ def test_sgd_one_step_by_hand():
     np.testing.assert_allclose(w, w2 - 0.05 * v)
 
 
+@pytest.mark.parametrize("kw", [dict(), dict(momentum=0.9), dict(momentum=0.9, dampening=0.0),
+                                dict(weightdecay=0.01, momentum=0.5)],
+                         ids=["plain", "momentum", "undamped", "decay"])
+def test_sgd_branch_free_paths_equal_the_general_loop(kw, dtype, threads):
+    """The kernel's branch-free loops (no per-element rates or decays) give the bits of its
+    general loop, reached by passing learningrates of ones / the decay per element."""
+    from bigdl_py import _testing
+    ws, grads = _problem(dtype, seed=3)
+    ws = [np.resize(w, 5000) for w in ws]  # past one chunk of the kernel
+    n = sum(w.size for w in ws)
+    general = dict(kw, learningrates=np.ones(n), weightdecay=0.0,
+                   weightdecays=np.full(n, kw["weightdecay"]) if "weightdecay" in kw else None)
+    old = _testing.optim_parallel_threshold(0)  # the chunked parallel path at 2 threads
+    try:
+        fast, slow = [w.copy() for w in ws], [w.copy() for w in ws]
+        a, b = SGD(0.1, **kw), SGD(0.1, **general)
+        for gs in grads:
+            gs = [np.resize(g, 5000) for g in gs]
+            a.optimize(list(zip(fast, gs)))
+            b.optimize(list(zip(slow, gs)))
+    finally:
+        _testing.optim_parallel_threshold(old)
+    for x, y in zip(fast, slow):
+        np.testing.assert_array_equal(x, y)
+
+
 def _adam_reference(ws, grads, lr, lrd=0.0, b1=0.9, b2=0.999, eps=1e-8):
     ws = [w.astype(np.float64).copy() for w in ws]
     s = [np.zeros_like(w) for w in ws]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bigdl_py
-from bigdl_py import _optim, _testing
+from bigdl_py import _gradclip, _optim, _testing
 from bigdl_py.nn import Linear
 from bigdl_py.nn.criterion import MSECriterion
 from bigdl_py.optim import (SGD, Adadelta, Adagrad, Adam, Adamax, MaxIteration, OptimMethod,
@@ -207,5 +207,5 @@ def test_kernel_length_errors():
     x = np.zeros(3)
     with pytest.raises(ValueError, match="_optim.rmsprop: expected s of length 3, got 2"):
         _optim.rmsprop(x, x, np.zeros(2), 0.1, 0.9, 1e-8, 1)
-    with pytest.raises(ValueError, match="_optim.clip: expected lo <= hi"):
-        _optim.clip(x, 1.0, -1.0, 1)
+    with pytest.raises(ValueError, match="_gradclip.clip: expected lo <= hi"):
+        _gradclip.clip(x, 1.0, -1.0, 1)

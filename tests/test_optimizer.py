@@ -312,3 +312,36 @@ def test_bad_input_fails_before_training():
     for a, b in zip(before, _weights(model)):
         np.testing.assert_array_equal(a, b)
     assert model.is_training()
+
+
+def test_parameters_are_checked_once_per_optimize(monkeypatch):
+    """The per-model bookkeeping (parameter list, checks, buffers) runs once per
+    ``optimize()``; the weights equal a plain loop that checks every step."""
+    from bigdl_py.nn import Dropout
+    X, y = _blobs(96)
+    calls = []
+    real = SGD._prepare_step
+    monkeypatch.setattr(SGD, "_prepare_step", lambda self, p: calls.append(1) or real(self, p))
+    bigdl_py.RNG.set_seed(8)
+    model = Sequential(Linear(4, 16), ReLU(), Dropout(0.2), Linear(16, 3), LogSoftMax())
+    Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxIteration(7), 32,
+                     SGD(0.1, momentum=0.9)).optimize()
+    assert len(calls) == 1
+    bigdl_py.RNG.set_seed(8)
+    plain = Sequential(Linear(4, 16), ReLU(), Dropout(0.2), Linear(16, 3), LogSoftMax())
+    opt = Optimizer.create(plain, (X, y), ClassNLLCriterion(), MaxIteration(7), 32,
+                           SGD(0.1, momentum=0.9))
+    opt._prepare()
+    crit, sgd = ClassNLLCriterion(), SGD(0.1, momentum=0.9)
+    for it in range(7):  # three iterations per epoch
+        if it % 3 == 0:
+            opt._begin_epoch(it // 3 + 1)
+        idx = opt._perm[it % 3 * 32:it % 3 * 32 + 32]
+        out = plain.forward(X[idx])
+        g = crit.backward(out, y[idx])
+        plain.zero_grad_parameters()
+        plain.backward(X[idx], g)
+        sgd.optimize(plain._param_pairs())
+    assert len(calls) == 8
+    for a, b in zip(_weights(model), _weights(plain)):
+        np.testing.assert_array_equal(a, b)

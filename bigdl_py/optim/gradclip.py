@@ -5,7 +5,7 @@ divides all gradients by ``L / c`` when their global L2 norm ``L`` (over every p
 one flat vector) exceeds ``c``.  Both act in place on the averaged mini-batch gradient,
 before the optim method (so before weight decay and momentum), in the order they were
 first set; setting a kind again replaces it where it is.  Thresholds are rounded to
-float32, as BigDL's Python API passes Floats.  The passes are ``_core/_optim.pyx``
+float32, as BigDL's Python API passes Floats.  The passes are ``_core/_gradclip.pyx``
 kernels (clamp, a thread-independent sum of squares, divide).
 
 >>> import numpy as np
@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from .. import _optim
+from .. import _gradclip
 from ..parallel import get_num_threads
 
 __all__ = ["const_clip", "l2_clip", "with_clip", "clip_gradients"]
@@ -73,12 +73,12 @@ def clip_gradients(clips, pairs):
     for kind, *args in clips:
         if kind == "const":
             for f in flats:
-                _optim.clip(f, args[0], args[1], nt)
+                _gradclip.clip(f, args[0], args[1], nt)
         else:
-            norm = math.sqrt(sum(_optim.sumsq(f, nt) for f in flats))
+            norm = math.sqrt(sum(_gradclip.sumsq(f, nt) for f in flats))
             if norm > args[0]:
                 for f in flats:
-                    _optim.divide(f, norm / args[0], nt)
+                    _gradclip.divide(f, norm / args[0], nt)
     for g, f in zip(grads, flats):
         if not np.shares_memory(g, f):
             g[...] = f.reshape(g.shape)

@@ -26,6 +26,7 @@ import numpy as np
 from .. import _random
 from .._validate import check_int
 from ..nn._activity import batchable
+from ..nn.container import Container
 from ..nn.criterion import Criterion
 from ..nn.module import Module, walk
 from ..parallel import get_num_threads, set_num_threads
@@ -98,6 +99,28 @@ _EXPECTED = {"model": (Module, "a bigdl_py Module as model"),
              "criterion": (Criterion, "a bigdl_py criterion"),
              "end_trigger": (Trigger, "a Trigger as end_trigger"),
              "optim_method": (OptimMethod, "an OptimMethod")}
+
+
+def _unguard(model):
+    """Turn off the snapshots of ``model``'s containers (``Container._all_or_nothing``)
+    for the training loop, returning them: a failure inside an iteration stops training
+    with the parameters of the last finished step either way, and the snapshots cost as
+    much as a layer's forward.  The first batch was forwarded with them on (``_prepare``),
+    so bad shapes and labels still fail before training starts, leaving the model as it
+    was."""
+    found = [m for m in walk(model) if isinstance(m, Container)]
+    for m in found:
+        m._guarded = False
+    return found
+
+
+def _zeroable_grads(model, pairs):
+    """The distinct gradient arrays of ``pairs`` when every module of ``model`` zeroes its
+    gradients the stock way (filling them), else None (call ``zero_grad_parameters``)."""
+    stock = (Module.zero_grad_parameters, Container.zero_grad_parameters)
+    if any(type(m).zero_grad_parameters not in stock for m in walk(model)):
+        return None
+    return list({id(g): g for _, g in pairs}.values())
 
 
 def _typed(value, what):
@@ -276,11 +299,14 @@ class LocalOptimizer:
         return len(self.X)
 
     def _prepare(self):
-        """Before the first iteration: cast X to the parameters' dtype once, then one
-        evaluation-mode forward of the first batch, so bad shapes or labels fail before
-        training starts (draws no random numbers)."""
-        X = self.X
-        dtypes = {w.dtype for w, _ in self.model._param_pairs()}
+        """Before the first iteration: the model's parameter list and the gradients to zero
+        (once per ``optimize()``, not per iteration), X cast to the parameters' dtype once,
+        then one evaluation-mode forward of the first batch, so bad shapes or labels fail
+        before training starts (draws no random numbers)."""
+        X, model = self.X, self.model
+        self._pairs = model._param_pairs()
+        self._grads = _zeroable_grads(model, self._pairs)
+        dtypes = {w.dtype for w, _ in self._pairs}
         if len(dtypes) == 1 and X.dtype != next(iter(dtypes)):
             X = X.astype(next(iter(dtypes)))  # cast once, not per batch
         self._X, self._perm = X, None
@@ -294,7 +320,7 @@ class LocalOptimizer:
 
     def _finish(self):
         """After training, also after an error."""
-        self._X = self._perm = None
+        self._X = self._perm = self._pairs = self._grads = self._step_fn = None
 
     def _begin_epoch(self, epoch):
         pending, self._resume_rng = getattr(self, "_resume_rng", None), None
@@ -316,16 +342,28 @@ class LocalOptimizer:
         out = model.forward(xb)
         loss = crit.forward(out, yb)
         grad = crit.backward(out, yb)
-        model.zero_grad_parameters()
+        if self._grads is None:
+            model.zero_grad_parameters()
+        else:
+            for g in self._grads:
+                g.fill(0)
         model.backward(xb, grad)
-        self._update(model._param_pairs())
+        self._update(self._pairs)
         return loss, len(idx), 1
 
     def _update(self, pairs):
-        """Clip the (averaged) gradients, then one step of the optim method."""
+        """Clip the (averaged) gradients, then one step of the optim method.  The first
+        step checks ``pairs`` (the optim method's ``_plan``); when they are this
+        ``optimize()``'s own parameter list, the later steps reuse that plan unchecked."""
         if self._gradclip:
             clip_gradients(self._gradclip, pairs)
-        self.optim_method.optimize(pairs, self._frozen)
+        if self._step_fn is not None:
+            self._step_fn()
+            return
+        step, reusable = self.optim_method._plan(pairs, self._frozen)
+        step()
+        if reusable and pairs is getattr(self, "_pairs", None):
+            self._step_fn = step
 
     def _validation_results(self, bs, X, Y, methods):
         """[summed result per method] over the validation set (evaluation mode is set)."""
@@ -351,11 +389,14 @@ class LocalOptimizer:
         self._resume_rng = _checkpoint.pop_rng(state, pos > 0)  # from a loaded checkpoint
         bar = None
         self._frozen = frozen_mask(model)
+        self._step_fn = None
         threads = get_num_threads()
         if getattr(self, "_cores", None) is not None:
             set_num_threads(self._cores)
+        unguarded = []
         try:
             self._prepare()
+            unguarded = _unguard(model)
             while not self.end_trigger(state):
                 if bar is None:
                     self._begin_epoch(state["epoch"])
@@ -387,6 +428,8 @@ class LocalOptimizer:
                                      seconds, scores)
                 self._maybe_checkpoint(state)
         finally:
+            for m in unguarded:
+                vars(m).pop("_guarded", None)
             if bar is not None:
                 bar.close()
             self._finish()

@@ -93,12 +93,33 @@ class OptimMethod:
         e.g. from ``module.freeze``) leaves those parameters and their state untouched
         (weight decay does not move them either).
         """
+        return self._plan(pairs, frozen)[0]()
+
+    def _plan(self, pairs, frozen=None):
+        """``(step, reusable)``: the checks of :meth:`optimize` done now, and ``step()``
+        doing its update (returns self).  When ``reusable``, every array of ``pairs`` was
+        taken as given (no Tensor unwrapped, no gradient cast), so ``step()`` may be called
+        again for the next steps on the same arrays without checking them again: the
+        Optimizer plans once per ``optimize()`` and calls ``step()`` every iteration."""
+        given = pairs
         pairs = self._prepare_step(pairs)
         keep = [i for i in range(len(pairs)) if frozen is None or not frozen[i]]
-        self._kept = keep  # the positions of the updated pairs among all the parameters
-        self._step([pairs[i] for i in keep], [self._buffers[i] for i in keep])
-        self._count_step()
-        return self
+        run = self._runner([pairs[i] for i in keep], [self._buffers[i] for i in keep], keep)
+
+        def step():
+            self._kept = keep  # the positions of the updated pairs among all the parameters
+            run()
+            self._count_step()
+            return self
+        reusable = isinstance(given, list) and len(given) == len(pairs) and all(
+            w is p[0] and g is p[1] for (w, g), p in zip(pairs, given))
+        return step, reusable
+
+    def _runner(self, pairs, buffers, kept):
+        """A function applying one update to the checked ``pairs`` (with their state
+        ``buffers``; ``kept`` their positions); here :meth:`_step`.  A method may prepare
+        per-parameter work here once and return a leaner function."""
+        return lambda: self._step(pairs, buffers)
 
     def _count_step(self):
         self.state["evalCounter"] += 1

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from .. import _optim
+from ..parallel import get_num_threads
 from .._bigdl_names import DOUBLEMAX
 from .._validate import to_array
 from .optim_method import OptimMethod, _number
@@ -136,16 +137,40 @@ class SGD(OptimMethod):
         """The schedule counted the step (all but Plateau do, as BigDL)."""
 
     def _step(self, pairs, buffers):
-        clr = self.state["clr"] = float(self.leaningrate_schedule.update(self))
-        wd, mom, damp, ends = self.weightdecay, self.momentum, self._damp(), self._ends
-        for (x, g), buf, i in zip(pairs, buffers, self._kept):
-            first = mom != 0 and "dfdx" not in buf
-            v = self._buffer(buf, "dfdx", x) if mom != 0 else _EMPTY[x.dtype.char]
+        self._runner(pairs, buffers, self._kept)()
+
+    def _runner(self, pairs, buffers, kept):
+        """One fused ``_optim.sgd`` call per parameter; flat views and the slices of
+        ``learningrates``/``weightdecays`` are made here, once."""
+        ends = self._ends
+        todo = []
+        for (x, g), buf, i in zip(pairs, buffers, kept):
             lrs, wds = (_EMPTY[x.dtype.char] if a is None else
                         np.ascontiguousarray(a[ends[i]:ends[i + 1]], dtype=x.dtype)
                         for a in (self.learningrates, self.weightdecays))
-            self._fused(_optim.sgd, x, g, [v], clr, wd, mom, damp, self.nesterov, first, lrs,
-                        wds)
+            flat = x.flags.c_contiguous and g.flags.c_contiguous and g.dtype == x.dtype
+            todo.append([x, g, buf, lrs, wds, x.reshape(-1) if flat else None,
+                         g.reshape(-1) if flat else None, None])
+
+        def run():
+            clr = self.state["clr"] = float(self.leaningrate_schedule.update(self))
+            wd, mom, damp, nesterov = self.weightdecay, self.momentum, self._damp(), \
+                self.nesterov
+            nt = get_num_threads()
+            for t in todo:
+                x, g, buf, lrs, wds, xf, gf, v = t
+                first = False
+                if v is None:  # the momentum buffer: found or made at the first step, kept
+                    first = mom != 0 and "dfdx" not in buf
+                    v = self._buffer(buf, "dfdx", x) if mom != 0 else _EMPTY[x.dtype.char]
+                    if xf is not None and v.flags.c_contiguous:
+                        t[7] = v = v.reshape(-1)
+                if xf is None:  # a non-contiguous parameter: through copies
+                    self._fused(_optim.sgd, x, g, [v], clr, wd, mom, damp, nesterov, first,
+                                lrs, wds)
+                else:
+                    _optim.sgd(xf, gf, v, clr, wd, mom, damp, nesterov, first, lrs, wds, nt)
+        return run
 
 
 _EMPTY = {np.dtype(t).char: np.empty(0, t) for t in (np.float32, np.float64)}
