@@ -224,7 +224,10 @@ class Module(Inference, metaclass=BigDLType):
         """What :meth:`_restore_forward` needs to undo a forward: the attributes (dicts
         copied one level, :attr:`_REUSED_STATE` arrays detached so the next forward
         allocates fresh ones) and copies of the :attr:`_UPDATED_STATE` arrays."""
-        snap = {k: (v.copy() if type(v) is dict else v) for k, v in vars(self).items()}
+        snap = vars(self).copy()
+        for k, v in snap.items():  # replacing values while iterating is allowed
+            if type(v) is dict:
+                snap[k] = v.copy()
         kept = {n: getattr(self, n).copy() for n in self._UPDATED_STATE
                 if getattr(self, n, None) is not None}
         for name in self._REUSED_STATE:
