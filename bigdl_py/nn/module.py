@@ -30,6 +30,8 @@ from ._inference import Inference
 
 __all__ = ["Module", "Node", "walk"]
 
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
 
 def walk(module):
     """``module`` and every module nested in it, depth first."""
@@ -98,6 +100,13 @@ class Module(Inference, metaclass=BigDLType):
 
     def _input(self, value, what="input"):
         takes = self._takes_table()
+        if type(value) is np.ndarray and takes is not True:
+            # what the chain passes along: a C-contiguous array already of the dtype the
+            # conversion below would give is taken as it is (the same result, cheaper)
+            dt, want = value.dtype, self._dtype if takes is False else None
+            if (dt is want or (want is None and (dt is _F32 or dt is _F64))) \
+                    and value.flags.c_contiguous:
+                return value, "ndarray"
         if takes is False:
             if _activity.is_table_like(value):
                 raise TypeError(f"{type(self).__name__}: expected an array as {what}, got a "
@@ -108,6 +117,10 @@ class Module(Inference, metaclass=BigDLType):
     def _grad_output(self, grad_output, input):
         """``grad_output`` converted like the last output (a table for a table), else to
         an array of the input's dtype."""
+        if type(grad_output) is np.ndarray and type(input) is np.ndarray \
+                and grad_output.dtype is input.dtype and type(self.output) is not list \
+                and grad_output.flags.c_contiguous:
+            return grad_output  # already what the conversion below would give
         owner = type(self).__name__
         if isinstance(self.output, list) or (
                 self.output is None and _activity.is_table_like(grad_output)):
