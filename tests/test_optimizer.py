@@ -345,3 +345,19 @@ def test_parameters_are_checked_once_per_optimize(monkeypatch):
     assert len(calls) == 8
     for a, b in zip(_weights(model), _weights(plain)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_training_loop_runs_without_snapshots_and_restores_them(monkeypatch):
+    """Inside the loop the containers take no snapshots (a failure stops training
+    anyway); before it (the first batch's check) and after it they do."""
+    from bigdl_py.nn import Container
+    X, y = _blobs(64)
+    inner = Sequential(Linear(16, 3), LogSoftMax())
+    model = Sequential(Linear(4, 16), ReLU(), inner)
+    seen = []
+    real = Container._all_or_nothing
+    monkeypatch.setattr(Container, "_all_or_nothing",
+                        lambda self, run, *a: seen.append(self._guarded) or real(self, run, *a))
+    Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxIteration(3), 32).optimize()
+    assert seen[:2] == [True, True] and seen[2:] == [False] * 6
+    assert model._guarded and inner._guarded and "_guarded" not in vars(model)

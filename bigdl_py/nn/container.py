@@ -66,9 +66,14 @@ class Container(Module):
     #   ``acc_grad_parameters`` then runs ``_acc_phase`` on each (``_acc_pending``), which
     #   cannot fail on arrays that passed the first phase.  Module._backward runs the two
     #   in that order, so ``backward`` is all or nothing.
+    _guarded = True  # False: no snapshots (the Optimizer's training loop, see _unguard)
+
     def _all_or_nothing(self, run, *args):
         """``run(*args)``; if it raises, every module in this container (itself included)
         and ``RNG`` are restored to their state before the call, then the error goes on."""
+        if not self._guarded:
+            self._pending = None  # as below: a new forward
+            return run(*args)
         rng = RNG.get_state()
         snaps = [(m, m._forward_snapshot()) for m in walk(self)]
         self._pending = None  # a new forward: no parameter gradients wait for the old one
