@@ -64,7 +64,7 @@ def test_sgd_branch_free_paths_equal_the_general_loop(kw, dtype, threads):
     """The kernel's branch-free loops (no per-element rates or decays) give the bits of its
     general loop, reached by passing learningrates of ones / the decay per element."""
     from bigdl_py import _testing
-    ws, grads = _problem(dtype, seed=3)
+    ws, grads = optim_problem(dtype, seed=3)
     ws = [np.resize(w, 5000) for w in ws]  # past one chunk of the kernel
     n = sum(w.size for w in ws)
     general = dict(kw, learningrates=np.ones(n), weightdecay=0.0,
