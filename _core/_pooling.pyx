@@ -54,32 +54,41 @@ cdef inline void _max_plane(const floating *x, floating *y, int32_t *idx, Pool *
             idx[(i * p.OW + j) * cs] = <int32_t>best
 
 
+cdef inline void _max_step(const floating *src, floating *ym, int32_t *im, int32_t pos,
+                           Py_ssize_t C) noexcept nogil:
+    # one window position, all channels: take v where it beats the running maximum m (a
+    # NaN beats a number; the first NaN stays).  Selects, not branches: the loop vectorises.
+    cdef Py_ssize_t c
+    cdef floating v, m
+    cdef bint take
+    for c in range(C):
+        v, m = src[c], ym[c]
+        take = (v > m) | ((v != v) & (m == m))
+        ym[c] = v if take else m
+        im[c] = pos if take else im[c]
+
+
 cdef inline void _max_row_nhwc(const floating *x, floating *y, int32_t *idx, Pool *p,
                                Py_ssize_t t) noexcept nogil:
-    # output row (n, i) = divmod(t, OH): every (j, c), the channels as the inner loop
-    cdef Py_ssize_t n = t // p.OH, i = t % p.OH, j, h, w, c, h0, h1, w0, w1, pad, pos
+    # output row (n, i) = divmod(t, OH): every (j, c), the channels as the inner loop.  The
+    # window's first position seeds the maxima; comparing it again changes nothing.
+    cdef Py_ssize_t n = t // p.OH, i = t % p.OH, j, h, w, c, h0, h1, w0, w1, pad
     cdef const floating *xs = x + n * p.H * p.W * p.C
-    cdef const floating *src
     cdef floating *yo
     cdef int32_t *io
-    cdef floating v, m
+    cdef int32_t pos
     for j in range(p.OW):
         _window(p, i, j, &h0, &h1, &w0, &w1, &pad)
         yo = y + (t * p.OW + j) * p.C
         io = idx + (t * p.OW + j) * p.C
-        pos = h0 * p.W + w0
+        pos = <int32_t>(h0 * p.W + w0)
         for c in range(p.C):
             yo[c] = xs[pos * p.C + c]
-            io[c] = <int32_t>pos
+            io[c] = pos
         for h in range(h0, h1):
             for w in range(w0, w1):
-                pos = h * p.W + w
-                src = xs + pos * p.C
-                for c in range(p.C):
-                    v, m = src[c], yo[c]
-                    if (v > m or v != v) and m == m:
-                        yo[c] = v
-                        io[c] = <int32_t>pos
+                pos = <int32_t>(h * p.W + w)
+                _max_step(xs + pos * p.C, yo, io, pos, p.C)
 
 
 cdef inline void _max_back_plane(const floating *g, const int32_t *idx, floating *gi,
