@@ -28,68 +28,73 @@ cdef struct Shape:
 
 
 cdef inline void _plane_sums(const floating *x, const floating *g, Py_ssize_t B,
-                             double shift, double *out) noexcept nogil:
-    # g NULL: out = (sum (x - shift), sum (x - shift)^2); else (sum g, sum g (x - shift))
-    cdef double s0 = 0, s1 = 0, t0 = 0, t1 = 0, d, e
+                             double shift, double *s0, double *s1) noexcept nogil:
+    # g NULL: (s0, s1) = (sum (x - shift), sum (x - shift)^2); else (sum g, sum g (x - shift))
+    cdef double a0 = 0, a1 = 0, b0 = 0, b1 = 0, d, e
     cdef Py_ssize_t b = 0
     while b + 2 <= B:  # two chains: no latency-bound single accumulator
         d, e = x[b] - shift, x[b + 1] - shift
         if g == NULL:
-            s0 += d
-            s1 += d * d
-            t0 += e
-            t1 += e * e
+            a0 += d
+            a1 += d * d
+            b0 += e
+            b1 += e * e
         else:
-            s0 += g[b]
-            s1 += g[b] * d
-            t0 += g[b + 1]
-            t1 += g[b + 1] * e
+            a0 += g[b]
+            a1 += g[b] * d
+            b0 += g[b + 1]
+            b1 += g[b + 1] * e
         b += 2
     if b < B:
         d = x[b] - shift
-        s0 += g[b] if g != NULL else d
-        s1 += g[b] * d if g != NULL else d * d
-    out[0], out[1] = s0 + t0, s1 + t1
+        a0 += g[b] if g != NULL else d
+        a1 += g[b] * d if g != NULL else d * d
+    s0[0], s1[0] = a0 + b0, a1 + b1
 
 
 cdef inline void _rows_sums(const floating *x, const floating *g, Py_ssize_t r0,
                             Py_ssize_t r1, Py_ssize_t C, const double *shift,
-                            double *out) noexcept nogil:
-    # rows [r0, r1) of (rows, C): out[2c], out[2c+1] as _plane_sums, channel c
+                            double *s0, double *s1) noexcept nogil:
+    # rows [r0, r1) of (rows, C): s0[c], s1[c] as _plane_sums for channel c (the channel
+    # loop is innermost and contiguous: it vectorises)
     cdef Py_ssize_t r, c
     cdef double d
-    for c in range(2 * C):
-        out[c] = 0
-    for r in range(r0, r1):
-        for c in range(C):
-            d = x[r * C + c] - shift[c]
-            if g == NULL:
-                out[2 * c] += d
-                out[2 * c + 1] += d * d
-            else:
-                out[2 * c] += g[r * C + c]
-                out[2 * c + 1] += g[r * C + c] * d
+    for c in range(C):
+        s0[c] = 0
+        s1[c] = 0
+    if g == NULL:
+        for r in range(r0, r1):
+            for c in range(C):
+                d = x[r * C + c] - shift[c]
+                s0[c] += d
+                s1[c] += d * d
+    else:
+        for r in range(r0, r1):
+            for c in range(C):
+                s0[c] += g[r * C + c]
+                s1[c] += g[r * C + c] * (x[r * C + c] - shift[c])
 
 
 cdef void _sums(const floating *x, const floating *g, Shape *s, const double *shift,
                 double *part, double *tot, int nt) noexcept nogil:
-    # tot[2c], tot[2c+1]: the channel's two sums over all (a, b), added in task order
-    cdef Py_ssize_t t, c, k, ntask
+    # tot[c], tot[C + c]: the channel's two sums over all (a, b); each task writes its own
+    # 2C slot of part (sums, then second sums), and the slots are added in task order
+    cdef Py_ssize_t t, c, k, ntask, C = s.C
     if s.B > 1:
         ntask = s.A
-        for t in prange(s.A * s.C, schedule='static', num_threads=nt):
-            _plane_sums(x + t * s.B, g + t * s.B if g != NULL else NULL, s.B,
-                        shift[t % s.C], part + 2 * t)
+        for t in prange(s.A * C, schedule='static', num_threads=nt):
+            _plane_sums(x + t * s.B, g + t * s.B if g != NULL else NULL, s.B, shift[t % C],
+                        part + 2 * C * (t // C) + t % C, part + 2 * C * (t // C) + C + t % C)
     else:
         ntask = (s.A + ROWS - 1) // ROWS
         for t in prange(ntask, schedule='static', num_threads=nt):
-            _rows_sums(x, g, t * ROWS, min(t * ROWS + ROWS, s.A), s.C, shift,
-                       part + 2 * s.C * t)
-    for c in range(2 * s.C):
+            _rows_sums(x, g, t * ROWS, min(t * ROWS + ROWS, s.A), C, shift,
+                       part + 2 * C * t, part + 2 * C * t + C)
+    for c in range(2 * C):
         tot[c] = 0
     for k in range(ntask):
-        for c in range(2 * s.C):
-            tot[c] += part[2 * s.C * k + c]
+        for c in range(2 * C):
+            tot[c] += part[2 * C * k + c]
 
 
 cdef inline void _affine_plane(const floating *x, const floating *g, floating *y,
@@ -191,8 +196,8 @@ def forward_train(const floating[:, :, ::1] x, floating[:, :, ::1] y,
             shift[c] = x[0, c, 0]
         _sums(&x[0, 0, 0], <floating *>NULL, &s, &shift[0], &part[0], &tot[0], nt)
         for c in range(s.C):
-            mean = tot[2 * c] / n
-            var = max(tot[2 * c + 1] / n - mean * mean, 0.0)
+            mean = tot[c] / n
+            var = max(tot[s.C + c] / n - mean * mean, 0.0)
             save_mean[c] = shift[c] + mean
             save_invstd[c] = 1.0 / sqrt(var + eps)
             running_mean[c] = <floating>(momentum * save_mean[c]
@@ -254,16 +259,16 @@ def backward(const floating[:, :, ::1] x, const floating[:, :, ::1] grad_output,
         _sums(&x[0, 0, 0], &grad_output[0, 0, 0], &s, &mean[0], &part[0], &tot[0], nt)
         for c in range(s.C):
             if grad_weight is not None and scale_w != 0:
-                grad_weight[c] += <floating>(scale_w * tot[2 * c + 1] * invstd[c])
+                grad_weight[c] += <floating>(scale_w * tot[s.C + c] * invstd[c])
             if grad_bias is not None and scale_b != 0:
-                grad_bias[c] += <floating>(scale_b * tot[2 * c])
+                grad_bias[c] += <floating>(scale_b * tot[c])
             w = weight[c] if weight is not None else 1.0
             a = w * invstd[c]
             k[c] = <floating>mean[c]
             k[s.C + c] = <floating>a
             if batch_stats:
-                k[2 * s.C + c] = <floating>(-a * invstd[c] * invstd[c] * tot[2 * c + 1] / n)
-                k[3 * s.C + c] = <floating>(-a * tot[2 * c] / n)
+                k[2 * s.C + c] = <floating>(-a * invstd[c] * invstd[c] * tot[s.C + c] / n)
+                k[3 * s.C + c] = <floating>(-a * tot[c] / n)
             else:
                 k[2 * s.C + c] = 0
                 k[3 * s.C + c] = 0
