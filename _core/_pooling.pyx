@@ -1,9 +1,11 @@
 """Kernels of SpatialMaxPooling and SpatialAveragePooling, NCHW and NHWC.
 
 One OpenMP pass over the data: NCHW splits the (sample, channel) planes across threads,
-NHWC the (sample, output row) pairs, each window read once with the channels as the inner
-vector.  Max pooling keeps the first maximum in row-major window order (NaN wins: it
-propagates, as in torch) and records its position ``h*W + w`` in an int32 map; backward
+NHWC the (sample, output row) pairs.  The inner loops are vectorised: along an output row
+(NCHW: one sweep per window position over the windows inside the input, the edges one by
+one) or over the channels (NHWC).  Max pooling (its kernels in ``maxpool.pxd``) keeps the
+first maximum in row-major window order (NaN wins: it propagates, as in torch) and
+records its position ``h*W + w`` in an int32 map; backward
 scatter-adds through that map, each plane (NCHW) or sample (NHWC) owned by one thread, so
 results do not depend on the thread count.  Windows are clipped to the input; average
 pooling divides by the window clipped to the padded input (``count_include_pad``) or to
@@ -17,89 +19,7 @@ from cython.parallel cimport prange
 from threads cimport team
 from libc.string cimport memset
 from libc.stdint cimport int32_t
-
-
-cdef struct Pool:
-    Py_ssize_t N, C, H, W, OH, OW, KH, KW, SH, SW, PT, PL, PB, PR
-
-
-cdef inline void _window(Pool *p, Py_ssize_t i, Py_ssize_t j, Py_ssize_t *h0, Py_ssize_t *h1,
-                         Py_ssize_t *w0, Py_ssize_t *w1, Py_ssize_t *padded) noexcept nogil:
-    # window of output (i, j) clipped to the input, and its size clipped to the padded input
-    cdef Py_ssize_t hs = i * p.SH - p.PT, ws = j * p.SW - p.PL
-    cdef Py_ssize_t he = min(hs + p.KH, p.H + p.PB), we = min(ws + p.KW, p.W + p.PR)
-    padded[0] = (he - hs) * (we - ws)
-    h0[0], h1[0] = max(hs, 0), min(he, p.H)
-    w0[0], w1[0] = max(ws, 0), min(we, p.W)
-
-
-# ---- max ----------------------------------------------------------------------------------
-cdef inline void _max_plane(const floating *x, floating *y, int32_t *idx, Pool *p,
-                            Py_ssize_t cs) noexcept nogil:
-    # one channel: x (H, W) with element stride cs, y and idx (OH, OW) with stride cs
-    cdef Py_ssize_t i, j, h, w, h0, h1, w0, w1, pad, best
-    cdef floating m, v
-    for i in range(p.OH):
-        for j in range(p.OW):
-            _window(p, i, j, &h0, &h1, &w0, &w1, &pad)
-            best = h0 * p.W + w0
-            m = x[best * cs]
-            for h in range(h0, h1):
-                for w in range(w0, w1):
-                    v = x[(h * p.W + w) * cs]
-                    if v > m or v != v:
-                        if m == m:  # once NaN, the first NaN stays
-                            m, best = v, h * p.W + w
-            y[(i * p.OW + j) * cs] = m
-            idx[(i * p.OW + j) * cs] = <int32_t>best
-
-
-cdef inline void _max_step(const floating *src, floating *ym, int32_t *im, int32_t pos,
-                           Py_ssize_t C) noexcept nogil:
-    # one window position, all channels: take v where it beats the running maximum m (a
-    # NaN beats a number; the first NaN stays).  Selects, not branches: the loop vectorises.
-    cdef Py_ssize_t c
-    cdef floating v, m
-    cdef bint take
-    for c in range(C):
-        v, m = src[c], ym[c]
-        take = (v > m) | ((v != v) & (m == m))
-        ym[c] = v if take else m
-        im[c] = pos if take else im[c]
-
-
-cdef inline void _max_row_nhwc(const floating *x, floating *y, int32_t *idx, Pool *p,
-                               Py_ssize_t t) noexcept nogil:
-    # output row (n, i) = divmod(t, OH): every (j, c), the channels as the inner loop.  The
-    # window's first position seeds the maxima; comparing it again changes nothing.
-    cdef Py_ssize_t n = t // p.OH, i = t % p.OH, j, h, w, c, h0, h1, w0, w1, pad
-    cdef const floating *xs = x + n * p.H * p.W * p.C
-    cdef floating *yo
-    cdef int32_t *io
-    cdef int32_t pos
-    for j in range(p.OW):
-        _window(p, i, j, &h0, &h1, &w0, &w1, &pad)
-        yo = y + (t * p.OW + j) * p.C
-        io = idx + (t * p.OW + j) * p.C
-        pos = <int32_t>(h0 * p.W + w0)
-        for c in range(p.C):
-            yo[c] = xs[pos * p.C + c]
-            io[c] = pos
-        for h in range(h0, h1):
-            for w in range(w0, w1):
-                pos = <int32_t>(h * p.W + w)
-                _max_step(xs + pos * p.C, yo, io, pos, p.C)
-
-
-cdef inline void _max_back_plane(const floating *g, const int32_t *idx, floating *gi,
-                                 Py_ssize_t n_out, Py_ssize_t n_in, Py_ssize_t cs,
-                                 Py_ssize_t C) noexcept nogil:
-    # gi (n_in positions x cs) zeroed, then gi[idx[k]] += g[k] for the cs channels
-    cdef Py_ssize_t k, c
-    memset(gi, 0, n_in * cs * sizeof(floating))
-    for k in range(n_out):
-        for c in range(C):
-            gi[idx[k * cs + c] * cs + c] += g[k * cs + c]
+from maxpool cimport (Pool, _window, _max_plane, _max_row_nhwc, _max_back_plane)
 
 
 # ---- average ------------------------------------------------------------------------------
@@ -148,7 +68,7 @@ cdef void _max_fwd(const floating *x, floating *y, int32_t *idx, Pool *p, bint n
             _max_row_nhwc(x, y, idx, p, t)
     else:
         for t in prange(p.N * p.C, schedule='static', num_threads=nt):
-            _max_plane(x + t * hw, y + t * ohw, idx + t * ohw, p, 1)
+            _max_plane(x + t * hw, y + t * ohw, idx + t * ohw, p)
 
 
 cdef void _max_bwd(const floating *g, const int32_t *idx, floating *gi, Pool *p, bint nhwc,

@@ -102,6 +102,45 @@ def test_first_maximum_wins_overlaps_accumulate_and_nan_propagates():
         == [[[-np.inf]]]
 
 
+def first_max_reference(x, case):
+    """(output, grad_input for grad_output = 1, 2, 3, ...) of max pooling NCHW by loops:
+    each window clipped to the input, its first maximum in row-major order (the first NaN
+    when it holds one, as np.argmax)."""
+    (kw, kh), (sw, sh), (pw, ph), ceil, _ = case
+    n, c, h, w = x.shape
+    oh = bigdl_py.nn._spatial.out_size(h, kh, sh, ph, ceil)[0]
+    ow = bigdl_py.nn._spatial.out_size(w, kw, sw, pw, ceil)[0]
+    y, gi = np.empty((n, c, oh, ow), x.dtype), np.zeros_like(x)
+    g = np.arange(1, y.size + 1, dtype=x.dtype).reshape(y.shape)
+    for i in range(oh):
+        h0, h1 = max(i * sh - ph, 0), min(i * sh - ph + kh, h)
+        for j in range(ow):
+            w0, w1 = max(j * sw - pw, 0), min(j * sw - pw + kw, w)
+            win = x[:, :, h0:h1, w0:w1].reshape(n, c, -1)
+            k = np.argmax(win, axis=-1)
+            y[:, :, i, j] = np.take_along_axis(win, k[..., None], -1)[..., 0]
+            a, b = np.unravel_index(k, (h1 - h0, w1 - w0))
+            for s in np.ndindex(n, c):
+                gi[s + (h0 + a[s], w0 + b[s])] += g[s + (i, j)]
+    return y, g, gi
+
+
+@pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
+@pytest.mark.parametrize("case", CASES + [((2, 2), (2, 2), (1, 1), False, (1, 2, 9, 21)),
+                                          ((3, 3), (1, 1), (1, 1), True, (1, 2, 6, 13))],
+                         ids=[f"c{i}" for i in range(len(CASES) + 2)])
+def test_ties_and_nan_first_maximum_as_reference(dtype, threads, parallel_passes, fmt, case):
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 3, case[4]).astype(dtype)   # ties everywhere
+    x[rng.random(x.shape) < 0.05] = np.nan
+    y, g, gi = first_max_reference(x, case)
+    m = make("max", case, fmt)
+    out = m.forward(to_fmt(x, fmt))
+    np.testing.assert_array_equal(from_fmt(out, fmt), y)
+    np.testing.assert_array_equal(from_fmt(m.backward(to_fmt(x, fmt), to_fmt(g, fmt)), fmt),
+                                  gi)
+
+
 def test_output_sizes_ceil_same_and_global():
     x = np.zeros((1, 1, 7, 7))
     assert SpatialMaxPooling(3, 3, 2, 2, to_ceil=True).forward(x).shape == (1, 1, 3, 3)
