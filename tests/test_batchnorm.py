@@ -175,6 +175,22 @@ def test_running_statistics_persist(tmp_path):
     assert np.array_equal(m.forward(x), r.forward(x)) and not r.is_training()
 
 
+def test_given_parameters_stay_given_after_reload(tmp_path):
+    # init_weight / init_bias are not configuration (no arrays in a model file's JSON):
+    # the file says which were given, so reset() of the reloaded layer keeps them too
+    m = Sequential().add(SpatialBatchNormalization(3, init_weight=[1.0, 2.0, 3.0]))
+    m.add(BatchNormalization(2, init_bias=[0.5, -0.5]))
+    m.save_model(tmp_path / "bn.bigdl")
+    r = Model.load_model(tmp_path / "bn.bigdl")
+    for a, b in zip(m.modules, r.modules):
+        assert (b._fixed_w, b._fixed_b) == (a._fixed_w, a._fixed_b)
+        a.reset()
+        b.reset()
+    assert r.modules[0].weight.tolist() == [1.0, 2.0, 3.0]
+    assert r.modules[1].bias.tolist() == [0.5, -0.5]
+    assert not np.array_equal(r.modules[1].weight, m.modules[1].weight)  # re-drawn
+
+
 # ---- errors ------------------------------------------------------------------------------
 @pytest.mark.parametrize("make,err,msg", [
     (lambda: BatchNormalization(0), ValueError, "BatchNormalization: expected n_output >= 1"),

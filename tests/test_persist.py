@@ -239,6 +239,8 @@ def test_foreign_files(tmp_path):
     ({"config": {"a": 1, "b": 2}}, "cannot rebuild ReLU: TypeError"),
     ({"config": {"ip": "yes"}}, "cannot rebuild ReLU: TypeError: ReLU: expected ip to be a bool"),
     ({"params": ["a0"]}, "ReLU refers to a missing array 'a0'"),
+    ({"kept": [1, 0]}, "bad kept flags"),
+    ({"kept": [True, False]}, "ReLU has no initial parameters to keep"),
 ])
 def test_hostile_or_damaged_meta(tmp_path, change, match):
     _meta_file(tmp_path / "m", dict(GOOD, **change))

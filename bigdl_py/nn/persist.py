@@ -7,6 +7,7 @@ describing the architecture and the parameter arrays.  Each module is a JSON obj
      "scale_w": 1.0, "scale_b": 1.0, "config": {...constructor keyword arguments...},
      "params": ["a0", "a1"],          # leaves: members holding _param_pairs() in order
      "buffers": {"running_mean": "a2"},  # leaves: members holding _saved_buffers()
+     "kept": [true, false],           # leaves given init_weight / init_bias (optional)
      "children": [...]}               # containers only (no params or buffers)
 
 What a layer must provide to be saved and loaded
@@ -19,8 +20,10 @@ What a layer must provide to be saved and loaded
    values, e.g. Dropout's p after ``set_p``).  Values: None, bool, int, float (finite),
    str, lists/tuples/str-keyed dicts of those, numpy dtypes, bigdl_py regularizers.  No
    arrays (``init_weight`` and the like are not configuration: the parameters are saved
-   as arrays).  ``Module._config()`` returns ``{}`` for a class whose constructor takes
-   no arguments and raises TypeError otherwise.
+   as arrays, and ``kept`` records which of weight and bias were given -- the layer's
+   ``_fixed_w`` / ``_fixed_b`` -- so a reloaded layer's ``reset()`` keeps them too).
+   ``Module._config()`` returns ``{}`` for a class whose constructor takes no arguments
+   and raises TypeError otherwise.
 3. Parameters through ``_param_pairs()`` (weight first), allocated in the constructor by
    ``bigdl_py.nn._params.allocate`` (so a file cannot make it allocate more than the file
    holds), initial values drawn through ``bigdl_py.nn.init`` methods (skipped while
@@ -62,8 +65,8 @@ MAX_MODULES = 100_000
 MAX_NAME = 1024
 _HEX = re.compile(r"[0-9a-f]{8}\Z")
 _KEY = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
-_NODE_KEYS = {"class", "name", "hex", "training", "scale_w", "scale_b", "frozen", "config",
-              "params", "buffers", "children"}
+_NODE_KEYS = {"class", "name", "hex", "training", "scale_w", "scale_b", "frozen", "kept",
+              "config", "params", "buffers", "children"}
 _registered = {}
 
 
@@ -159,6 +162,9 @@ def _encode_module(m, arrays, classes):
                        for k, v in m._config().items()}}
     if getattr(m, "_frozen", None) is not None:  # freeze(): the scales unfreeze() restores
         node["frozen"] = list(m._frozen)
+    kept = [getattr(m, "_fixed_w", False), getattr(m, "_fixed_b", False)]
+    if any(kept):  # init_weight / init_bias given: reset() keeps them (they are not config)
+        node["kept"] = kept
     if _is_container(cls):
         node["children"] = [_encode_module(c, arrays, classes) for c in m.modules]
         return node
@@ -201,6 +207,9 @@ def _check_tree(root, classes, members, err):
         err(frozen is None or (isinstance(frozen, list) and len(frozen) == 2 and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
             for v in frozen)), "bad frozen scales")
+        kept = node.get("kept")  # parameters given at construction, which reset() keeps
+        err(kept is None or (isinstance(kept, list) and len(kept) == 2
+                             and all(isinstance(v, bool) for v in kept)), "bad kept flags")
         for s in ("scale_w", "scale_b"):
             v = node.get(s)
             err(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
@@ -251,6 +260,9 @@ def _build(node, archive, classes, err, leaves):
     m._scale_w, m._scale_b = float(node["scale_w"]), float(node["scale_b"])
     frozen = node.get("frozen")
     m._frozen = None if frozen is None else (float(frozen[0]), float(frozen[1]))
+    if "kept" in node:
+        err(hasattr(m, "_fixed_w"), f"{cls.__name__} has no initial parameters to keep")
+        m._fixed_w, m._fixed_b = node["kept"]
     return m
 
 
