@@ -13,6 +13,7 @@ from . import nin as _nin_layer
 from ._spatial import check_bool, check_format, check_pads, layout, out_shape, out_size
 from ._validate import check_int
 from .linear import _Dense
+from .module import FusedGrads
 
 __all__ = ["SpatialConvolution"]
 
@@ -21,7 +22,7 @@ __all__ = ["SpatialConvolution"]
 SCRATCH_ELEMENTS = 1 << 22
 
 
-class SpatialConvolution(_Dense):
+class SpatialConvolution(FusedGrads, _Dense):
     r"""2-D convolution over NCHW or NHWC feature maps (BigDL's ``SpatialConvolution``).
 
     :math:`y[n, o, i, j] = b[o] + \sum_{c, a, b} W[o, c, a, b]\,
@@ -177,14 +178,8 @@ class SpatialConvolution(_Dense):
                           get_num_threads())
         return out
 
-    def update_grad_input(self, input, grad_output):
-        return self._grads(input, grad_output, self.propagate_back, False)
-
-    def acc_grad_parameters(self, input, grad_output):
-        self._grads(input, grad_output, False, True)
-
-    def _backward(self, input, grad_output):
-        return self._grads(input, grad_output, self.propagate_back, True)
+    def _wants_input(self):
+        return self.propagate_back
 
     def _grads(self, input, grad_output, want_input, want_params):
         """grad_input (when ``want_input``; else an empty array) and the parameter

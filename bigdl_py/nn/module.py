@@ -571,3 +571,22 @@ class Node:
 
     def __repr__(self):
         return f"Node({_short_str(self.module)})"
+
+
+class FusedGrads:
+    """Mixin for a layer whose ``_grads(input, grad_output, want_input, want_params)``
+    computes the input gradient and the parameter gradients in one pass: the three backward
+    entry points call it.  ``_wants_input()`` says whether the input gradient is computed
+    (SpatialConvolution's ``propagate_back``)."""
+
+    def _wants_input(self):
+        return True
+
+    def update_grad_input(self, input, grad_output):
+        return self._grads(input, grad_output, self._wants_input(), False)
+
+    def acc_grad_parameters(self, input, grad_output):
+        self._grads(input, grad_output, False, True)
+
+    def _backward(self, input, grad_output):
+        return self._grads(input, grad_output, self._wants_input(), True)

@@ -15,6 +15,7 @@ from .. import _linear, _nin
 from .._validate import check_bool, check_choice, check_int_tuple
 from ..parallel import get_num_threads
 from .linear import _Dense
+from .module import FusedGrads
 
 __all__ = ["NIN"]
 
@@ -48,7 +49,7 @@ def nin_layout(shape, input_size, data_format, spatial_shape, owner="NIN"):
     return shape[0], spatial
 
 
-class NIN(_Dense):
+class NIN(FusedGrads, _Dense):
     r"""Network-in-network layer: the same dense map applied at every position.
 
     :math:`y[n, :, p] = W x[n, :, p] + b` for every position ``p`` of the trailing
@@ -156,15 +157,6 @@ class NIN(_Dense):
                                    out.reshape(n * s, o), s if self.untie_biases else 1,
                                    get_num_threads())
         return out
-
-    def update_grad_input(self, input, grad_output):
-        return self._grads(input, grad_output, True, False)
-
-    def acc_grad_parameters(self, input, grad_output):
-        self._grads(input, grad_output, False, True)
-
-    def _backward(self, input, grad_output):
-        return self._grads(input, grad_output, True, True)  # one pass over grad_output
 
     def _grads(self, input, grad_output, want_input, want_params):
         """grad_input (when ``want_input``) and the parameter gradients (when

@@ -17,7 +17,7 @@ from . import init as _init
 from ._spatial import check_bool, check_format
 from ._params import allocate
 from ._validate import FLOATS, check_int, fit_shape, to_array
-from .module import Module
+from .module import FusedGrads, Module
 
 __all__ = ["BatchNormalization", "SpatialBatchNormalization"]
 
@@ -30,7 +30,7 @@ def _real(value, owner, name, lo, hi):
     return float(value)
 
 
-class _BatchNorm(Module):
+class _BatchNorm(FusedGrads, Module):
     """Parameters, running statistics, init and the three phases; subclasses give
     ``_view(x)`` -> the (A, C, B) view of an input (raising for a wrong one)."""
 
@@ -131,15 +131,6 @@ class _BatchNorm(Module):
             _batchnorm.forward_eval(x3, y3, self.weight, self.bias, self.running_mean,
                                     self.running_var, self.eps, get_num_threads())
         return out
-
-    def update_grad_input(self, input, grad_output):
-        return self._grads(input, grad_output, True, False)
-
-    def acc_grad_parameters(self, input, grad_output):
-        self._grads(input, grad_output, False, True)
-
-    def _backward(self, input, grad_output):
-        return self._grads(input, grad_output, True, True)
 
     def _grads(self, input, grad_output, want_input, want_params):
         """Training mode: the batch statistics of the last forward; evaluation: the
