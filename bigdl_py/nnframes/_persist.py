@@ -5,7 +5,8 @@ import inspect
 import os
 
 import numpy as np
-from pyspark.ml.util import DefaultParamsReader, DefaultParamsWriter, MLReader, MLWriter
+from pyspark.ml.util import (DefaultParamsReader, DefaultParamsWriter, MLReadable, MLReader,
+                             MLWritable, MLWriter)
 
 __all__ = ["Writer", "Reader", "criterion_config"]
 
@@ -45,3 +46,16 @@ class Reader(MLReader):
         DefaultParamsReader.getAndSetParams(instance, metadata)
         instance._resetUid(metadata["uid"])
         return instance
+
+
+class Persisted(MLWritable, MLReadable):
+    """Spark ML persistence for the NNFrames stages: ``write()``/``read()`` through
+    :class:`Writer`/:class:`Reader`; a stage supplies ``_save_payload`` and
+    ``_from_payload``."""
+
+    def write(self):
+        return Writer(self)
+
+    @classmethod
+    def read(cls):
+        return Reader(cls)

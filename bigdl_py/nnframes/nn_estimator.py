@@ -13,7 +13,6 @@ import os
 from pyspark.ml import Estimator, Model
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.param.shared import HasFeaturesCol, HasLabelCol, HasPredictionCol
-from pyspark.ml.util import MLReadable, MLWritable
 
 from ..nn import criterion as criteria
 from ..nn.criterion import Criterion
@@ -24,8 +23,7 @@ from ..optim.distri import DistriOptimizer
 from ..optim.optim_method import OptimMethod
 from ..optim.sgd import SGD
 from ..optim.trigger import MaxEpoch, Trigger
-from ._persist import Reader as _Reader
-from ._persist import Writer as _Writer
+from ._persist import Persisted
 from ._persist import criterion_config as _criterion_config
 
 __all__ = ["NNEstimator", "NNModel", "NNClassifier", "NNClassifierModel"]
@@ -64,7 +62,7 @@ def _check(value, kind, owner, what):
     return value
 
 
-class NNEstimator(Estimator, _NNParams, HasLabelCol, MLWritable, MLReadable):
+class NNEstimator(Estimator, _NNParams, HasLabelCol, Persisted):
     """Trains ``model`` with ``criterion`` on a DataFrame (BigDL's ``NNEstimator``).
 
     ``fit(df)`` runs the distributed optimizer on ``featuresCol`` (arrays or ML vectors)
@@ -156,13 +154,6 @@ class NNEstimator(Estimator, _NNParams, HasLabelCol, MLWritable, MLReadable):
         return model
 
     # ---- persistence -------------------------------------------------------------------
-    def write(self):
-        return _Writer(self)
-
-    @classmethod
-    def read(cls):
-        return _Reader(cls)
-
     def _save_payload(self, path):
         self.model.save_model(os.path.join(path, "model.bigdl"), over_write=True)
         if self._optim_method is not None:
@@ -183,7 +174,7 @@ class NNEstimator(Estimator, _NNParams, HasLabelCol, MLWritable, MLReadable):
         return est
 
 
-class NNModel(Model, _NNParams, MLWritable, MLReadable):
+class NNModel(Model, _NNParams, Persisted):
     """A trained model as a Transformer: ``transform(df)`` adds ``predictionCol`` (the
     model's outputs as arrays), computed in evaluation mode in batches of ``batchSize``."""
 
@@ -196,17 +187,11 @@ class NNModel(Model, _NNParams, MLWritable, MLReadable):
             self._set(featureSize=list(feature_size))
 
     def _transform(self, dataset):
-        return _spark_infer.predict(self.model, dataset, self.getBatchSize(), classes=self._classes,
-                       features_col=self.getFeaturesCol(),
-                       prediction_col=self.getPredictionCol(),
-                       feature_shape=self._feature_shape())
-
-    def write(self):
-        return _Writer(self)
-
-    @classmethod
-    def read(cls):
-        return _Reader(cls)
+        return _spark_infer.predict(self.model, dataset, self.getBatchSize(),
+                                    classes=self._classes,
+                                    features_col=self.getFeaturesCol(),
+                                    prediction_col=self.getPredictionCol(),
+                                    feature_shape=self._feature_shape())
 
     def _save_payload(self, path):
         self.model.save_model(os.path.join(path, "model.bigdl"), over_write=True)
