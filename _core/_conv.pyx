@@ -26,7 +26,7 @@ from dense cimport add_vec, sum8, colsum_block, COL_BLOCK
 from im2col cimport (Geo, _im2col_row, _col2im_plane, _im2col_rows_nhwc, _col2im_sample_nhwc,
                     _copy_bias, _fill, _gather_g, _bias_sum_plane)
 from convdirect cimport (Lay, _lay, direct_fits, direct_pays, direct_fwd_row, direct_gin_row,
-                        direct_gw_pair, bdc_avx2, bdc_set_simd)
+                        direct_gw_pair)
 
 
 # Elements of a copy pass (im2col, col2im, bias copy) from which it uses n_threads: below
@@ -55,13 +55,7 @@ def _set_path(str path):
     return old
 
 
-bdc_avx2()   # settle the CPU check at import, outside any parallel loop
-
-
-def _set_simd(bint on):
-    """Let the direct kernels use AVX2 when the CPU has it (True) or force the baseline build
-    (False); returns whether AVX2 is used.  The results are the same either way."""
-    return bool(bdc_set_simd(on))
+include "simd_switch.pxi"
 
 
 cdef inline bint _use_direct(Geo *q) noexcept nogil:

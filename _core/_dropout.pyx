@@ -13,7 +13,7 @@ from cython.parallel cimport prange
 from libc.stdint cimport uint32_t, uint64_t, int64_t, uintptr_t
 from libc.math cimport frexp, isfinite
 from libc.string cimport memset
-from philox cimport bigdl_simd_avx2, bigdl_simd_set, bigdl_threshold
+from philox cimport bigdl_threshold
 from threads cimport team
 
 cdef extern from "bigdl_dropout.h" nogil:
@@ -45,13 +45,7 @@ DEF PAR_MIN = 1 << 14
 DEF MAXG = 64
 
 cdef int64_t _stream_min = 1 << 24  # outputs of at least this many bytes: streaming stores
-bigdl_simd_avx2()   # settle the CPU check at import, outside any parallel loop
-
-
-def _set_simd(bint on):
-    """Allow (True) or forbid (False) the AVX2 paths of this module (bigdl_philox.h's one
-    switch); returns whether they are used now.  Tests: both paths give identical bits."""
-    return bool(bigdl_simd_set(on))
+include "simd_switch.pxi"
 
 
 def _stream_threshold(nbytes=None):

@@ -11,8 +11,7 @@ two integers (key, offset): O(1) state.
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdint cimport uint64_t, int64_t
-from philox cimport (bigdl_normal_chunk_f32, bigdl_normal_chunk_f64, bigdl_simd_avx2,
-                     bigdl_simd_set)
+from philox cimport bigdl_normal_chunk_f32, bigdl_normal_chunk_f64
 from threads cimport team
 
 DEF CH = 8192          # elements per work unit
@@ -22,13 +21,7 @@ DEF TILE = 256         # normals generated at a time into thread-private scratch
 # threshold lowered): 2 vs 1 threads 2**13 14.8 vs 13.9 us, 2**14 14.7 vs 25.6 us.
 DEF PAR_MIN = 1 << 14
 
-bigdl_simd_avx2()   # settle the CPU check at import, outside any parallel loop
-
-
-def _set_simd(bint on):
-    """Allow (True) or forbid (False) the AVX2 normals of this module (bigdl_philox.h's one
-    switch); returns whether they are used now.  Tests: both paths give identical bits."""
-    return bool(bigdl_simd_set(on))
+include "simd_switch.pxi"
 
 
 

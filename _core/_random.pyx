@@ -16,14 +16,7 @@ cdef enum:
     CHUNK = 1 << 13     # elements per parallel work item: whole 32-block batches
 
 
-bigdl_simd_avx2()   # settle the CPU check at import, outside any parallel loop
-
-
-def _set_simd(bint on):
-    """Allow (True) or forbid (False) the AVX2 code path of this module's fills; returns
-    whether it is used now (False on CPUs without AVX2).  Both paths give the same bits;
-    this switch exists so that tests and benchmarks can check and compare them."""
-    return bool(bigdl_simd_set(on))
+include "simd_switch.pxi"
 
 
 def philox4x32_10(counter, key):

@@ -4,19 +4,15 @@
  * (GCC/Clang vector extensions: two SSE registers on any x86-64, one AVX register when
  * the CPU has AVX2).  The AVX2 build of each loop has no FMA, so both builds do the same
  * multiplies and adds in the same order and give bitwise the same results; the choice is
- * made once per process (bdc_avx2, BIGDL_NO_AVX2 as the Philox kernels) and a test forces
- * the baseline (bdc_set_simd).  Other compilers get the same loops in plain C. */
+ * made by bigdl_simd.h's one run-time check (bigdl_simd_avx2, BIGDL_NO_AVX2 honoured) and the
+ * tests force the baseline through its switch.  Other compilers get the same loops in
+ * plain C. */
 #ifndef BIGDL_CONV_H
 #define BIGDL_CONV_H
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define BDC_X86 1
-#else
-#define BDC_X86 0
-#endif
+#include "bigdl_simd.h"   /* BIGDL_X86_AVX2, BIGDL_AVX2_FN, bigdl_simd_avx2() */
 
 #if defined(__GNUC__)
 #define BDC_INLINE static inline __attribute__((always_inline))
@@ -27,38 +23,6 @@ typedef double bdc_v8d __attribute__((vector_size(64)));
 #define BDC_INLINE static __inline
 #define BDC_VECTORS 0
 #endif
-
-#if BDC_X86
-static int bdc_level = -1;
-#endif
-
-/* 1 when the AVX2 builds run (decided on first use: relaxed atomics, all threads store
- * the same value) */
-static inline int bdc_avx2(void)
-{
-#if BDC_X86
-    int level = __atomic_load_n(&bdc_level, __ATOMIC_RELAXED);
-    if (level < 0) {
-        const char *off = getenv("BIGDL_NO_AVX2");
-        __builtin_cpu_init();
-        level = __builtin_cpu_supports("avx2") && !(off && *off && strcmp(off, "0")) ? 1 : 0;
-        __atomic_store_n(&bdc_level, level, __ATOMIC_RELAXED);
-    }
-    return level;
-#else
-    return 0;
-#endif
-}
-
-/* on = 0 forces the baseline, 1 allows AVX2 when the CPU has it; returns bdc_avx2() */
-static inline int bdc_set_simd(int on)
-{
-#if BDC_X86
-    __atomic_store_n(&bdc_level, -1, __ATOMIC_RELAXED);
-    if (bdc_avx2() && !on) __atomic_store_n(&bdc_level, 0, __ATOMIC_RELAXED);
-#endif
-    return bdc_avx2();
-}
 
 /* dst[j] = b0 + sum over (ci, a, b) in order of wo[ci*wc + a*wa + b*wb] * row(ci, a)[j + d(b)]
  * for j < n rounded UP to 8, where row(ci, a) = xb + (ci*kh + a)*rs and d(b) = b, or -b when
@@ -160,11 +124,11 @@ BDC_NONE(f64, double)
 #endif
 
 /* the entry points: AVX2 build or baseline */
-#if BDC_X86
+#if BIGDL_X86_AVX2
 #define BDC_DISPATCH(NAME, RET, PARAMS, ARGS)                                                \
     static RET NAME##_base PARAMS { return NAME##_body ARGS; }                               \
-    __attribute__((target("avx2"))) static RET NAME##_avx2 PARAMS { return NAME##_body ARGS; } \
-    static inline RET NAME PARAMS { return bdc_avx2() ? NAME##_avx2 ARGS : NAME##_base ARGS; }
+    BIGDL_AVX2_FN static RET NAME##_avx2 PARAMS { return NAME##_body ARGS; }                 \
+    static inline RET NAME PARAMS { return bigdl_simd_avx2() ? NAME##_avx2 ARGS : NAME##_base ARGS; }
 #else
 #define BDC_DISPATCH(NAME, RET, PARAMS, ARGS)                                                \
     static inline RET NAME PARAMS { return NAME##_body ARGS; }

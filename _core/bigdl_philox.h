@@ -23,19 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(BIGDL_NO_AVX2)
-#define BIGDL_X86_AVX2 1
-#include <immintrin.h>
-#define BIGDL_AVX2_FN __attribute__((target("avx2")))
-#else
-#define BIGDL_X86_AVX2 0
-#endif
-#if defined(__GNUC__) || defined(__clang__)
-#define BIGDL_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define BIGDL_ALWAYS_INLINE inline
-#endif
+#include "bigdl_simd.h"   /* BIGDL_X86_AVX2, BIGDL_AVX2_FN, bigdl_simd_avx2() */
 
 typedef struct { uint32_t v[4]; } bigdl_u32x4;
 
@@ -276,44 +264,6 @@ BIGDL_BERNOULLI_BLOCK(bigdl_bernoulli_block_f64, double)
 #ifndef BIGDL_BATCH
 #define BIGDL_BATCH 32   /* a multiple of 8; 4 groups in flight hide vpmuludq's latency */
 #endif
-
-/* The one SIMD decision of every kernel that includes this header (Philox fills,
- * dropout, noise).  1: use the AVX2 code; 0: baseline; -1: not decided yet (decided on
- * first use; relaxed atomics, so a first use inside a parallel loop is harmless: all
- * threads store the same value).  AVX2 is used when the CPU has it and the environment
- * variable BIGDL_NO_AVX2 is unset, empty or "0"; building with -DBIGDL_NO_AVX2 leaves the
- * AVX2 code out.  One copy per extension module that includes this header: each such
- * module exposes it as ``_set_simd`` and ``bigdl_py._testing.set_simd`` sets them all. */
-#if BIGDL_X86_AVX2
-static int bigdl_simd_level = -1;
-#endif
-
-static inline int bigdl_simd_avx2(void)
-{
-#if BIGDL_X86_AVX2
-    int level = __atomic_load_n(&bigdl_simd_level, __ATOMIC_RELAXED);
-    if (level < 0) {
-        const char *off = getenv("BIGDL_NO_AVX2");
-        __builtin_cpu_init();
-        level = __builtin_cpu_supports("avx2") && !(off && *off && strcmp(off, "0")) ? 1 : 0;
-        __atomic_store_n(&bigdl_simd_level, level, __ATOMIC_RELAXED);
-    }
-    return level;
-#else
-    return 0;
-#endif
-}
-
-/* Force the baseline path (on = 0) or allow AVX2 when the CPU has it (on = 1); returns
- * whether AVX2 is now used.  For tests and benchmarks, between kernel calls. */
-static inline int bigdl_simd_set(int on)
-{
-#if BIGDL_X86_AVX2
-    __atomic_store_n(&bigdl_simd_level, -1, __ATOMIC_RELAXED);
-    if (bigdl_simd_avx2() && !on) __atomic_store_n(&bigdl_simd_level, 0, __ATOMIC_RELAXED);
-#endif
-    return bigdl_simd_avx2();
-}
 
 #if BIGDL_X86_AVX2
 /* hi and lo 32 bits of a[j] * m for the 8 lanes (vpmulld for lo: fewer ops than

@@ -23,8 +23,6 @@ cdef extern from "bigdl_conv.h" nogil:
                             Py_ssize_t nr, Py_ssize_t n, float *acc)
     Py_ssize_t bdc_dots_f64(const double *g, Py_ssize_t gs, const double *x, Py_ssize_t xs,
                             Py_ssize_t nr, Py_ssize_t n, double *acc)
-    int bdc_avx2()
-    int bdc_set_simd(int on)
 
 cdef enum:
     DIRECT_ROW = 512     # longest padded input row / output row

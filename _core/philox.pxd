@@ -47,6 +47,3 @@ cdef extern from "bigdl_philox.h" nogil:
                                    uint64_t key, uint64_t thr)
     void bigdl_bernoulli_chunk_f64(double *out, int64_t start, int64_t count, uint64_t offset,
                                    uint64_t key, uint64_t thr)
-    # 1: AVX2 path in use; bigdl_simd_set(0) forces the baseline path (tests only)
-    int bigdl_simd_avx2()
-    int bigdl_simd_set(int on)

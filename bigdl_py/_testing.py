@@ -1,8 +1,9 @@
 """Test-only entry points of bigdl_py, in one private place (not API: they may change).
 
 - ``set_simd(on)`` / ``simd(on)``: the one switch of the AVX2 paths, applied to every kernel
-  module built on ``_core/bigdl_philox.h`` (each module has its own copy of the decision);
-  both paths give identical bits, and the tests compare them.
+  module built on ``_core/bigdl_simd.h`` (Philox fills, dropout, noise, the direct
+  convolution loops; each module has its own copy of the decision); both paths give
+  identical bits, and the tests compare them.
 - ``words``, ``fill_chunked``, ``fill_blocks``, ``gauss_pairs``: Philox internals of
   ``bigdl_py._random`` (raw words, chunked and one-block fills, Box-Muller pairs).
 - ``stream_threshold``: the output size from which dropout writes with streaming stores.

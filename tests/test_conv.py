@@ -147,18 +147,17 @@ def test_one_thread_equals_two_threads_bitwise(dtype, parallel_passes, path):
 
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
-def test_direct_kernels_baseline_build_equals_avx2(dtype, fmt):
+def test_direct_kernels_baseline_build_equals_avx2(dtype, fmt, simd):
     """The direct kernels' AVX2 and baseline builds do the same arithmetic (bitwise)."""
     old = _conv._set_path("direct")
     res = []
     try:
         for on in (True, False):
-            _conv._set_simd(on)
+            assert simd(on) == on
             RNG.set_seed(5)
             m, out, gi = run_case((2, 4, 5, 3, 1, 1, 1, 2, 2, 2, 14, 21), fmt, dtype)
             res.append((out, gi, m.grad_weight.copy(), m.grad_bias.copy()))
     finally:
-        _conv._set_simd(True)
         _conv._set_path(old)
     for u, v in zip(*res):
         assert np.array_equal(u, v)

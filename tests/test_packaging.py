@@ -74,7 +74,7 @@ def test_sdist_holds_every_source_and_no_generated_file(tmp_path):
             if p.suffix in (".pyx", ".pxd", ".pxi", ".h")}
     stubs = {p.relative_to(SOURCE).as_posix() for p in (SOURCE / "bigdl_py").glob("*.pyi")}
     assert {"_core/_random.pyx", "_core/philox.pxd", "_core/bigdl_philox.h",
-            "_core/par_threshold.pxi"} <= core
+            "_core/bigdl_simd.h", "_core/par_threshold.pxi", "_core/simd_switch.pxi"} <= core
     assert core | stubs <= names, sorted(core | stubs - names)
     assert {"bigdl_py/py.typed", "LICENSE", "README.md", "setup.py", "pyproject.toml",
             "MANIFEST.in", "tests/conftest.py"} <= names
