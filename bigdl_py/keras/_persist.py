@@ -8,15 +8,22 @@ node connections.  Loading takes the checked nn network from the file, rebuilds 
 layers from their arguments (whitelisted ``bigdl_py.keras.layers`` classes only), infers
 the shapes again and checks that each layer would build the classes found in the file;
 anything else is a ValueError naming the file.
+
+This module sits between the layers and the models: the models mix in
+:class:`SavedModel` and hand their classes to :func:`load`, so nothing here imports
+``bigdl_py.keras.models``.
 """
 import inspect
 import os
 
+from .. import nn
 from .._archive import expect, open_archive, write_archive
 from ..nn import persist as _persist
 from ..random import RNG
+from . import layers as _layers
+from .layers.topology import Input, Node, _InputLayer
 
-__all__ = ["save", "load", "layer_config"]
+__all__ = ["SavedModel", "save", "load", "layer_config"]
 
 MAX_LAYERS = 100_000
 
@@ -35,10 +42,32 @@ def _layer_entry(layer):
                                      for k, v in config.items()}}
 
 
+class SavedModel:
+    """``save_model`` / ``saveModel`` of the Keras-style models; a subclass names its
+    ``_kind`` ("Sequential" or "Model", the key :func:`load` takes its class by)."""
+
+    _kind = None
+
+    def save_model(self, path, over_write=False):
+        """Write the model (layers and their arguments, the network's parameters and
+        state) to ``path`` in bigdl_py's safe model format; read it back with
+        ``bigdl_py.keras.models.load_model``.  FileExistsError when ``path`` exists and not
+        ``over_write``; TypeError for a layer argument that cannot be stored (e.g. a Merge
+        of branch models)."""
+        save(self, path, over_write)
+        return self
+
+    def saveModel(self, modelPath, weightPath=None, over_write=False):
+        """BigDL's spelling of :meth:`save_model` (one file: ``weightPath`` must be None)."""
+        if weightPath is not None:
+            raise ValueError(f"{type(self).__name__}.saveModel: expected weightPath=None (one "
+                             f"bigdl_py file holds the weights), got {weightPath!r}")
+        return self.save_model(modelPath, over_write)
+
+
 def save(model, path, over_write):
     """Write ``model`` (a Keras-style Sequential or Model) to ``path``."""
-    from .models import Sequential
-    if isinstance(model, Sequential):
+    if model._kind == "Sequential":
         spec = {"kind": "Sequential", "name": model.name,
                 "layers": [dict(_layer_entry(layer), modules=len(mods))
                            for layer, mods in zip(model.layers, model._modules)]}
@@ -56,14 +85,14 @@ def save(model, path, over_write):
 
 
 def _classes():
-    from . import layers
-    return {name: getattr(layers, name) for name in layers.__all__
-            if isinstance(getattr(layers, name), type)
-            and issubclass(getattr(layers, name), layers.Layer)}
+    return {name: getattr(_layers, name) for name in _layers.__all__
+            if isinstance(getattr(_layers, name), type)
+            and issubclass(getattr(_layers, name), _layers.Layer)}
 
 
-def load(path, check_finite=False):
-    """The Keras-style model saved at ``path`` by ``save``."""
+def load(path, kinds, check_finite=False):
+    """The Keras-style model saved at ``path`` by ``save``: an instance of
+    ``kinds["Sequential"]`` or ``kinds["Model"]``."""
     net = _persist.load_model(path, check_finite)
     with open_archive(path, "model", "load_model", (_persist.VERSION,)) as archive:
         spec = archive.meta.get("keras")
@@ -92,9 +121,9 @@ def load(path, check_finite=False):
     saved = RNG.get_state()
     try:
         if spec.get("kind") == "Sequential":
-            return _sequential(spec, entries, layers, net, err)
+            return _sequential(kinds["Sequential"], spec, entries, layers, net, err)
         err(spec.get("kind") == "Model", f"unknown model kind {spec.get('kind')!r:.60}")
-        return _model(spec, entries, layers, net, err)
+        return _model(kinds["Model"], spec, entries, layers, net, err)
     finally:
         RNG.set_state(saved)  # the class checks build throw-away modules
 
@@ -115,9 +144,7 @@ def _same_classes(layer, shape, modules, err):
                                     f"{config(a)!r:.200}, the file holds {config(b)!r:.200}")
 
 
-def _sequential(spec, entries, layers, net, err):
-    from .. import nn
-    from .models import Sequential
+def _sequential(Sequential, spec, entries, layers, net, err):
     err(isinstance(net, nn.Sequential), "a Keras Sequential whose network is not a Sequential")
     counts = [e.get("modules") for e in entries]
     err(all(type(c) is int and c >= 1 for c in counts) and sum(counts) == len(net.modules),
@@ -141,10 +168,7 @@ def _sequential(spec, entries, layers, net, err):
     return model
 
 
-def _model(spec, entries, layers, net, err):
-    from .. import nn
-    from .layers.topology import Node, _InputLayer
-    from .models import Model
+def _model(Model, spec, entries, layers, net, err):
     err(isinstance(net, nn.Model), "a Keras Model whose network is not a graph")
     nodes = []
     for i, (e, layer) in enumerate(zip(entries, layers)):
@@ -161,7 +185,6 @@ def _model(spec, entries, layers, net, err):
             err(not inbound and len(modules) == 1, f"bad input layer {i}")
             shape = tuple(layer.get("shape") or ())
             try:
-                from .layers import Input
                 Input(shape, layer.get("name"))
             except (TypeError, ValueError) as exc:
                 err(False, f"bad input layer {i}: {exc}")

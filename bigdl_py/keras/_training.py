@@ -42,7 +42,8 @@ def _named(value, table, owner, what):
 
 class KerasModel:
     """What the Keras-style ``Sequential`` and ``Model`` share: the built network
-    ``self.net`` (a ``bigdl_py.nn`` module) and training through ``bigdl_py.optim``.
+    ``self.net`` (a ``bigdl_py.nn`` module) and training through ``bigdl_py.optim``
+    (saving is ``bigdl_py.keras._persist.SavedModel``'s).
 
     ``_label_base`` is the first class label Keras-style calls take for
     ``sparse_categorical_crossentropy`` and return from ``predict_classes``: 0 on BigDL
@@ -201,23 +202,6 @@ class KerasModel:
     def forward(self, x):
         """The network's forward pass on one batch (the mode is the network's)."""
         return self.net.forward(x)
-
-    def save_model(self, path, over_write=False):
-        """Write the model (layers and their arguments, the network's parameters and
-        state) to ``path`` in bigdl_py's safe model format; read it back with
-        ``bigdl_py.keras.models.load_model``.  FileExistsError when ``path`` exists and not
-        ``over_write``; TypeError for a layer argument that cannot be stored (e.g. a Merge
-        of branch models)."""
-        from ._persist import save
-        save(self, path, over_write)
-        return self
-
-    def saveModel(self, modelPath, weightPath=None, over_write=False):
-        """BigDL's spelling of :meth:`save_model` (one file: ``weightPath`` must be None)."""
-        if weightPath is not None:
-            raise ValueError(f"{type(self).__name__}.saveModel: expected weightPath=None (one "
-                             f"bigdl_py file holds the weights), got {weightPath!r}")
-        return self.save_model(modelPath, over_write)
 
     def get_weights(self):
         return self.net.get_weights()

@@ -16,6 +16,7 @@ Sequential(2 layers)
 import numpy as np
 
 from .. import nn as _nn
+from ._persist import SavedModel, load
 from ._shape import describe
 from ._training import KerasModel
 from .layers import Layer
@@ -28,10 +29,12 @@ def _count(modules):
     return int(sum(np.asarray(w).size for m in modules for w, _ in m._param_pairs()))
 
 
-class Sequential(KerasModel):
+class Sequential(KerasModel, SavedModel):
     """A linear stack of Keras-style layers.  ``add`` checks each layer against the
     previous layer's output shape (ValueError naming both) and builds its ``bigdl_py.nn``
     modules into ``net``, a ``bigdl_py.nn.Sequential``."""
+
+    _kind = "Sequential"
 
     def __init__(self, name=None):
         if name is not None and not isinstance(name, str):
@@ -121,8 +124,7 @@ def load_model(path, check_finite=False):
     >>> m.layers, m.get_output_shape(), m.net.modules[0].name()
     ([Dense(3, activation=None)], (None, 3), 'fc')
     """
-    from ._persist import load
-    return load(path, check_finite)
+    return load(path, {"Sequential": Sequential, "Model": Model}, check_finite)
 
 
 def _nodes(x, owner, what):
@@ -133,7 +135,7 @@ def _nodes(x, owner, what):
     return nodes
 
 
-class Model(KerasModel):
+class Model(KerasModel, SavedModel):
     """A graph of Keras-style layers from ``input`` nodes (``Input(shape=...)``) to
     ``output`` nodes (layer calls), each a node or a list; ``net`` is the
     ``bigdl_py.nn.Model`` of the layers' modules.  ``forward``/``predict`` take one array
@@ -148,6 +150,8 @@ class Model(KerasModel):
     >>> m.get_output_shape(), len(m.layers)
     ((None, 2), 5)
     """
+
+    _kind = "Model"
 
     def __init__(self, input, output, name=None):
         if name is not None and not isinstance(name, str):

@@ -13,6 +13,7 @@ import numbers
 
 from ... import nn as _nn
 from .._shape import describe, sample_shape
+from .._training import KerasModel
 from .core import Layer, _choice
 
 __all__ = ["Merge", "merge"]
@@ -51,7 +52,6 @@ class Merge(Layer):
         self.concat_axis = int(concat_axis)
         self.layers = None
         if layers is not None:
-            from .._training import KerasModel  # the branches are models
             if not isinstance(layers, (list, tuple)) or len(layers) < 2 or \
                     not all(isinstance(m, KerasModel) for m in layers):
                 raise ValueError(f"{own}: expected layers as a list of at least two "
