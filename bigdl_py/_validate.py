@@ -31,7 +31,8 @@ import numpy as np
 
 __all__ = ["FLOATS", "TensorType", "to_array", "check_int", "check_int_tuple", "check_number",
            "check_finite", "check_probability", "check_nonnegative", "check_choice", "check_bool",
-           "check_instance", "check_same_shape", "fit_shape", "is_int", "is_number"]
+           "check_instance", "check_float_dtype", "check_same_shape", "fit_shape", "is_int",
+           "is_number"]
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -179,6 +180,19 @@ def check_instance(value, types, owner, name, allow_none=False):
     raise TypeError(f"{owner}: expected {name} to be a {what}, got {type(value).__name__}")
 
 
+def check_float_dtype(dtype, owner):
+    """``dtype`` ("float32", "float64" or anything ``np.dtype`` reads as one of them) as an
+    ``np.dtype``: a layer's parameter dtype.  ValueError for anything else, None
+    included (``np.dtype(None)`` would be float64)."""
+    try:
+        found = np.dtype(dtype) if dtype is not None else None
+    except TypeError:
+        found = None
+    if found is None or found not in FLOATS:  # (None == a float64 dtype, for numpy)
+        raise ValueError(f"{owner}: expected dtype 'float32' or 'float64', got {dtype!r}")
+    return found
+
+
 # ---- arrays ----------------------------------------------------------------------------
 def to_array(value, owner, dtype=None, what="input"):
     """(ndarray, kind) for a Tensor, ndarray or nested list; kind is "tensor" or "ndarray".
@@ -216,9 +230,11 @@ def to_array(value, owner, dtype=None, what="input"):
 
 
 def check_same_shape(grad, ref, owner):
-    """ValueError unless ``grad`` (e.g. grad_output) has the shape of ``ref``."""
-    if grad.shape != ref.shape:
-        raise ValueError(f"{owner}: expected grad_output of shape {tuple(ref.shape)}, got "
+    """ValueError unless ``grad`` (e.g. grad_output) has the shape of ``ref`` (an array, or
+    a shape as a tuple or list)."""
+    want = tuple(ref) if isinstance(ref, (tuple, list)) else tuple(ref.shape)
+    if tuple(grad.shape) != want:
+        raise ValueError(f"{owner}: expected grad_output of shape {want}, got "
                          f"{tuple(grad.shape)}")
 
 

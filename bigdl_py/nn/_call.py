@@ -184,6 +184,8 @@ class Calls:
         return t
 
     def _check_grad(self, grad_output, like):
+        """ValueError unless ``grad_output`` has the shape of ``like`` (an array or a
+        shape)."""
         check_same_shape(grad_output, like, type(self).__name__)
 
 

@@ -185,7 +185,7 @@ class SpatialConvolution(FusedGrads, _Dense):
         """grad_input (when ``want_input``; else an empty array) and the parameter
         gradients (when ``want_params``, then the regularizers); checked before work."""
         x4, oshape, kernel = self._geometry(input)
-        self._check_grad_shape(grad_output, oshape)
+        self._check_grad(grad_output, oshape)
         g4 = grad_output.reshape((x4.shape[0],) + oshape[-3:])
         if want_input:
             gi = self._buffer("grad_input", input.shape, self._dtype)

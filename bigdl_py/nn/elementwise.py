@@ -16,7 +16,7 @@ from .. import _elementwise
 from .regularizer import Regularizer
 from ..parallel import get_num_threads
 from . import init as _init
-from .._validate import FLOATS
+from .._validate import check_float_dtype
 from ._params import allocate
 from .module import Module
 
@@ -48,7 +48,8 @@ class _Elementwise(Module):
     """Shared by CAdd and CMul: ``size``, dtype, regularizer, BigDL's initialisation
     ``U(-1/sqrt(n), 1/sqrt(n))`` with ``n = prod(size)`` and the broadcast view."""
 
-    _PARAM = None  # "weight" or "bias"
+    _PARAM = None  # "weight" (CMul: y = x * w) or "bias" (CAdd: y = x + b)
+    _OP = None  # the forward's ufunc, np.multiply or np.add
     _ELEMENTWISE = True  # update_output computes correctly with out is input
 
     def __init__(self, size, regularizer, dtype):
@@ -60,12 +61,7 @@ class _Elementwise(Module):
                             f"{size!r}")
         if any(n < 1 for n in size):
             raise ValueError(f"{owner}: expected sizes >= 1, got {list(size)}")
-        try:
-            self._dtype = np.dtype(dtype) if dtype is not None else None
-        except TypeError:
-            self._dtype = None
-        if self._dtype is None or self._dtype not in FLOATS:
-            raise ValueError(f"{owner}: expected dtype 'float32' or 'float64', got {dtype!r}")
+        self._dtype = check_float_dtype(dtype, owner)
         if regularizer is not None and not isinstance(regularizer, Regularizer):
             raise TypeError(f"{owner}: expected a Regularizer or None, got "
                             f"{type(regularizer).__name__}")
@@ -109,9 +105,27 @@ class _Elementwise(Module):
                              f"shape {x.shape}")
         return v, tuple(k for k, a in enumerate(v.shape) if a == 1 and x.shape[k] != 1)
 
-    def _accumulate(self, x, g, scale, fused):
-        """grad += scale * (x * g if ``fused`` else g) summed over the axes the parameter
+    def update_output(self, input):
+        v, _ = self._view(input)
+        out = self._out(input)
+        self._OP(input, v, out=out)
+        return out
+
+    def update_grad_input(self, input, grad_output):
+        v, _ = self._view(input)
+        self._check_grad(grad_output, input)
+        out = self._buffer("grad_input", input.shape, self._dtype)
+        if self._PARAM == "weight":  # d(x * w)/dx = w
+            np.multiply(grad_output, v, out=out)
+        else:  # d(x + b)/dx = 1
+            out[...] = grad_output
+        return out
+
+    def acc_grad_parameters(self, input, grad_output):
+        """grad += scale * (x * g for CMul, g for CAdd) summed over the axes the parameter
         is broadcast along, then the regularizer."""
+        fused = self._PARAM == "weight"
+        x, g, scale = input, grad_output, self._scale_w if fused else self._scale_b
         if scale != 0:
             v, axes = self._view(x)
             layout = _layout(v.shape, x.shape)
@@ -154,27 +168,11 @@ class CAdd(_Elementwise):
     'CAdd[add]([1, 3])'
     """
 
-    _PARAM = "bias"
+    _PARAM, _OP = "bias", np.add
 
     def __init__(self, size, bRegularizer=None, *, dtype="float32"):
         self.weight = self.grad_weight = None
         super().__init__(size, bRegularizer, dtype)
-
-    def update_output(self, input):
-        v, _ = self._view(input)
-        out = self._out(input)
-        np.add(input, v, out=out)
-        return out
-
-    def update_grad_input(self, input, grad_output):
-        self._view(input)
-        self._check_grad(grad_output, input)
-        out = self._buffer("grad_input", input.shape, self._dtype)
-        out[...] = grad_output
-        return out
-
-    def acc_grad_parameters(self, input, grad_output):
-        self._accumulate(input, grad_output, self._scale_b, False)
 
 
 class CMul(_Elementwise):
@@ -195,24 +193,8 @@ class CMul(_Elementwise):
     [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
     """
 
-    _PARAM = "weight"
+    _PARAM, _OP = "weight", np.multiply
 
     def __init__(self, size, wRegularizer=None, *, dtype="float32"):
         self.bias = self.grad_bias = None
         super().__init__(size, wRegularizer, dtype)
-
-    def update_output(self, input):
-        v, _ = self._view(input)
-        out = self._out(input)
-        np.multiply(input, v, out=out)
-        return out
-
-    def update_grad_input(self, input, grad_output):
-        v, _ = self._view(input)
-        self._check_grad(grad_output, input)
-        out = self._buffer("grad_input", input.shape, self._dtype)
-        np.multiply(grad_output, v, out=out)
-        return out
-
-    def acc_grad_parameters(self, input, grad_output):
-        self._accumulate(input, grad_output, self._scale_w, True)

@@ -5,13 +5,12 @@ OpenMP loops, all in ``bigdl_py._linear``.
 """
 import math
 
-import numpy as np
-
 from .. import _linear
 from .regularizer import Regularizer
 from ..parallel import get_num_threads
 from . import init as _init
-from .._validate import FLOATS, check_bool, check_instance, check_int, fit_shape, to_array
+from .._validate import (check_bool, check_float_dtype, check_instance, check_int, fit_shape,
+                         to_array)
 from ._params import allocate
 from .module import Module
 
@@ -31,12 +30,7 @@ class _Dense(Module):
         self.input_size = check_int(input_size, owner, "input_size", 1)
         self.output_size = check_int(output_size, owner, "output_size", 1)
         with_bias = check_bool(with_bias, owner, "with_bias")
-        try:  # np.dtype(None) would be float64: None is not a dtype here
-            self._dtype = np.dtype(dtype) if dtype is not None else None
-        except TypeError:
-            self._dtype = None
-        if self._dtype is None or self._dtype not in FLOATS:
-            raise ValueError(f"{owner}: expected dtype 'float32' or 'float64', got {dtype!r}")
+        self._dtype = check_float_dtype(dtype, owner)
         for name, reg in (("wRegularizer", wRegularizer), ("bRegularizer", bRegularizer)):
             check_instance(reg, Regularizer, owner, name, allow_none=True)
         if not with_bias and (init_bias is not None or init_grad_bias is not None):
@@ -107,11 +101,6 @@ class _Dense(Module):
             self.w_regularizer.acc_regularization(self.weight, self.grad_weight, self._scale_w)
         if self.b_regularizer is not None and self.bias is not None:
             self.b_regularizer.acc_regularization(self.bias, self.grad_bias, self._scale_b)
-
-    def _check_grad_shape(self, g, shape):
-        if g.shape != shape:
-            raise ValueError(f"{type(self).__name__}: expected grad_output of shape {shape}, "
-                             f"got {g.shape}")
 
     def _sizes(self):
         return f"{self.input_size} -> {self.output_size}"
@@ -257,7 +246,7 @@ class Linear(_Dense):
 
     def _checked_rows(self, input, grad_output):
         rows, out_shape = self._rows(input)
-        self._check_grad_shape(grad_output, out_shape)
+        self._check_grad(grad_output, out_shape)
         return rows
 
     def _grad_input(self, input, grad_output, rows):

@@ -162,7 +162,7 @@ class NIN(FusedGrads, _Dense):
         """grad_input (when ``want_input``) and the parameter gradients (when
         ``want_params``, then the regularizers); shapes checked before any work."""
         n, s, out_shape = self._layout(input)
-        self._check_grad_shape(grad_output, out_shape)
+        self._check_grad(grad_output, out_shape)
         gi = self._buffer("grad_input", input.shape, self._dtype) if want_input else None
         c, o = self.input_size, self.output_size
         gb = self._flat_bias(self.grad_bias) if want_params else None

@@ -16,7 +16,7 @@ from ..parallel import get_num_threads
 from . import init as _init
 from ._spatial import check_bool, check_format
 from ._params import allocate
-from ._validate import FLOATS, check_int, fit_shape, to_array
+from .._validate import check_float_dtype, check_int, fit_shape, to_array
 from .module import FusedGrads, Module
 
 __all__ = ["BatchNormalization", "SpatialBatchNormalization"]
@@ -44,12 +44,7 @@ class _BatchNorm(FusedGrads, Module):
         self.eps = _real(eps, own, "eps", 0.0, math.inf)
         self.momentum = _real(momentum, own, "momentum", 0.0, 1.0)
         self.affine = check_bool(affine, own, "affine")
-        try:  # np.dtype(None) would be float64: None is not a dtype here
-            self._dtype = np.dtype(dtype) if dtype is not None else None
-        except TypeError:
-            self._dtype = None
-        if self._dtype is None or self._dtype not in FLOATS:
-            raise ValueError(f"{own}: expected dtype 'float32' or 'float64', got {dtype!r}")
+        self._dtype = check_float_dtype(dtype, own)
         given = (init_weight, init_bias, init_grad_weight, init_grad_bias)
         if not affine and any(v is not None for v in given):
             raise ValueError(f"{own}: expected no initial weight/bias with affine=False, got "

@@ -55,15 +55,10 @@ class _Pool(Module):
 
     def _grad_buffers(self, input, grad_output):
         x4, oshape, kernel = self._geometry(input)
-        self._check_grad_shape(grad_output, oshape)
+        self._check_grad(grad_output, oshape)
         gi = self._buffer("grad_input", input.shape, input.dtype)
         return gi.reshape(x4.shape), grad_output.reshape((x4.shape[0],) + oshape[-3:]), \
             kernel, gi
-
-    def _check_grad_shape(self, g, shape):
-        if g.shape != shape:
-            raise ValueError(f"{type(self).__name__}: expected grad_output of shape {shape}, "
-                             f"got {g.shape}")
 
     def _extra_str(self):
         return f"({self.kw}, {self.kh}, {self.dw}, {self.dh}, {self.pad_w}, {self.pad_h})"

@@ -82,16 +82,16 @@ class SpatialDropout1D(_SpatialDropout):
         super().__init__(init_p, "NTC", scale, inplace)
 
 
-class SpatialDropout2D(_SpatialDropout):
-    r"""Drop whole 2-D feature maps: one keep decision per (sample, channel), shared over
-    H and W.  Training ``x * m`` (``scale=True``: ``x * m / (1-p)``), evaluation
+# the text SpatialDropout2D and 3D share; each class adds its examples
+_MAPS_DOC = """Drop whole {n}-D feature maps: one keep decision per (sample, channel), shared over
+    {axes}.  Training ``x * m`` (``scale=True``: ``x * m / (1-p)``), evaluation
     ``x * (1-p)`` (``x`` with ``scale=True``), backward ``g * m`` with the forward's mask.
 
     Parameters
     ----------
     init_p : float
         Drop probability in [0, 1].
-    data_format : {"NCHW", "NHWC"}
+    data_format : {{"NCHW", "NHWC"}}
         Channel axis first or last (case-insensitive).
     scale : bool, keyword-only
         Inverted scaling instead of BigDL's.
@@ -100,8 +100,21 @@ class SpatialDropout2D(_SpatialDropout):
 
     Shape
     -----
-    NCHW: (N, C, H, W) or (C, H, W); NHWC: (N, H, W, C) or (H, W, C).
+    {shapes}
+"""
 
+
+def _maps_doc(n, axes, shapes):
+    """Class decorator: ``_MAPS_DOC`` for ``n``-D maps, then the class's own docstring."""
+    def decorate(cls):
+        cls.__doc__ = _MAPS_DOC.format(n=n, axes=axes, shapes=shapes) + cls.__doc__
+        return cls
+    return decorate
+
+
+@_maps_doc(2, "H and W", "NCHW: (N, C, H, W) or (C, H, W); NHWC: (N, H, W, C) or (H, W, C).")
+class SpatialDropout2D(_SpatialDropout):
+    """
     Examples
     --------
     >>> import numpy as np
@@ -117,26 +130,10 @@ class SpatialDropout2D(_SpatialDropout):
         super().__init__(init_p, data_format, scale, inplace)
 
 
+@_maps_doc(3, "D, H and W",
+           "NCHW: (N, C, D, H, W) or (C, D, H, W); NHWC: (N, D, H, W, C) or (D, H, W, C).")
 class SpatialDropout3D(_SpatialDropout):
-    r"""Drop whole 3-D feature maps: one keep decision per (sample, channel), shared over
-    D, H and W.  Training ``x * m`` (``scale=True``: ``x * m / (1-p)``), evaluation
-    ``x * (1-p)`` (``x`` with ``scale=True``), backward ``g * m`` with the forward's mask.
-
-    Parameters
-    ----------
-    init_p : float
-        Drop probability in [0, 1].
-    data_format : {"NCHW", "NHWC"}
-        Channel axis first or last (case-insensitive).
-    scale : bool, keyword-only
-        Inverted scaling instead of BigDL's.
-    inplace : bool, keyword-only
-        As ``Dropout``'s (keyword-only: BigDL's SpatialDropout has no such flag).
-
-    Shape
-    -----
-    NCHW: (N, C, D, H, W) or (C, D, H, W); NHWC: (N, D, H, W, C) or (D, H, W, C).
-
+    """
     Examples
     --------
     >>> import numpy as np

@@ -105,7 +105,7 @@ class CAddTable(Module):
     def update_grad_input(self, input, grad_output):
         table = _arrays(input, "CAddTable")
         shape = self._shape(table)
-        self._check_grad(grad_output, np.empty(shape))
+        self._check_grad(grad_output, shape)
         grads = []
         for i, a in enumerate(table):
             self._operand(a, i, shape)
@@ -188,7 +188,7 @@ class JoinTable(Module):
         axis = self._axis(table)
         shape = list(table[0].shape)
         shape[axis] = sum(a.shape[axis] for a in table)
-        self._check_grad(grad_output, np.empty(shape))
+        self._check_grad(grad_output, shape)
         bounds = np.cumsum([0] + [a.shape[axis] for a in table])
         index = [slice(None)] * grad_output.ndim
         views = []
