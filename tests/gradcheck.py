@@ -1,6 +1,8 @@
 """The one float64 central-difference gradient checker every layer's tests use."""
 import numpy as np
 
+from bigdl_py.nn._activity import leaves  # the arrays of a (nested) table, depth first
+
 
 def numeric_grad(f, x, eps=1e-6):
     """d sum(f(x) * w) / dx by central differences, for a scalar-valued f of an array x
@@ -66,14 +68,6 @@ class Frozen:
         return []
 
 
-def _leaves(act):
-    if isinstance(act, list):
-        for a in act:
-            yield from _leaves(a)
-    else:
-        yield act
-
-
 def _copy(act):
     return [_copy(a) for a in act] if isinstance(act, list) else np.array(act)
 
@@ -84,19 +78,19 @@ def check_table_grads(module, x, seed=0, atol=1e-6, rtol=1e-5):
     ``out * w`` with fixed random w's; every input array and parameter is checked."""
     x = _copy(x)
     rng = np.random.default_rng(seed)
-    w = [rng.standard_normal(np.shape(o)) for o in _leaves(module.forward(_copy(x)))]
+    w = [rng.standard_normal(np.shape(o)) for o in leaves(module.forward(_copy(x)))]
     w_act = _rebuild(module.forward(_copy(x)), iter(w))
 
     def loss():
         return float(sum(np.sum(np.asarray(o) * wi)
-                         for o, wi in zip(_leaves(module.forward(x)), w)))
+                         for o, wi in zip(leaves(module.forward(x)), w)))
 
     module.forward(_copy(x))
     module.zero_grad_parameters()
     grad_in = module.backward(_copy(x), w_act)
-    analytic = [np.array(g) for g in _leaves(grad_in)]
+    analytic = [np.array(g) for g in leaves(grad_in)]
     analytic += [np.array(g) for _, g in module._param_pairs()]
-    numeric = [numeric_grad(loss, a) for a in _leaves(x)]
+    numeric = [numeric_grad(loss, a) for a in leaves(x)]
     numeric += [numeric_grad(loss, p) for p, _ in module._param_pairs()]
     assert len(analytic) == len(numeric)
     for a, n in zip(analytic, numeric):

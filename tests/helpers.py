@@ -11,6 +11,31 @@ def bitwise(a, b):
     return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
+def assert_same_at_1_and_2_threads(run):
+    """``run()`` gives a list of arrays with the same bits at 1 and at 2 threads (copies are
+    kept, so ``run`` may return a module's reused buffers); ``run`` seeds what it draws."""
+    import bigdl_py
+    outs = []
+    for t in (1, 2):
+        with bigdl_py.threads(t):
+            outs.append([np.array(a, copy=True) for a in run()])
+    assert len(outs[0]) == len(outs[1]) > 0
+    for i, (a, b) in enumerate(zip(*outs)):
+        assert bitwise(a, b), f"result {i} differs between 1 and 2 threads"
+
+
+def assert_matches_oracle_loosely(m, x, g, oracle):
+    """``m.forward(x)`` and ``m.backward(x, g)`` against ``oracle(m, x, g)`` -> (output,
+    grad_input, grad_weight, grad_bias), within the tolerances of large float32 sums
+    (output, weight and bias gradients)."""
+    out = m.forward(x)
+    m.backward(x, g)
+    y, _, gw, gb = oracle(m, x, g)
+    np.testing.assert_allclose(out, y, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(m.grad_weight, gw, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(m.grad_bias, gb, rtol=1e-4, atol=1e-3)
+
+
 def within_z(observed, expected, std_error, z=Z):
     """``|observed - expected| <= z`` standard errors."""
     return abs(observed - expected) <= z * std_error

@@ -368,6 +368,15 @@ def _snap(value):
     return [_snap(v) for v in value] if isinstance(value, list) else np.array(value)
 
 
+def _forward_backward(model, x, seed):
+    """A forward and, from zeroed gradients, a backward of ``model`` on ``x`` with a random
+    grad_output (``seed``): copies of (output, grad_output, grad_input, gradients)."""
+    out = _snap(model.forward(x))
+    g = _like(out, np.random.default_rng(seed))
+    model.zero_grad_parameters()
+    return out, g, _snap(model.backward(x, g)), _grads(model)
+
+
 def _stats(model):
     """Copies of every batch norm's running and batch statistics."""
     from bigdl_py.nn.container import walk
@@ -378,11 +387,7 @@ def _stats(model):
 @pytest.mark.parametrize("kind", list(CONTAINERS))
 def test_container_backward_accumulates_only_when_every_child_succeeds(kind):
     model, switch, x = _case(kind)
-    out = model.forward(x)
-    g = _like(out, np.random.default_rng(1))
-    model.zero_grad_parameters()
-    gi_ref = _snap(model.backward(x, g))
-    grads_ref = _grads(model)
+    _, g, gi_ref, grads_ref = _forward_backward(model, x, 1)
     model.zero_grad_parameters()
     switch.fail = "backward"
     with pytest.raises(ValueError, match="failed in backward: .*_Switch: expected no failure"):
@@ -400,12 +405,8 @@ def test_failed_container_forward_keeps_the_last_forward_backpropagatable(kind, 
     RNG.set_algorithm(algorithm)
     RNG.set_seed(11)
     model, switch, x = _case(kind)
-    out = _snap(model.forward(x))
-    g = _like(out, np.random.default_rng(1))
-    stats = _stats(model)
-    model.zero_grad_parameters()
-    gi_ref = _snap(model.backward(x, g))
-    grads_ref = _grads(model)
+    out, g, gi_ref, grads_ref = _forward_backward(model, x, 1)
+    stats = _stats(model)  # (a backward leaves them as the forward did)
     _, _, x2 = _case(kind, seed=5)  # another batch: new masks, noise and statistics
     switch.fail = "forward"
     rng = RNG.get_state()
@@ -428,11 +429,7 @@ def test_failed_container_forward_keeps_the_last_forward_backpropagatable(kind, 
 @pytest.mark.parametrize("kind", list(CONTAINERS))
 def test_container_acc_grad_parameters_alone_equals_backward(kind):
     model, _, x = _case(kind)
-    out = model.forward(x)
-    g = _like(out, np.random.default_rng(2))
-    model.zero_grad_parameters()
-    model.backward(x, g)
-    ref = _grads(model)
+    _, g, _, ref = _forward_backward(model, x, 2)
     model.zero_grad_parameters()
     model.acc_grad_parameters(x, g)
     for a, b in zip(_grads(model), ref):

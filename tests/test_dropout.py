@@ -4,9 +4,8 @@ import re
 import numpy as np
 import pytest
 from gradcheck import Frozen, check_module_grads
-from helpers import Z, assert_mask_backward_errors, bitwise
+from helpers import Z, assert_mask_backward_errors, assert_same_at_1_and_2_threads, bitwise
 
-import bigdl_py
 from bigdl_py import RNG, Tensor, _testing
 from bigdl_py.nn import Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from bigdl_py.nn.dropout import mask_groups
@@ -121,16 +120,15 @@ def test_nan_kept_stays_nan_and_dropped_inf_is_zero(dtype):
 
 def test_one_and_two_threads_bitwise(dtype):
     x = np.random.default_rng(3).standard_normal(100_003).astype(dtype)
-    outs = []
-    for t in (1, 2):
-        bigdl_py.set_num_threads(t)
+
+    def run():
         RNG.set_seed(SEED)
         m = Dropout(0.35)
-        outs.append((m.forward(x), m.backward(x, x)))
+        out = [m.forward(x), m.backward(x, x)]
         RNG.set_seed(SEED)
         s = SpatialDropout2D(0.35, "NHWC")
-        outs.append((s.forward(x[:100_000].reshape(10, 20, 25, 20)),))
-    assert all(bitwise(a, b) for a, b in zip(outs[0] + outs[1], outs[2] + outs[3]))
+        return out + [s.forward(x[:100_000].reshape(10, 20, 25, 20))]
+    assert_same_at_1_and_2_threads(run)
 
 
 def test_avx2_and_portable_paths_bitwise(dtype, simd):

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 from gradcheck import check_module_grads
 
-import bigdl_py
 from bigdl_py import RNG, Tensor
 from bigdl_py.nn import Linear, RandomNormal, Zeros
 from bigdl_py.optim import L1L2Regularizer, L1Regularizer, L2Regularizer
 
-from helpers import assert_constructor_error
+from helpers import (assert_constructor_error, assert_matches_oracle_loosely,
+                     assert_same_at_1_and_2_threads)
 
 
 def tol(dtype):
@@ -115,25 +115,17 @@ def test_forward_backward_oracle(dtype, threads, parallel_passes, with_bias, bat
 def test_large_batch_uses_parallel_paths(dtype, threads, parallel_passes):
     m = Linear(33, 70, dtype=dtype)
     x, g = data((1500, 33), dtype, 3), data((1500, 70), dtype, 4)
-    out = m.forward(x)
-    m.backward(x, g)
-    y, _, gw, gb = oracle(m, x, g)
-    np.testing.assert_allclose(out, y, rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(m.grad_weight, gw, rtol=1e-4, atol=1e-3)
-    np.testing.assert_allclose(m.grad_bias, gb, rtol=1e-4, atol=1e-3)
+    assert_matches_oracle_loosely(m, x, g, oracle)
 
 
 def test_one_thread_equals_two_threads_bitwise(dtype, parallel_passes):
     x, g = data((2000, 40), dtype, 5), data((2000, 30), dtype, 6)
-    res = []
-    for t in (1, 2):
-        bigdl_py.set_num_threads(t)
+
+    def run():
         RNG.set_seed(3)
         m = Linear(40, 30, dtype=dtype, wRegularizer=L1L2Regularizer(0.1, 0.2))
-        res.append((m.forward(x).copy(), m.backward(x, g).copy(), m.grad_weight.copy(),
-                    m.grad_bias.copy()))
-    for a, b in zip(*res):
-        assert np.array_equal(a, b)
+        return m.forward(x), m.backward(x, g), m.grad_weight, m.grad_bias
+    assert_same_at_1_and_2_threads(run)
 
 
 @pytest.mark.parametrize("shape, lead", [((3, 4), None), ((4,), None), ((2, 3, 4), 2),

@@ -153,30 +153,6 @@ def test_bad_hyper_parameter_types():
         SGD(0.1, momentum=0.9, dampening=0.0, nesterov=1)
 
 
-@pytest.mark.parametrize("method", [SGD(0.1, momentum=0.9, dampening=0.1, weightdecay=1e-3),
-                                    Adam(0.01, beta1=0.8)])
-def test_save_load_continues_identically(method, tmp_path, dtype):
-    method = type(method)(**method._config())  # a fresh one per dtype (buffers follow it)
-    ws, grads = optim_problem(dtype, seed=2)
-    for gs in grads[:2]:
-        method.optimize(list(zip(ws, gs)))
-    method.state["epoch"], method.state["neval"] = 3, 17
-    path = tmp_path / "optim.17"
-    method.save(path)
-    loaded = OptimMethod.load(path)
-    assert type(loaded) is type(method) and repr(loaded) == repr(method)
-    assert loaded.state == method.state
-    mid = [w.copy() for w in ws]
-    for gs in grads[2:]:
-        method.optimize(list(zip(ws, gs)))
-        loaded.optimize(list(zip(mid, gs)))
-    for a, b in zip(ws, mid):
-        np.testing.assert_array_equal(a, b)
-    with pytest.raises(FileExistsError, match="exists; pass over_write=True"):
-        method.save(path)
-    method.save(path, over_write=True)
-
-
 def test_load_rejects_other_files(tmp_path):
     bad = tmp_path / "bad"
     bad.write_bytes(b"\x80\x04garbage")

@@ -145,23 +145,32 @@ def test_one_thread_equals_two_bitwise(make, dtype, parallel_updates):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("make", [lambda: RMSprop(0.01), lambda: Adagrad(0.1, 0.1, 0.01),
-                                  lambda: Adadelta(0.8), lambda: Adamax(0.01)],
-                         ids=["RMSprop", "Adagrad", "Adadelta", "Adamax"])
-def test_state_saved_loaded_and_survives(make, tmp_path, dtype):
-    ws, grads = optim_problem(dtype, steps=6)
-    a, ws_b = make(), [w.copy() for w in ws]
+@pytest.mark.parametrize("make", [
+    lambda: SGD(0.1, momentum=0.9, dampening=0.1, weightdecay=1e-3),
+    lambda: Adam(0.01, beta1=0.8), lambda: RMSprop(0.01), lambda: Adagrad(0.1, 0.1, 0.01),
+    lambda: Adadelta(0.8), lambda: Adamax(0.01)],
+    ids=["SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax"])
+def test_save_load_continues_identically(make, tmp_path, dtype):
+    method = make()  # a fresh one per dtype (buffers follow it)
+    ws, grads = optim_problem(dtype, steps=6, seed=2)
     for gs in grads[:3]:
-        a.optimize(list(zip(ws, gs)))
-    a.save(tmp_path / "m")
-    b = OptimMethod.load(tmp_path / "m")
-    assert repr(b) == repr(a) and b.state["evalCounter"] == 3
-    ws_b = [w.copy() for w in ws]
+        method.optimize(list(zip(ws, gs)))
+    assert method.state["evalCounter"] == 3
+    method.state["epoch"], method.state["neval"] = 3, 17
+    path = tmp_path / "optim.17"
+    method.save(path)
+    loaded = OptimMethod.load(path)
+    assert type(loaded) is type(method) and repr(loaded) == repr(method)
+    assert loaded.state == method.state
+    mid = [w.copy() for w in ws]
     for gs in grads[3:]:
-        a.optimize(list(zip(ws, gs)))
-        b.optimize(list(zip(ws_b, gs)))
-    for x, y in zip(ws, ws_b):
-        np.testing.assert_array_equal(x, y)
+        method.optimize(list(zip(ws, gs)))
+        loaded.optimize(list(zip(mid, gs)))
+    for a, b in zip(ws, mid):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(FileExistsError, match="exists; pass over_write=True"):
+        method.save(path)
+    method.save(path, over_write=True)
 
 
 def test_learning_rates_reported_as_bigdl():

@@ -144,28 +144,40 @@ def test_state_survives_across_optimize_calls():
         np.testing.assert_array_equal(a, b)
 
 
+def _full_and_resumed(folder, make, X, y, end, stop, trigger, suffix, between=None):
+    """Seed 8: ``make()`` trained until ``end()`` in one run, and again stopped at
+    ``stop`` with checkpoints to ``folder`` (``between()`` then runs, e.g. to disturb the
+    RNG), then ``model.<suffix>`` / ``optim.<suffix>`` loaded and trained until ``end()``.
+    Returns (the full run's model, the resumed model, the loaded method's neval)."""
+    bigdl_py.RNG.set_seed(8)
+    full = make()
+    Optimizer.create(full, (X, y), ClassNLLCriterion(), end(), 32,
+                     SGD(0.1, momentum=0.9)).optimize()
+    bigdl_py.RNG.set_seed(8)
+    opt = Optimizer.create(make(), (X, y), ClassNLLCriterion(), stop, 32,
+                           SGD(0.1, momentum=0.9))
+    opt.set_checkpoint(str(folder), trigger)
+    opt.optimize()
+    if between is not None:
+        between()
+    model = Model.load_model(folder / f"model.{suffix}")
+    method = OptimMethod.load(folder / f"optim.{suffix}")
+    neval = method.state["neval"]
+    Optimizer.create(model, (X, y), ClassNLLCriterion(), end(), 32, method).optimize()
+    return full, model, neval
+
+
 @pytest.mark.parametrize("trigger,resume_at", [(EveryEpoch(), "model.17"),
                                                (SeveralIteration(5), "model.10")])
 def test_checkpoint_and_resume_reach_the_same_weights(tmp_path, trigger, resume_at):
     X, y = _blobs(250)  # 8 iterations per epoch, the last one partial
-    bigdl_py.RNG.set_seed(8)
-    full = _mlp()
-    Optimizer.create(full, (X, y), ClassNLLCriterion(), MaxEpoch(4), 32,
-                     SGD(0.1, momentum=0.9)).optimize()
-    bigdl_py.RNG.set_seed(8)
-    first = _mlp()
-    opt = Optimizer.create(first, (X, y), ClassNLLCriterion(), MaxIteration(18), 32,
-                           SGD(0.1, momentum=0.9))
-    opt.set_checkpoint(str(tmp_path / "ckpt"), trigger)
-    opt.optimize()
+    suffix = resume_at.split(".")[1]
+    full, model, neval = _full_and_resumed(tmp_path / "ckpt", _mlp, X, y, lambda: MaxEpoch(4),
+                                           MaxIteration(18), trigger, suffix)
     files = sorted((tmp_path / "ckpt").iterdir())
     assert (tmp_path / "ckpt" / resume_at).exists()
     assert {f.name.split(".")[0] for f in files} == {"model", "optim"}
-    suffix = resume_at.split(".")[1]
-    model = Model.load_model(tmp_path / "ckpt" / f"model.{suffix}")
-    method = OptimMethod.load(tmp_path / "ckpt" / f"optim.{suffix}")
-    assert method.state["neval"] == int(suffix)
-    Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxEpoch(4), 32, method).optimize()
+    assert neval == int(suffix)
     for a, b in zip(_weights(full), _weights(model)):
         np.testing.assert_array_equal(a, b)
 
@@ -186,24 +198,16 @@ def test_a_checkpoint_holds_the_rng_state(tmp_path, algorithm):
 
     def mlp():
         return Sequential(Linear(4, 16), ReLU(), Dropout(0.3), Linear(16, 3), LogSoftMax())
+
+    def another_process():
+        bigdl_py.RNG.set_algorithm("philox")
+        bigdl_py.RNG.set_seed(12345)
+
     X, y = _blobs(100)
     bigdl_py.RNG.set_algorithm(algorithm)
-    bigdl_py.RNG.set_seed(8)
-    full = mlp()
-    Optimizer.create(full, (X, y), ClassNLLCriterion(), MaxIteration(10), 32,
-                     SGD(0.1, momentum=0.9)).optimize()
-    bigdl_py.RNG.set_seed(8)
-    first = mlp()
-    opt = Optimizer.create(first, (X, y), ClassNLLCriterion(), MaxIteration(6), 32,
-                           SGD(0.1, momentum=0.9))
-    opt.set_checkpoint(str(tmp_path), SeveralIteration(6))  # neval 6: mid epoch 2
-    opt.optimize()
-    bigdl_py.RNG.set_algorithm("philox")
-    bigdl_py.RNG.set_seed(12345)  # another process, another seed
-    model = Model.load_model(tmp_path / "model.6")
-    method = OptimMethod.load(tmp_path / "optim.6")
-    Optimizer.create(model, (X, y), ClassNLLCriterion(), MaxIteration(10), 32,
-                     method).optimize()
+    # neval 6: mid epoch 2
+    full, model, _ = _full_and_resumed(tmp_path, mlp, X, y, lambda: MaxIteration(10),
+                                       MaxIteration(6), SeveralIteration(6), 6, another_process)
     assert bigdl_py.RNG.algorithm() == algorithm
     for a, b in zip(_weights(full), _weights(model)):
         np.testing.assert_array_equal(a, b)
