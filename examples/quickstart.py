@@ -34,45 +34,26 @@ def dropout():
     print(module.backward(x, x.copy() * 0.5))
 
 
-def gaussian_dropout():
-    section("GaussianDropout(0.5) (Scala example)")
-    layer = GaussianDropout(0.5)
-    layer.training()
-    input = Tensor(T(T(1.0, 1.0, 1.0), T(1.0, 1.0, 1.0)))
-    output = layer.forward(input)
-    gradout = Tensor(T(T(1.0, 1.0, 1.0), T(1.0, 1.0, 1.0)))
-    gradin = layer.backward(input, gradout)
-    print(output)
-    print(gradin)  # the forward's noise (BigDL draws fresh noise here; see the README)
-    layer.evaluate()
-    print(layer.forward(input))
-
-    section("GaussianDropout(0.5) (Python example)")
-    layer = GaussianDropout(0.5)
-    layer.training()
-    inp = np.ones([2, 1])
-    outp = layer.forward(inp)
-    gradinp = layer.backward(inp, np.ones([2, 1]))
-    print("training:forward=", outp)
-    print("training:backward=", gradinp)
-    layer.evaluate()
-    print("evaluate:forward=", layer.forward(inp))
-
-
-def gaussian_noise():
-    section("GaussianNoise(0.2) (Scala example), RNG.set_seed(9)")
-    RNG.set_seed(9)
-    layer = GaussianNoise(0.2)
+def noise(cls, scala_arg, python_arg, seed=None):
+    """BigDL's Scala and Python examples of a noise layer (GaussianDropout, GaussianNoise):
+    a training forward and backward, then the evaluation forward."""
+    name = cls.__name__
+    section(f"{name}({scala_arg}) (Scala example)" +
+            ("" if seed is None else f", RNG.set_seed({seed})"))
+    if seed is not None:
+        RNG.set_seed(seed)
+    layer = cls(scala_arg)
     layer.training()
     input = Tensor(T(T(1.0, 1.0, 1.0), T(1.0, 1.0, 1.0)))
     print(layer.forward(input))
     gradout = Tensor(T(T(1.0, 1.0, 1.0), T(1.0, 1.0, 1.0)))
+    # GaussianDropout: the forward's noise (BigDL draws fresh noise here; see the README)
     print(layer.backward(input, gradout))
     layer.evaluate()
     print(layer.forward(input))
 
-    section("GaussianNoise(0.5) (Python example)")
-    layer = GaussianNoise(0.5)
+    section(f"{name}({python_arg}) (Python example)")
+    layer = cls(python_arg)
     layer.training()
     inp = np.ones([2, 1])
     print("training:forward=", layer.forward(inp))
@@ -98,8 +79,8 @@ def main():
     RNG.set_algorithm("mt19937")  # BigDL's generator, bit for bit
     try:
         dropout()
-        gaussian_dropout()
-        gaussian_noise()
+        noise(GaussianDropout, 0.5, 0.5)
+        noise(GaussianNoise, 0.2, 0.5, seed=9)
         spatial(SpatialDropout1D, (3, 4, 5), "SpatialDropout1D")
         spatial(SpatialDropout2D, (2, 3, 4, 5), "SpatialDropout2D")
         spatial(SpatialDropout3D, (2, 3, 2, 2, 3), "SpatialDropout3D")

@@ -307,6 +307,9 @@ def test_bad_input_fails_before_training():
         Optimizer.create(model, (X, y), "nll")
     with pytest.raises(TypeError, match="Optimizer: expected a Trigger as end_trigger"):
         Optimizer.create(model, (X, y), ClassNLLCriterion(), 5)
+    with pytest.raises(TypeError, match="Optimizer.set_end_when: expected end_trigger to be a "
+                                        "Trigger, got int"):
+        Optimizer.create(model, (X, y), ClassNLLCriterion()).set_end_when(5)
     wrong = Optimizer.create(model, (X[:, :3], y), ClassNLLCriterion())
     with pytest.raises(ValueError, match="Sequential: module 1 .* failed in forward: Linear"):
         wrong.optimize()

@@ -16,6 +16,7 @@ Sequential(2 layers)
 import numpy as np
 
 from .. import nn as _nn
+from ..nn._topology import node_list, order
 from ._persist import SavedModel, load
 from ._shape import describe
 from ._training import KerasModel
@@ -127,14 +128,6 @@ def load_model(path, check_finite=False):
     return load(path, {"Sequential": Sequential, "Model": Model}, check_finite)
 
 
-def _nodes(x, owner, what):
-    nodes = list(x) if isinstance(x, (list, tuple)) else [x]
-    if not nodes or not all(isinstance(n, Node) for n in nodes):
-        raise TypeError(f"{owner}: expected a bigdl_py.keras node or a non-empty list of "
-                        f"nodes as {what}, got {x!r:.80}")
-    return nodes
-
-
 class Model(KerasModel, SavedModel):
     """A graph of Keras-style layers from ``input`` nodes (``Input(shape=...)``) to
     ``output`` nodes (layer calls), each a node or a list; ``net`` is the
@@ -156,14 +149,14 @@ class Model(KerasModel, SavedModel):
     def __init__(self, input, output, name=None):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Model: expected a string as name, got {type(name).__name__}")
-        self.inputs = _nodes(input, "Model", "input")
-        self.outputs = _nodes(output, "Model", "output")
+        self.inputs = _nodes(input, "input")
+        self.outputs = _nodes(output, "output")
         self.name = name
         self.net = _nn.Model([n.nn_node for n in self.inputs],
                              [n.nn_node for n in self.outputs])
         self._single = (not isinstance(input, (list, tuple)),
                         not isinstance(output, (list, tuple)))
-        self.nodes = _order(self.outputs)
+        self.nodes = order(self.outputs, lambda node: node.inbound)
         self.layers = [n.layer for n in self.nodes]
         self._compile = None
 
@@ -197,20 +190,8 @@ class Model(KerasModel, SavedModel):
         return f"Model({len(self.inputs)} inputs, {len(self.nodes)} layers)"
 
 
-def _order(outputs):
-    """The Keras nodes leading to ``outputs``, each after its inbound nodes."""
-    done, result, stack = set(), [], [(n, False) for n in reversed(outputs)]
-    while stack:
-        node, ready = stack.pop()
-        if id(node) in done:
-            continue
-        if ready:
-            done.add(id(node))
-            result.append(node)
-            continue
-        stack.append((node, True))
-        stack.extend((p, False) for p in reversed(node.inbound) if id(p) not in done)
-    return result
+def _nodes(x, what):
+    return node_list(x, Node, what, "a bigdl_py.keras node", "nodes")
 
 
 def _batched(shape):

@@ -133,7 +133,10 @@ class Uniform(Initializer):
 
 class _Scaled(Initializer):
     """``initializer`` (Normal or Uniform, given ``std=``) with the standard deviation
-    ``_std(shape)`` of a subclass (Glorot's or He's fan rule)."""
+    ``_std_of(shape)`` of a subclass (Glorot's or He's fan rule) for a shape of at least 2
+    dimensions (exactly 4 with ``c01b``)."""
+
+    _UNDEFINED = None  # what a shape of fewer than 2 dimensions leaves undefined
 
     def __init__(self, initializer, gain=1.0, c01b=False):
         self.initializer = initializer
@@ -143,6 +146,16 @@ class _Scaled(Initializer):
     def sample(self, shape, dtype=None):
         shape = _shape(shape, type(self).__name__)
         return self.initializer(std=self._std(shape)).sample(shape, dtype)
+
+    def _std(self, shape):
+        owner = type(self).__name__
+        if self.c01b and len(shape) != 4:
+            raise ValueError(f"{owner}: expected a 4-dimensional shape with c01b=True, got "
+                             f"{shape}")
+        if len(shape) < 2:
+            raise ValueError(f"{owner}: expected a shape of length >= 2 ({self._UNDEFINED} "
+                             f"undefined otherwise), got {shape}")
+        return self._std_of(shape)
 
     def __repr__(self):
         head = "" if type(self) in _SHORTCUT else f"{self.initializer.__name__}, "
@@ -157,33 +170,14 @@ class Glorot(_Scaled):
     Shapes of fewer than 2 dimensions are a ValueError.
     """
 
-    def _std(self, shape):
-        owner = type(self).__name__
+    _UNDEFINED = "fan-in and fan-out are"
+
+    def _std_of(self, shape):
         if self.c01b:
-            if len(shape) != 4:
-                raise ValueError(f"{owner}: expected a 4-dimensional shape with c01b=True, got "
-                                 f"{shape}")
             n1, n2, receptive = shape[0], shape[3], shape[1] * shape[2]
         else:
-            if len(shape) < 2:
-                raise ValueError(f"{owner}: expected a shape of length >= 2 (fan-in and fan-out"
-                                 f" are undefined otherwise), got {shape}")
             n1, n2, receptive = shape[0], shape[1], int(np.prod(shape[2:]))
         return self.gain * math.sqrt(2.0 / max((n1 + n2) * receptive, 1))
-
-
-class GlorotNormal(Glorot):
-    """Glorot with a Normal distribution: :math:`N(0, \\sigma^2)`."""
-
-    def __init__(self, gain=1.0, c01b=False):
-        super().__init__(Normal, gain, c01b)
-
-
-class GlorotUniform(Glorot):
-    """Glorot with a Uniform distribution: :math:`U(-\\sqrt{3}\\sigma, \\sqrt{3}\\sigma)`."""
-
-    def __init__(self, gain=1.0, c01b=False):
-        super().__init__(Uniform, gain, c01b)
 
 
 class He(_Scaled):
@@ -195,35 +189,33 @@ class He(_Scaled):
     dimensions is a ValueError.
     """
 
-    def _std(self, shape):
-        owner = type(self).__name__
+    _UNDEFINED = "fan-in is"
+
+    def _std_of(self, shape):
         if self.c01b:
-            if len(shape) != 4:
-                raise ValueError(f"{owner}: expected a 4-dimensional shape with c01b=True, got "
-                                 f"{shape}")
             fan_in = int(np.prod(shape[:3]))
-        elif len(shape) == 2:
-            fan_in = shape[0]
-        elif len(shape) > 2:
-            fan_in = int(np.prod(shape[1:]))
         else:
-            raise ValueError(f"{owner}: expected a shape of length >= 2 (fan-in is undefined "
-                             f"otherwise), got {shape}")
+            fan_in = shape[0] if len(shape) == 2 else int(np.prod(shape[1:]))
         return self.gain * math.sqrt(1.0 / max(fan_in, 1))
 
 
-class HeNormal(He):
-    """He with a Normal distribution."""
-
+def _shortcut(name, scaling, initializer, doc):
+    """``scaling`` (Glorot or He) with its ``initializer`` fixed: Lasagne's ``GlorotNormal``
+    and the like, constructed with ``(gain=1.0, c01b=False)``."""
     def __init__(self, gain=1.0, c01b=False):
-        super().__init__(Normal, gain, c01b)
+        scaling.__init__(self, initializer, gain, c01b)
+    return type(name, (scaling,), {"__init__": __init__, "__doc__": doc,
+                                   "__module__": __name__})
 
 
-class HeUniform(He):
-    """He with a Uniform distribution of the same standard deviation."""
-
-    def __init__(self, gain=1.0, c01b=False):
-        super().__init__(Uniform, gain, c01b)
+GlorotNormal = _shortcut("GlorotNormal", Glorot, Normal,
+                         "Glorot with a Normal distribution: :math:`N(0, \\sigma^2)`.")
+GlorotUniform = _shortcut("GlorotUniform", Glorot, Uniform,
+                          "Glorot with a Uniform distribution: "
+                          ":math:`U(-\\sqrt{3}\\sigma, \\sqrt{3}\\sigma)`.")
+HeNormal = _shortcut("HeNormal", He, Normal, "He with a Normal distribution.")
+HeUniform = _shortcut("HeUniform", He, Uniform,
+                      "He with a Uniform distribution of the same standard deviation.")
 
 
 _SHORTCUT = (GlorotNormal, GlorotUniform, HeNormal, HeUniform)

@@ -2,12 +2,23 @@
 BigDL's construction errors, as ValueErrors naming the offending node."""
 from .container import walk
 
-__all__ = ["order", "check", "check_config"]
+__all__ = ["node_list", "order", "check", "check_config"]
 
 
-def order(outputs):
-    """The nodes leading to ``outputs`` with every node after its predecessors (depth
-    first from the outputs, predecessors in the order given); ValueError on a cycle."""
+def node_list(x, cls, what, one="a Node", many="Nodes"):
+    """``x``, a ``cls`` node or a list of them, as a non-empty list (a graph ``Model``'s
+    inputs or outputs, ``what``); TypeError otherwise."""
+    nodes = list(x) if isinstance(x, (list, tuple)) else [x]
+    if not nodes or not all(isinstance(n, cls) for n in nodes):
+        raise TypeError(f"Model: expected {one} or a non-empty list of {many} as {what}, got "
+                        f"{x!r:.80}")
+    return nodes
+
+
+def order(outputs, prev=lambda node: node.prev):
+    """The nodes leading to ``outputs`` with every node after its predecessors
+    (``prev(node)``; depth first from the outputs, predecessors in the order given);
+    ValueError on a cycle."""
     result, state = [], {}  # id -> 1 (on the path), 2 (done)
     for out in outputs:
         stack = [(out, 0)]
@@ -17,9 +28,9 @@ def order(outputs):
                 if state.get(id(node)) == 2:
                     continue
                 state[id(node)] = 1
-            if i < len(node.prev):
+            if i < len(prev(node)):
                 stack.append((node, i + 1))
-                p = node.prev[i]
+                p = prev(node)[i]
                 if state.get(id(p)) == 1:
                     raise ValueError(f"Model: expected an acyclic graph, got a cycle through "
                                      f"{p.module.name()}")

@@ -68,6 +68,9 @@ class _Elementwise(Module):
         self.size = [int(n) for n in size]
         self.regularizer = regularizer
         p = self._PARAM
+        other = "bias" if p == "weight" else "weight"  # the parameter this layer lacks
+        setattr(self, other, None)
+        setattr(self, "grad_" + other, None)
         for name, arr in allocate(owner, self._dtype, {p: tuple(self.size)}).items():
             setattr(self, name, arr)  # size checked first (and bounded by a loaded file)
         self.reset()
@@ -171,7 +174,6 @@ class CAdd(_Elementwise):
     _PARAM, _OP = "bias", np.add
 
     def __init__(self, size, bRegularizer=None, *, dtype="float32"):
-        self.weight = self.grad_weight = None
         super().__init__(size, bRegularizer, dtype)
 
 
@@ -196,5 +198,4 @@ class CMul(_Elementwise):
     _PARAM, _OP = "weight", np.multiply
 
     def __init__(self, size, wRegularizer=None, *, dtype="float32"):
-        self.bias = self.grad_bias = None
         super().__init__(size, wRegularizer, dtype)

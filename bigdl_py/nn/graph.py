@@ -6,7 +6,7 @@ collects the nodes that lead to an output, checks the graph and fixes the execut
 once.  ``Model`` is also BigDL's model loader: ``Model.load_model(path)``.
 """
 from . import _activity
-from ._topology import check, check_config, order
+from ._topology import check, check_config, node_list, order
 from .activation import Identity
 from .container import Container, _rewrap
 from .module import Module, Node
@@ -45,14 +45,6 @@ def Input(bigdl_type="float"):
     True
     """
     return Node(_Input(bigdl_type=bigdl_type))
-
-
-def _nodes(x, what):
-    nodes = list(x) if isinstance(x, (list, tuple)) else [x]
-    if not nodes or not all(isinstance(n, Node) for n in nodes):
-        raise TypeError(f"Model: expected a Node or a non-empty list of Nodes as {what}, got "
-                        f"{x!r:.80}")
-    return nodes
 
 
 class Model(Container):
@@ -97,7 +89,7 @@ class Model(Container):
             pre = Node(inputs)
             gate = Node(Identity(), pre)
             inputs, outputs, stop = pre, Node(outputs, gate), gate.module.name()
-        inputs, outputs = _nodes(inputs, "inputs"), _nodes(outputs, "outputs")
+        inputs, outputs = node_list(inputs, Node, "inputs"), node_list(outputs, Node, "outputs")
         nodes = order(outputs)
         check(inputs, nodes)
         self.inputs, self.outputs, self._order = inputs, outputs, nodes

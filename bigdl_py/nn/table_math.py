@@ -22,6 +22,7 @@ class _Reduce(Module):
     gradients are new arrays (or reused buffers when the caller passes Tensors)."""
 
     _TAKES_TABLE = True
+    _OP = None  # the ufunc folding the elements into the output, left to right
 
     def _table(self, input):
         table = _arrays(input, type(self).__name__)
@@ -33,6 +34,14 @@ class _Reduce(Module):
                                  f"{i + 1}")
         return table, np.result_type(*table)
 
+    def update_output(self, input):
+        table, dtype = self._table(input)
+        out = self._buffer("output", table[0].shape, dtype)
+        out[...] = table[0]
+        for a in table[1:]:
+            self._OP(out, a, out=out)
+        return out
+
     def _grads(self, table, grad_output):
         self._check_grad(grad_output, table[0])
         return [self._buffer(f"grad_input{i}", a.shape, grad_output.dtype)
@@ -43,13 +52,7 @@ class CMulTable(_Reduce):
     """Element-wise product of a table's arrays; element i's gradient is ``grad_output``
     times the product of the other elements (no division, so zeros are fine)."""
 
-    def update_output(self, input):
-        table, dtype = self._table(input)
-        out = self._buffer("output", table[0].shape, dtype)
-        out[...] = table[0]
-        for a in table[1:]:
-            np.multiply(out, a, out=out)
-        return out
+    _OP = np.multiply
 
     def update_grad_input(self, input, grad_output):
         table, _ = self._table(input)
@@ -66,13 +69,7 @@ class CMaxTable(_Reduce):
     """Element-wise maximum of a table's arrays; each output's gradient goes to the
     element holding the maximum (the first one on ties, as BigDL); NaN propagates."""
 
-    def update_output(self, input):
-        table, dtype = self._table(input)
-        out = self._buffer("output", table[0].shape, dtype)
-        out[...] = table[0]
-        for a in table[1:]:
-            np.maximum(out, a, out=out)
-        return out
+    _OP = np.maximum
 
     def update_grad_input(self, input, grad_output):
         table, dtype = self._table(input)
@@ -91,13 +88,11 @@ class CMaxTable(_Reduce):
 class CAveTable(_Reduce):
     """Element-wise mean of a table's arrays; each element gets ``grad_output / n``."""
 
+    _OP = np.add
+
     def update_output(self, input):
-        table, dtype = self._table(input)
-        out = self._buffer("output", table[0].shape, dtype)
-        out[...] = table[0]
-        for a in table[1:]:
-            np.add(out, a, out=out)
-        out /= len(table)
+        out = super().update_output(input)  # the sum
+        out /= len(input)
         return out
 
     def update_grad_input(self, input, grad_output):

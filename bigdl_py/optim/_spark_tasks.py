@@ -141,15 +141,22 @@ def _rows(block, idx, job):
     return unpack(X[idx], job.get("layout")), y[idx]
 
 
+def _training_task(job_b, iteration, partition, blocks):
+    """(this partition's block, the job) of a training task, after the fault-injection
+    hook; an empty partition's block has ``n == 0``."""
+    block = the_block(blocks)
+    job = job_b.value
+    _maybe_fail(job["fault"], iteration, partition)
+    return block, job
+
+
 def train_partition(job_b, weights_b, iteration, partition, blocks):
     """mapPartitionsWithIndex for one synchronous iteration: this partition's share of the
     global mini-batch (only those rows are read) -> one (gradient sum, loss sum, records)
     tuple; for a criterion that averages (``averages``) the share's mean is multiplied by
     the share's size, so the driver divides the sums by the global batch.  An empty
     partition contributes nothing."""
-    block = the_block(blocks)
-    job = job_b.value
-    _maybe_fail(job["fault"], iteration, partition)
+    block, job = _training_task(job_b, iteration, partition, blocks)
     if not block.n:
         return
     with task_threads(job):
@@ -168,9 +175,7 @@ def train_partition(job_b, weights_b, iteration, partition, blocks):
 def local_sgd_partition(job_b, eval_counter, weights_b, iteration, partition, blocks):
     """mapPartitionsWithIndex for one local-SGD round (``job["steps"]`` iterations from
     ``iteration``): SGD steps on this partition's shares -> (weights, loss sum, 1)."""
-    block = the_block(blocks)
-    job = job_b.value
-    _maybe_fail(job["fault"], iteration, partition)
+    block, job = _training_task(job_b, iteration, partition, blocks)
     if not block.n:
         return
     with task_threads(job):

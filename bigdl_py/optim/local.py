@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from .. import _random
-from .._validate import check_int
+from .._validate import check_instance, check_int
 from ..nn._activity import batchable
 from ..nn.container import Container
 from ..nn.criterion import Criterion
@@ -231,9 +231,8 @@ class LocalOptimizer:
         return self
 
     def set_end_when(self, end_trigger):
-        if not isinstance(end_trigger, Trigger):
-            raise TypeError(f"Optimizer: expected a Trigger, got {type(end_trigger).__name__}")
-        self.end_trigger = end_trigger
+        self.end_trigger = check_instance(end_trigger, Trigger, "Optimizer.set_end_when",
+                                          "end_trigger")
         return self
 
     def set_validation(self, batch_size, X_val, Y_val=None, trigger=None, val_method=None):

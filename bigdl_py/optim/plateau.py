@@ -33,6 +33,7 @@ class Plateau(LearningRateSchedule):
     """
 
     _state_names = ("best", "wait", "cooldown_counter", "cur_epoch")
+    _CONFIG = ("monitor", "factor", "patience", "mode", "epsilon", "cooldown", "min_lr")
 
     def __init__(self, monitor, factor=0.1, patience=10, mode="min", epsilon=1e-4, cooldown=0,
                  min_lr=0.0):
@@ -54,11 +55,6 @@ class Plateau(LearningRateSchedule):
         self.best = math.inf if mode == "min" else -math.inf
         self.wait, self.cooldown_counter, self.cur_epoch = 0, 0, 1
         self.current_rate = None
-
-    def _config(self):
-        return {"monitor": self.monitor, "factor": self.factor, "patience": self.patience,
-                "mode": self.mode, "epsilon": self.epsilon, "cooldown": self.cooldown,
-                "min_lr": self.min_lr}
 
     def update(self, sgd):
         state = sgd.state

@@ -67,8 +67,10 @@ class LearningRateSchedule:
         raise NotImplementedError
 
     # ---- persistence and printing -------------------------------------------------------
+    _CONFIG = ()  # the constructor's arguments, each kept as the attribute of its name
+
     def _config(self):
-        return {}
+        return {k: getattr(self, k) for k in self._CONFIG}
 
     def to_dict(self):
         state = {k: getattr(self, k) for k in self._BASE_STATE + self._state_names}
@@ -114,12 +116,11 @@ class Poly(LearningRateSchedule):
     """``lr * (1 - n / max_iteration) ** power``, and 0 once ``n > max_iteration``.  As in
     BigDL, ``n`` is the global step count even inside a SequentialSchedule."""
 
+    _CONFIG = ("power", "max_iteration")
+
     def __init__(self, power, max_iteration):
         self.power = _real(power, "Poly", "power")
         self.max_iteration = _int(max_iteration, "Poly", "max_iteration")
-
-    def _config(self):
-        return {"power": self.power, "max_iteration": self.max_iteration}
 
     def rate(self, sgd, n):
         if n > self.max_iteration:
@@ -130,12 +131,11 @@ class Poly(LearningRateSchedule):
 class Step(LearningRateSchedule):
     """``lr * gamma ** floor(n / step_size)``."""
 
+    _CONFIG = ("step_size", "gamma")
+
     def __init__(self, step_size, gamma):
         self.step_size = _int(step_size, "Step", "step_size")
         self.gamma = _real(gamma, "Step", "gamma")
-
-    def _config(self):
-        return {"step_size": self.step_size, "gamma": self.gamma}
 
     def rate(self, sgd, n):
         return sgd.learningrate * self.gamma ** ((n - self.exclude_iterations) // self.step_size)
@@ -143,6 +143,8 @@ class Step(LearningRateSchedule):
 
 class MultiStep(LearningRateSchedule):
     """``lr * gamma ** (number of step_sizes s with n >= s)``."""
+
+    _CONFIG = ("step_sizes", "gamma")
 
     def __init__(self, step_sizes, gamma):
         if not isinstance(step_sizes, (list, tuple)) or not step_sizes:
@@ -153,9 +155,6 @@ class MultiStep(LearningRateSchedule):
             raise ValueError(f"MultiStep: expected increasing step sizes, got {step_sizes!r}")
         self.gamma = _real(gamma, "MultiStep", "gamma")
 
-    def _config(self):
-        return {"step_sizes": self.step_sizes, "gamma": self.gamma}
-
     def rate(self, sgd, n):
         n -= self.exclude_iterations
         return sgd.learningrate * self.gamma ** sum(n >= s for s in self.step_sizes)
@@ -165,6 +164,8 @@ class Exponential(LearningRateSchedule):
     """``lr * decay_rate ** (n / decay_step)``; with ``stair_case`` the exponent is
     ``floor(n / decay_step)``."""
 
+    _CONFIG = ("decay_step", "decay_rate", "stair_case")
+
     def __init__(self, decay_step, decay_rate, stair_case=False):
         self.decay_step = _int(decay_step, "Exponential", "decay_step")
         self.decay_rate = _real(decay_rate, "Exponential", "decay_rate")
@@ -172,10 +173,6 @@ class Exponential(LearningRateSchedule):
             raise TypeError(f"Exponential: expected stair_case to be a bool, got "
                             f"{stair_case!r}")
         self.stair_case = stair_case
-
-    def _config(self):
-        return {"decay_step": self.decay_step, "decay_rate": self.decay_rate,
-                "stair_case": self.stair_case}
 
     def rate(self, sgd, n):
         n -= self.exclude_iterations
@@ -187,12 +184,11 @@ class NaturalExp(LearningRateSchedule):
     """``lr * exp(-gamma * floor(n / decay_step))`` (BigDL's Scala class; BigDL 2.4 has no
     Python wrapper for it)."""
 
+    _CONFIG = ("decay_step", "gamma")
+
     def __init__(self, decay_step, gamma):
         self.decay_step = _int(decay_step, "NaturalExp", "decay_step")
         self.gamma = _real(gamma, "NaturalExp", "gamma")
-
-    def _config(self):
-        return {"decay_step": self.decay_step, "gamma": self.gamma}
 
     def rate(self, sgd, n):
         n -= self.exclude_iterations
@@ -202,11 +198,10 @@ class NaturalExp(LearningRateSchedule):
 class Warmup(LearningRateSchedule):
     """``lr + delta * n`` (usually the first child of a SequentialSchedule)."""
 
+    _CONFIG = ("delta",)
+
     def __init__(self, delta):
         self.delta = _real(delta, "Warmup", "delta")
-
-    def _config(self):
-        return {"delta": self.delta}
 
     def rate(self, sgd, n):
         return sgd.learningrate + self.delta * (n - self.exclude_iterations)
@@ -233,13 +228,12 @@ class SequentialSchedule(LearningRateSchedule):
 
     _state_names = ("current",)
 
+    _CONFIG = ("iteration_per_epoch",)
+
     def __init__(self, iteration_per_epoch):
         self.iteration_per_epoch = _int(iteration_per_epoch, "SequentialSchedule",
                                         "iteration_per_epoch")
         self.schedules, self.current = [], 0
-
-    def _config(self):
-        return {"iteration_per_epoch": self.iteration_per_epoch}
 
     def to_dict(self):
         return dict(super().to_dict(), children=[c.to_dict() for c in self.schedules])

@@ -137,10 +137,17 @@ class Activation(Layer):
 
 
 class _Wrap(Layer):
-    """A shape-preserving layer made of one nn module built from ``self._args``."""
+    """A shape-preserving layer made of one nn module, ``self._make()``.  A subclass gives
+    the nn class and its arguments (kept as attributes of their names) to ``__init__``,
+    which builds one module at once, so wrong arguments fail at construction."""
 
-    _module = None
     _ndim = None  # required sample rank (None: any)
+
+    def __init__(self, input_shape=None, name=None, module=None, **args):
+        super().__init__(input_shape, name)
+        vars(self).update(args)
+        self._make = lambda: module(*args.values())
+        self._make()
 
     def compute_output_shape(self, input_shape):
         if self._ndim is not None and len(input_shape) != self._ndim:
@@ -157,29 +164,22 @@ class Dropout(_Wrap):
     """Drops each input with probability ``p`` in training (scaled by 1/(1-p))."""
 
     def __init__(self, p, input_shape=None, name=None):
-        super().__init__(input_shape, name)
-        self._make = lambda: _nn.Dropout(p)
-        self.p = self._make().get_p()  # checks p now
+        super().__init__(input_shape, name, _nn.Dropout, p=p)
+        self.p = self._make().get_p()
 
 
 class GaussianDropout(_Wrap):
     """Multiplies by 1-centred Gaussian noise of std sqrt(p/(1-p)) in training."""
 
     def __init__(self, p, input_shape=None, name=None):
-        super().__init__(input_shape, name)
-        self.p = p
-        self._make = lambda: _nn.GaussianDropout(p)
-        self._make()
+        super().__init__(input_shape, name, _nn.GaussianDropout, p=p)
 
 
 class GaussianNoise(_Wrap):
     """Adds centred Gaussian noise of std ``sigma`` in training."""
 
     def __init__(self, sigma, input_shape=None, name=None):
-        super().__init__(input_shape, name)
-        self.sigma = sigma
-        self._make = lambda: _nn.GaussianNoise(sigma)
-        self._make()
+        super().__init__(input_shape, name, _nn.GaussianNoise, sigma=sigma)
 
 
 def _spatial(cls, ndim, formats):
@@ -187,15 +187,10 @@ def _spatial(cls, ndim, formats):
         _ndim = ndim
 
         def __init__(self, p=0.5, dim_ordering="th", input_shape=None, name=None):
-            super().__init__(input_shape, name)
-            owner = cls.__name__
-            order = _choice(dim_ordering, {"th": 0, "tf": 0}, owner, "dim_ordering")
-            self.p, self.dim_ordering = p, order
-            if formats is None:
-                self._make = lambda: cls(p)
-            else:
-                self._make = lambda: cls(p, formats[order])
-            self._make()
+            order = _choice(dim_ordering, {"th": 0, "tf": 0}, cls.__name__, "dim_ordering")
+            args = {"p": p} if formats is None else {"p": p, "data_format": formats[order]}
+            super().__init__(input_shape, name, cls, **args)
+            self.dim_ordering = order
 
     _Spatial.__name__ = _Spatial.__qualname__ = cls.__name__
     _Spatial.__doc__ = (f"Drops whole feature maps with probability ``p`` in training "
