@@ -109,8 +109,14 @@ def _dims(a):
     return tuple(a.shape[:a.ndim])
 
 
-def _bias_len(b):
-    return None if b is None else b.shape[0]
+cdef int _check_rows(str name, str bias, Py_ssize_t nb, Py_ssize_t R, Py_ssize_t I,
+                     Py_ssize_t O, Py_ssize_t spatial) except -1:
+    # linear_forward's and linear_acc_grad's common checks: the ``bias`` array (nb values,
+    # -1 when absent) holds O*spatial values, R is a multiple of spatial, I and O fit BLAS
+    if not (spatial >= 1 and R % spatial == 0 and (nb < 0 or nb == O * spatial)):
+        _fail(name, f"{bias} of O*spatial values and R a multiple of spatial",
+              f"{bias} {None if nb < 0 else nb}, O={O}, spatial={spatial}, R={R}")
+    _check_ld(name, I, O)
 
 
 def linear_forward(const floating[:, ::1] x, const floating[:, ::1] weight,
@@ -125,11 +131,8 @@ def linear_forward(const floating[:, ::1] x, const floating[:, ::1] weight,
     if not (weight.shape[1] == I and out.shape[0] == R and out.shape[1] == O):
         _fail("linear_forward", "x (R, I), weight (O, I), out (R, O)",
               f"x {_dims(x)}, weight {_dims(weight)}, out {_dims(out)}")
-    if not (spatial >= 1 and R % spatial == 0
-            and (bias is None or bias.shape[0] == O * spatial)):
-        _fail("linear_forward", "bias of O*spatial values and R a multiple of spatial",
-              f"bias {_bias_len(bias)}, O={O}, spatial={spatial}, R={R}")
-    _check_ld("linear_forward", I, O)
+    _check_rows("linear_forward", "bias", -1 if bias is None else bias.shape[0], R, I, O,
+                spatial)
     if R == 0 or O == 0:
         return
     attach_blas()
@@ -165,11 +168,8 @@ def linear_acc_grad(const floating[:, ::1] x, const floating[:, ::1] grad_output
             and grad_weight.shape[1] == I):
         _fail("linear_acc_grad", "x (R, I), grad_output (R, O), grad_weight (O, I)",
               f"{_dims(x)}, {_dims(grad_output)}, {_dims(grad_weight)}")
-    if not (spatial >= 1 and R % spatial == 0
-            and (grad_bias is None or grad_bias.shape[0] == O * spatial)):
-        _fail("linear_acc_grad", "grad_bias of O*spatial values and R a multiple of spatial",
-              f"grad_bias {_bias_len(grad_bias)}, O={O}, spatial={spatial}, R={R}")
-    _check_ld("linear_acc_grad", I, O)
+    _check_rows("linear_acc_grad", "grad_bias", -1 if grad_bias is None else grad_bias.shape[0],
+                R, I, O, spatial)
     if R == 0 or O == 0:
         return
     attach_blas()

@@ -144,19 +144,6 @@ cdef void _adam_work(floating *x, const floating *g, floating *s, floating *r, i
         x[i] = x[i] - step * (s[i] / (<floating>sqrt(r[i]) + eps))
 
 
-def adam(floating[::1] x, const floating[::1] g, floating[::1] s, floating[::1] r,
-         double step, double beta1, double beta2, double epsilon, int n_threads):
-    """s = b1 s + (1-b1) g; r = b2 r + (1-b2) g^2; x -= step s / (sqrt(r) + eps), where
-    step = clr sqrt(1 - b2^t) / (1 - b1^t)."""
-    cdef int64_t n = _check("adam", x.shape[0], [("g", g.shape[0]), ("s", s.shape[0]),
-                                                 ("r", r.shape[0])])
-    if n == 0:
-        return
-    with nogil:
-        _adam_work(&x[0], &g[0], &s[0], &r[0], n, <floating>step, <floating>beta1,
-                   <floating>beta2, <floating>epsilon, team(n, _par_min, n_threads))
-
-
 cdef void _adamax_work(floating *x, const floating *g, floating *m, floating *u, int64_t n,
                        floating step, floating b1, floating b2, floating eps,
                        int nt) noexcept nogil:
@@ -170,17 +157,26 @@ cdef void _adamax_work(floating *x, const floating *g, floating *m, floating *u,
         x[i] = x[i] - step * (m[i] / u[i])
 
 
-def adamax(floating[::1] x, const floating[::1] g, floating[::1] m, floating[::1] u,
-           double step, double beta1, double beta2, double epsilon, int n_threads):
-    """m = b1 m + (1-b1) g; u = max(b2 u, |g| + eps); x -= step m / u, where
-    step = lr / (1 - b1^t)."""
-    cdef int64_t n = _check("adamax", x.shape[0], [("g", g.shape[0]), ("m", m.shape[0]),
-                                                   ("u", u.shape[0])])
+def adam(floating[::1] x, const floating[::1] g, floating[::1] s, floating[::1] r,
+         double step, double beta1, double beta2, double epsilon, bint infinity_norm,
+         int n_threads):
+    """Adam: s = b1 s + (1-b1) g; r = b2 r + (1-b2) g^2; x -= step s / (sqrt(r) + eps),
+    where step = clr sqrt(1 - b2^t) / (1 - b1^t).
+    Adamax (``infinity_norm``; s, r are m, u): m = b1 m + (1-b1) g;
+    u = max(b2 u, |g| + eps); x -= step m / u, where step = lr / (1 - b1^t)."""
+    cdef int64_t n = _check("adamax" if infinity_norm else "adam", x.shape[0],
+                            [("g", g.shape[0]), ("m" if infinity_norm else "s", s.shape[0]),
+                             ("u" if infinity_norm else "r", r.shape[0])])
+    cdef int nt = team(n, _par_min, n_threads)
     if n == 0:
         return
     with nogil:
-        _adamax_work(&x[0], &g[0], &m[0], &u[0], n, <floating>step, <floating>beta1,
-                     <floating>beta2, <floating>epsilon, team(n, _par_min, n_threads))
+        if infinity_norm:
+            _adamax_work(&x[0], &g[0], &s[0], &r[0], n, <floating>step, <floating>beta1,
+                         <floating>beta2, <floating>epsilon, nt)
+        else:
+            _adam_work(&x[0], &g[0], &s[0], &r[0], n, <floating>step, <floating>beta1,
+                       <floating>beta2, <floating>epsilon, nt)
 
 
 # ---- RMSprop, Adagrad, Adadelta -------------------------------------------------------------

@@ -18,6 +18,16 @@ cdef enum:
 
 include "simd_switch.pxi"
 
+cdef dict _KIND = {"uniform": 0, "normal": 1, "bernoulli": 2}   # a fill's kind -> kernels'
+KINDS = tuple(_KIND)
+
+
+cdef int _kind(str name, kind) except -1:
+    k = _KIND.get(kind)
+    if k is None:
+        raise ValueError(f"{name}: expected a kind in {KINDS}, got {kind!r}")
+    return k
+
 
 def philox4x32_10(counter, key):
     """The raw block function: 4 uint32 counter words and 2 key words -> 4 uint32."""
@@ -45,19 +55,9 @@ cdef void _fill(int kind, floating *out, int64_t start, int64_t count, uint64_t 
     """Elements [start, start + count) of fill ``kind`` (0 uniform on [a, a + b),
     1 normal (mean a, std b), 2 Bernoulli with threshold thr) into out[0:count]."""
     if floating is float:
-        if kind == 0:
-            bigdl_uniform_chunk_f32(out, start, count, offset, key, <float>a, <float>b)
-        elif kind == 1:
-            bigdl_normal_chunk_f32(out, start, count, offset, key, <float>a, <float>b)
-        else:
-            bigdl_bernoulli_chunk_f32(out, start, count, offset, key, thr)
+        bigdl_fill_chunk_f32(kind, out, start, count, offset, key, <float>a, <float>b, thr)
     else:
-        if kind == 0:
-            bigdl_uniform_chunk_f64(out, start, count, offset, key, a, b)
-        elif kind == 1:
-            bigdl_normal_chunk_f64(out, start, count, offset, key, a, b)
-        else:
-            bigdl_bernoulli_chunk_f64(out, start, count, offset, key, thr)
+        bigdl_fill_chunk_f64(kind, out, start, count, offset, key, a, b, thr)
 
 
 cdef void _par_fill(int kind, floating[::1] out, uint64_t key, uint64_t offset, double a,
@@ -68,27 +68,16 @@ cdef void _par_fill(int kind, floating[::1] out, uint64_t key, uint64_t offset, 
         _fill(kind, &out[s], s, min(<int64_t>CHUNK, n - s), key, offset, a, b, thr)
 
 
-def uniform(floating[::1] out, double lo, double hi, uint64_t key, uint64_t offset,
-            int n_threads):
-    """Fill ``out`` with U[lo, hi) from the Philox stream (key, offset)."""
+def fill(kind, floating[::1] out, double a, double b, uint64_t key, uint64_t offset,
+         int n_threads):
+    """Fill ``out`` from the Philox stream (key, offset): ``kind`` "uniform" U[a, b),
+    "normal" N(a, b**2) (Box-Muller with u in (0, 1]: no log(0)), "bernoulli" 1 with
+    probability a, else 0 (b unused)."""
+    cdef int k = _kind("fill", kind)
     if out.shape[0]:
         with nogil:
-            _par_fill(0, out, key, offset, lo, hi - lo, 0, n_threads)
-
-
-def normal(floating[::1] out, double mean, double std, uint64_t key, uint64_t offset,
-           int n_threads):
-    """Fill ``out`` with N(mean, std**2): Box-Muller with u in (0, 1] (no log(0))."""
-    if out.shape[0]:
-        with nogil:
-            _par_fill(1, out, key, offset, mean, std, 0, n_threads)
-
-
-def bernoulli(floating[::1] out, double p, uint64_t key, uint64_t offset, int n_threads):
-    """Fill ``out`` with 1 (probability p) or 0."""
-    if out.shape[0]:
-        with nogil:
-            _par_fill(2, out, key, offset, 0.0, 0.0, bigdl_threshold(p), n_threads)
+            _par_fill(k, out, key, offset, a, b - a if k == 0 else b,
+                      bigdl_threshold(a) if k == 2 else 0, n_threads)
 
 
 def _fill_chunked(kind, floating[::1] out, Py_ssize_t chunk, double a, double b, uint64_t key,
@@ -96,7 +85,7 @@ def _fill_chunked(kind, floating[::1] out, Py_ssize_t chunk, double a, double b,
     """Test helper: ``uniform``/``normal``/``bernoulli`` (a = lo/mean/p, b = hi/std) made
     serially in chunks of ``chunk`` elements; must equal the one-call fill."""
     cdef int64_t s = 0, n = out.shape[0]
-    cdef int k = ("uniform", "normal", "bernoulli").index(kind)
+    cdef int k = _kind("fill_chunked", kind)
     cdef uint64_t thr = bigdl_threshold(a)
     if chunk < 1:
         raise ValueError(f"fill_chunked: expected chunk >= 1, got {chunk}")
@@ -110,24 +99,38 @@ def _fill_chunked(kind, floating[::1] out, Py_ssize_t chunk, double a, double b,
 
 # ---- BigDL's MT19937 conventions, applied to raw 32-bit draws (serial, exact) ----
 
-def mt_uniform(floating[::1] out, const uint64_t[::1] raw, double lo, double hi):
-    """out[i] = (T)((raw[i] * 2**-32) * (hi - lo) + lo), all in double as BigDL does."""
-    cdef Py_ssize_t i, n = out.shape[0]
-    if raw.shape[0] != n:
-        raise ValueError(f"mt_uniform: expected {n} raw draws, got {raw.shape[0]}")
+def mt_fill(kind, floating[::1] out, src, double a, double b):
+    """BigDL's conversions of MT19937 draws ``src``, in double and then cast to the output's
+    type: "uniform" out[i] = u * (b - a) + a and "bernoulli" out[i] = 1 when u <= a (BigDL's
+    ``<=``), else 0, with u = raw[i] * 2**-32 (``src`` the uint64 raw draws); "normal"
+    out[i] = z[i] * b + a (``src`` float64 normals in BigDL's order)."""
+    cdef int k = _kind("mt_fill", kind)
+    cdef Py_ssize_t i, n = out.shape[0], got = -1
+    cdef const uint64_t[::1] raw
+    cdef const double[::1] z
+    try:
+        if k == 1:
+            z = src
+            got = z.shape[0]
+        else:
+            raw = src
+            got = raw.shape[0]
+    except (TypeError, ValueError):   # not a 1-d contiguous array of that type
+        pass
+    if got != n:
+        raise ValueError(f"mt_fill: expected {out.shape[0]} "
+                         f"{'float64 normals' if k == 1 else 'uint64 raw draws'} for {kind}, "
+                         f"got {getattr(src, 'shape', None)} {getattr(src, 'dtype', type(src))}")
     with nogil:
-        for i in range(n):
-            out[i] = <floating>((<double>raw[i] * (1.0 / 4294967296.0)) * (hi - lo) + lo)
-
-
-def mt_bernoulli(floating[::1] out, const uint64_t[::1] raw, double p):
-    """out[i] = 1 when raw[i] * 2**-32 <= p (BigDL's ``<=``), else 0."""
-    cdef Py_ssize_t i, n = out.shape[0]
-    if raw.shape[0] != n:
-        raise ValueError(f"mt_bernoulli: expected {n} raw draws, got {raw.shape[0]}")
-    with nogil:
-        for i in range(n):
-            out[i] = 1 if <double>raw[i] * (1.0 / 4294967296.0) <= p else 0
+        if k == 1:
+            for i in range(n):
+                out[i] = <floating>(z[i] * b + a)
+        elif k == 0:
+            for i in range(n):
+                out[i] = <floating>((<double>raw[i] * (1.0 / 4294967296.0)) * (b - a) + a)
+        else:
+            for i in range(n):
+                out[i] = 1 if <double>raw[i] * (1.0 / 4294967296.0) <= a else 0
 
 
 def mt_box_muller(double[::1] out, const uint64_t[::1] raw):
@@ -147,40 +150,22 @@ def mt_box_muller(double[::1] out, const uint64_t[::1] raw):
             out[2 * i + 1] = rho * sin(2.0 * M_PI * x)
 
 
-def mt_affine(floating[::1] out, const double[::1] z, double mean, double std):
-    """out[i] = (T)(z[i] * std + mean) in double, as BigDL's ``normal(mean, std)``."""
-    cdef Py_ssize_t i, n = out.shape[0]
-    if z.shape[0] != n:
-        raise ValueError(f"mt_affine: expected {n} normals, got {z.shape[0]}")
-    with nogil:
-        for i in range(n):
-            out[i] = <floating>(z[i] * std + mean)
-
-
 # ---- test helpers: the per-block functions and the Box-Muller pair on given words ----
 
 def _fill_blocks(kind, floating[::1] out, double a, double b, uint64_t key, uint64_t offset):
-    """Test helper: the fill made serially with the one-block functions of philox.pxd
+    """Test helper: the fill made serially with the one-block functions of bigdl_philox.h
     (a = lo/mean/p, b = hi/std); must equal the chunked fills."""
-    cdef int k = ("uniform", "normal", "bernoulli").index(kind)
+    cdef int k = _kind("fill_blocks", kind)
     cdef int64_t blk, n = out.shape[0], per = 4 if floating is float or k == 2 else 2
     cdef uint64_t thr = bigdl_threshold(a)
+    if k == 0:
+        b -= a
     with nogil:
         for blk in range((n + per - 1) // per):
             if floating is float:
-                if k == 0:
-                    bigdl_uniform_block_f32(&out[0], n, blk, offset, key, <float>a, <float>(b - a))
-                elif k == 1:
-                    bigdl_normal_block_f32(&out[0], n, blk, offset, key, <float>a, <float>b)
-                else:
-                    bigdl_bernoulli_block_f32(&out[0], n, blk, offset, key, thr)
+                bigdl_fill_block_f32(k, &out[0], n, blk, offset, key, <float>a, <float>b, thr)
             else:
-                if k == 0:
-                    bigdl_uniform_block_f64(&out[0], n, blk, offset, key, a, b - a)
-                elif k == 1:
-                    bigdl_normal_block_f64(&out[0], n, blk, offset, key, a, b)
-                else:
-                    bigdl_bernoulli_block_f64(&out[0], n, blk, offset, key, thr)
+                bigdl_fill_block_f64(k, &out[0], n, blk, offset, key, a, b, thr)
 
 
 def _gauss_pairs(const uint32_t[::1] w, floating[::1] out):

@@ -452,4 +452,23 @@ BIGDL_DISPATCH(bigdl_bernoulli_chunk_f32, BIGDL_CHUNK_PARAMS(float, uint64_t thr
 BIGDL_DISPATCH(bigdl_bernoulli_chunk_f64, BIGDL_CHUNK_PARAMS(double, uint64_t thr),
                BIGDL_CHUNK_ARGS(thr))
 
+/* ---- the three fills by kind: 0 U[a, a + b), 1 N(a, b^2), 2 Bernoulli (1 where word < thr)
+ * bigdl_fill_chunk_*(kind, out, start, count, ...): the fast path, elements
+ * [start, start + count) into out[0:count]; bigdl_fill_block_*(kind, out, n, blk, ...): one
+ * block of an n-element array by the one-block functions above (the plain definition the
+ * tests compare the chunks with). */
+#define BIGDL_FILL_BY_KIND(WHAT, SUF, T, P, Q)                                           \
+static inline void bigdl_fill_##WHAT##_##SUF(int kind, T *out, int64_t P, int64_t Q,    \
+                                             uint64_t offset, uint64_t key, T a, T b,    \
+                                             uint64_t thr)                               \
+{                                                                                        \
+    if (kind == 0) bigdl_uniform_##WHAT##_##SUF(out, P, Q, offset, key, a, b);           \
+    else if (kind == 1) bigdl_normal_##WHAT##_##SUF(out, P, Q, offset, key, a, b);       \
+    else bigdl_bernoulli_##WHAT##_##SUF(out, P, Q, offset, key, thr);                    \
+}
+BIGDL_FILL_BY_KIND(chunk, f32, float, start, count)
+BIGDL_FILL_BY_KIND(chunk, f64, double, start, count)
+BIGDL_FILL_BY_KIND(block, f32, float, n, blk)
+BIGDL_FILL_BY_KIND(block, f64, double, n, blk)
+
 #endif

@@ -95,9 +95,9 @@ def run(ctx):
             for k in ((12, 14, 16) if ctx.quick else (12, 13, 14, 15, 16, 17, 18, 20)):
                 xs, gs = x[:1 << k].copy(), g[:1 << k]
                 s, r = np.zeros_like(xs), np.zeros_like(xs)
-                one = measure(lambda: _optim.adam(xs, gs, s, r, 1e-3, .9, .999, 1e-8, 1),
-                              reps * 5)
-                many = measure(lambda: _optim.adam(xs, gs, s, r, 1e-3, .9, .999, 1e-8,
+                one = measure(lambda: _optim.adam(xs, gs, s, r, 1e-3, .9, .999, 1e-8, False,
+                                                  1), reps * 5)
+                many = measure(lambda: _optim.adam(xs, gs, s, r, 1e-3, .9, .999, 1e-8, False,
                                                    ctx.threads), reps * 5)
                 rows.append(row(f"Adam kernel 2**{k} ({ctx.threads} threads vs 1)",
                                 ctx.threads, many, one_thread=one))

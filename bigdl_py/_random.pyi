@@ -9,28 +9,22 @@ def philox4x32_10(counter: tuple[int, int, int, int] | list[int],
                   key: tuple[int, int] | list[int]) -> tuple[int, int, int, int]:
     """The raw block function: 4 uint32 counter words and 2 key words -> 4 uint32."""
 
-def uniform(out: _FloatArray, lo: float, hi: float, key: int, offset: int,
-            n_threads: int) -> None:
-    """Fill a flat contiguous ``out`` with U[lo, hi) from the Philox stream (key, offset)."""
+KINDS: tuple[str, str, str]  # ("uniform", "normal", "bernoulli")
 
-def normal(out: _FloatArray, mean: float, std: float, key: int, offset: int,
-           n_threads: int) -> None:
-    """Fill a flat contiguous ``out`` with N(mean, std**2) (Box-Muller, never log(0))."""
+def fill(kind: str, out: _FloatArray, a: float, b: float, key: int, offset: int,
+         n_threads: int) -> None:
+    """Fill a flat contiguous ``out`` from the Philox stream (key, offset): "uniform"
+    U[a, b), "normal" N(a, b**2) (Box-Muller, never log(0)), "bernoulli" 1 with
+    probability a, else 0."""
 
-def bernoulli(out: _FloatArray, p: float, key: int, offset: int, n_threads: int) -> None:
-    """Fill a flat contiguous ``out`` with 1 (probability p) or 0."""
-
-def mt_uniform(out: _FloatArray, raw: _Raw, lo: float, hi: float) -> None:
-    """out[i] = (T)((raw[i] * 2**-32) * (hi - lo) + lo), in double as BigDL does."""
-
-def mt_bernoulli(out: _FloatArray, raw: _Raw, p: float) -> None:
-    """out[i] = 1 when raw[i] * 2**-32 <= p (BigDL's ``<=``), else 0."""
+def mt_fill(kind: str, out: _FloatArray, src: _Raw | npt.NDArray[np.float64], a: float,
+            b: float) -> None:
+    """BigDL's conversions of MT19937 draws, in double (u = raw * 2**-32): "uniform"
+    u * (b - a) + a from uint64 raw draws, "bernoulli" 1 when u <= a, "normal" z * b + a
+    from float64 normals."""
 
 def mt_box_muller(out: npt.NDArray[np.float64], raw: _Raw) -> None:
     """Standard normals in BigDL's Box-Muller order from raw pairs (X, Y)."""
-
-def mt_affine(out: _FloatArray, z: npt.NDArray[np.float64], mean: float, std: float) -> None:
-    """out[i] = (T)(z[i] * std + mean), in double as BigDL's ``normal(mean, std)``."""
 
 def _set_simd(on: bool) -> bool:
     """Allow or forbid the AVX2 path of the fills; returns whether it is used now."""

@@ -143,30 +143,25 @@ class RandomGenerator:
 
     # ---- fills of a contiguous float32/float64 array, in place ----------------------
     def uniform_(self, out, a=0.0, b=1.0):
-        flat = _flat(out)
-        if self._algorithm == "mt19937":
-            _random.mt_uniform(flat, self.mt_raw(flat.size), a, b)
-        else:
-            key, off = self.philox_stream()
-            _random.uniform(flat, a, b, key, off, get_num_threads())
-        return out
+        return self._fill("uniform", out, a, b)
 
     def normal_(self, out, mean=0.0, std=1.0):
-        flat = _flat(out)
-        if self._algorithm == "mt19937":
-            _random.mt_affine(flat, self.mt_standard_normal(flat.size), mean, std)
-        else:
-            key, off = self.philox_stream()
-            _random.normal(flat, mean, std, key, off, get_num_threads())
-        return out
+        return self._fill("normal", out, mean, std)
 
     def bernoulli_(self, out, p=0.5):
+        return self._fill("bernoulli", out, p, 0.0)
+
+    def _fill(self, kind, out, a, b):
+        """``out`` filled in place: ``kind`` "uniform" U[a, b), "normal" N(a, b**2),
+        "bernoulli" 1 with probability a, else 0."""
         flat = _flat(out)
         if self._algorithm == "mt19937":
-            _random.mt_bernoulli(flat, self.mt_raw(flat.size), p)
+            n = flat.size
+            draws = self.mt_standard_normal(n) if kind == "normal" else self.mt_raw(n)
+            _random.mt_fill(kind, flat, draws, a, b)
         else:
             key, off = self.philox_stream()
-            _random.bernoulli(flat, p, key, off, get_num_threads())
+            _random.fill(kind, flat, a, b, key, off, get_num_threads())
         return out
 
 

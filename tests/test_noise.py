@@ -15,7 +15,7 @@ SEED = 1234  # conftest seeds every test with this; the first stream offset is 0
 def stream_noise(shape, dtype, mean, std, offset=0):
     """Elements of the Philox normal stream (SEED, offset): e = z * std + mean in T."""
     e = np.empty(int(np.prod(shape)), dtype)
-    _random.normal(e, mean, std, SEED, offset, 1)
+    _random.fill("normal", e, mean, std, SEED, offset, 1)
     return e.reshape(shape)
 
 

@@ -156,11 +156,7 @@ KINDS = {"uniform": (-1.0, 3.0), "normal": (0.5, 2.0), "bernoulli": (0.3, 0.0)}
 
 def _whole(kind, dtype, n, key=11, offset=4, threads=2):
     out = np.empty(n, dtype)
-    a, b = KINDS[kind]
-    if kind == "bernoulli":
-        _random.bernoulli(out, a, key, offset, threads)
-    else:
-        getattr(_random, kind)(out, a, b, key, offset, threads)
+    _random.fill(kind, out, *KINDS[kind], key, offset, threads)
     return out
 
 
@@ -273,6 +269,19 @@ def test_fill_errors():
         _testing.words(np.empty(4, np.uint32), -1, 1, 0)
     with pytest.raises(ValueError, match="words: expected 0 <= start"):
         _testing.words(np.empty(4, np.uint32), 2 ** 63 - 3, 1, 0)
+    with pytest.raises(ValueError, match=r"fill: expected a kind in \('uniform', 'normal', "
+                                         r"'bernoulli'\), got 'gamma'"):
+        _random.fill("gamma", out, 0.0, 1.0, 1, 0, 1)
+    raw, z = np.zeros(10, np.uint64), np.zeros(10)
+    with pytest.raises(ValueError, match=r"mt_fill: expected 10 uint64 raw draws for uniform, "
+                                         r"got \(9,\) uint64"):
+        _random.mt_fill("uniform", out, raw[:9], 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"mt_fill: expected 10 float64 normals for normal, "
+                                         r"got \(10,\) uint64"):
+        _random.mt_fill("normal", out, raw, 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"mt_fill: expected 10 uint64 raw draws for "
+                                         r"bernoulli, got \(10,\) float64"):
+        _random.mt_fill("bernoulli", out, z, 0.5, 0.0)
 
 
 # ---- distribution of the normals beyond the first two moments ----------------------

@@ -58,8 +58,8 @@ def test_context_manager_restores():
 def test_kernels_take_counts_below_one_as_one():
     # the one answer of _core's thread policy (threads.pxd): n_threads < 1 runs serially
     a, b = np.empty(1 << 16, np.float32), np.empty(1 << 16, np.float32)
-    _random.uniform(a, 0.0, 1.0, 7, 0, 1)
-    _random.uniform(b, 0.0, 1.0, 7, 0, 0)
+    _random.fill("uniform", a, 0.0, 1.0, 7, 0, 1)
+    _random.fill("uniform", b, 0.0, 1.0, 7, 0, 0)
     np.testing.assert_array_equal(a, b)
     _tensor_ops.mul(b, 3.0, -5)
     np.testing.assert_array_equal(b, a * np.float32(3.0))

@@ -37,7 +37,7 @@ def derived_key(seed, a, b, stream):
 @functools.lru_cache(maxsize=8)
 def _permutation(seed, epoch, partition, n):
     u = np.empty(n, np.float64)
-    _random.uniform(u, 0.0, 1.0, derived_key(seed, epoch, partition, _SHUFFLE), 0, 1)
+    _random.fill("uniform", u, 0.0, 1.0, derived_key(seed, epoch, partition, _SHUFFLE), 0, 1)
     perm = np.argsort(u, kind="stable")
     perm.flags.writeable = False
     return perm

@@ -286,8 +286,8 @@ class LocalOptimizer:
         mode (so a resumed run sees the same order), the MT19937 stream otherwise."""
         keys = np.empty(len(self.X), dtype=np.float64)
         if RNG.algorithm() == "philox":
-            _random.uniform(keys, 0.0, 1.0, (RNG.get_seed() ^ _SHUFFLE_KEY) % 2 ** 64, epoch,
-                            get_num_threads())
+            _random.fill("uniform", keys, 0.0, 1.0, (RNG.get_seed() ^ _SHUFFLE_KEY) % 2 ** 64,
+                         epoch, get_num_threads())
         else:
             RNG.uniform_(keys)
         return np.argsort(keys, kind="stable")

@@ -50,7 +50,8 @@ class Adam(OptimMethod):
         step = clr * math.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
         for (x, g), buf in zip(pairs, buffers):
             bufs = [self._buffer(buf, "s", x), self._buffer(buf, "r", x)]
-            self._fused(_optim.adam, x, g, bufs, step, self.beta1, self.beta2, self.epsilon)
+            self._fused(_optim.adam, x, g, bufs, step, self.beta1, self.beta2, self.epsilon,
+                        False)
 
 
 class Adamax(OptimMethod):
@@ -85,7 +86,8 @@ class Adamax(OptimMethod):
         step = self.learningrate / (1 - self.beta1 ** (self.state["evalCounter"] + 1))
         for (x, g), buf in zip(pairs, buffers):
             bufs = [self._buffer(buf, "m", x), self._buffer(buf, "u", x)]
-            self._fused(_optim.adamax, x, g, bufs, step, self.beta1, self.beta2, self.epsilon)
+            self._fused(_optim.adam, x, g, bufs, step, self.beta1, self.beta2, self.epsilon,
+                        True)
 
 
 class RMSprop(OptimMethod):
