@@ -13,6 +13,7 @@ Cython runs in parallel (``-j N`` or one process per CPU) at ``build_ext`` time 
 """
 import glob
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -153,13 +154,39 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
+def headers_of(source, seen=None):
+    """The C headers ``source`` (.pyx/.pxd/.pxi in CORE) names, directly or through the
+    files it cimports or includes: a header change must recompile the generated C, which
+    Cython leaves as it is when only a header changed."""
+    seen = set() if seen is None else seen
+    seen.add(source)
+    with open(source, encoding="utf-8") as f:
+        text = f.read()
+    names = re.findall(r'^\s*(?:from\s+(\w+)\s+cimport|cimport\s+(\w+))', text, re.M)
+    found = set(re.findall(r'extern from "(\w+\.h)"', text))
+    deps = [os.path.join(CORE, a or b) + ".pxd" for a, b in names]
+    deps += [os.path.join(CORE, n) for n in re.findall(r'^include "(\w+\.pxi)"', text, re.M)]
+    for d in deps:
+        if os.path.exists(d) and d not in seen:
+            found.update(os.path.basename(h) for h in headers_of(d, seen))
+    todo = list(found)
+    while todo:  # headers the headers include
+        path = os.path.join(CORE, todo.pop())
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                more = set(re.findall(r'#include "(\w+\.h)"', f.read())) - found
+            found |= more
+            todo += more
+    return sorted(os.path.join(CORE, h) for h in found if os.path.exists(os.path.join(CORE, h)))
+
+
 def extensions():
     sources = sorted(glob.glob(os.path.join(CORE, "*.pyx")))
     if not sources:
         sys.exit(f"setup.py: no {CORE}/*.pyx found under {os.getcwd()}: the source tree or "
                  f"sdist is incomplete, and a package without its kernels cannot be built")
     return [Extension(f"bigdl_py.{os.path.splitext(os.path.basename(pyx))[0]}", [pyx],
-                      include_dirs=[CORE],
+                      include_dirs=[CORE], depends=headers_of(pyx),
                       define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")])
             for pyx in sources]
 

@@ -102,7 +102,9 @@ def _dims(a):
     return tuple(a.shape[:a.ndim])
 
 
-cdef Pool _pool(x, y, tuple kernel, bint nhwc) except *:
+cdef Pool _pool(x, y, tuple kernel, bint nhwc, indices=None, str y_name="out") except *:
+    """Pool of x and y (input-sized and output-sized, 4-D) checked, with the index map (like
+    y) when given."""
     cdef Pool p
     p.KH, p.KW, p.SH, p.SW, p.PT, p.PL, p.PB, p.PR = kernel
     if nhwc:
@@ -119,6 +121,9 @@ cdef Pool _pool(x, y, tuple kernel, bint nhwc) except *:
             and p.H * p.W < 2 ** 31):
         raise ValueError(f"pooling: expected x {_dims(x)} and out {_dims(y)} of one batch and "
                          f"channels, windows starting inside the input, kernel {kernel}")
+    if indices is not None and _dims(indices) != _dims(y):
+        raise ValueError(f"pooling: expected indices like {y_name} {_dims(y)}, got "
+                         f"{_dims(indices)}")
     return p
 
 
@@ -131,6 +136,9 @@ include "par_threshold.pxi"
 
 
 cdef int _threads(Pool *p, int n_threads) noexcept nogil:
+    # 0 for an empty batch (nothing to do), else the team size
+    if p.N == 0 or p.C == 0:
+        return 0
     return team(p.N * p.C * p.H * p.W, _par_min, n_threads)
 
 
@@ -138,30 +146,22 @@ def max_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out,
                 int32_t[:, :, :, ::1] indices, tuple kernel, bint nhwc, int n_threads):
     """``out`` = window maxima of ``x`` (4-D, NCHW or NHWC), ``indices`` their positions
     ``h*W + w`` (shape of ``out``)."""
-    cdef Pool p = _pool(x, out, kernel, nhwc)
-    if _dims(indices) != _dims(out):
-        raise ValueError(f"pooling: expected indices like out {_dims(out)}, got "
-                         f"{_dims(indices)}")
-    if p.N == 0 or p.C == 0:
-        return
+    cdef Pool p = _pool(x, out, kernel, nhwc, indices)
     cdef int nt = _threads(&p, n_threads)
-    with nogil:
-        _max_fwd(&x[0, 0, 0, 0], &out[0, 0, 0, 0], &indices[0, 0, 0, 0], &p, nhwc, nt)
+    if nt:
+        with nogil:
+            _max_fwd(&x[0, 0, 0, 0], &out[0, 0, 0, 0], &indices[0, 0, 0, 0], &p, nhwc, nt)
 
 
 def max_backward(const floating[:, :, :, ::1] grad_output, const int32_t[:, :, :, ::1] indices,
                  floating[:, :, :, ::1] grad_input, tuple kernel, bint nhwc, int n_threads):
     """``grad_input`` = zeros, plus ``grad_output`` scattered (added) through ``indices``."""
-    cdef Pool p = _pool(grad_input, grad_output, kernel, nhwc)
-    if _dims(indices) != _dims(grad_output):
-        raise ValueError(f"pooling: expected indices like grad_output {_dims(grad_output)}, "
-                         f"got {_dims(indices)}")
-    if p.N == 0 or p.C == 0:
-        return
+    cdef Pool p = _pool(grad_input, grad_output, kernel, nhwc, indices, "grad_output")
     cdef int nt = _threads(&p, n_threads)
-    with nogil:
-        _max_bwd(&grad_output[0, 0, 0, 0], &indices[0, 0, 0, 0], &grad_input[0, 0, 0, 0],
-                 &p, nhwc, nt)
+    if nt:
+        with nogil:
+            _max_bwd(&grad_output[0, 0, 0, 0], &indices[0, 0, 0, 0], &grad_input[0, 0, 0, 0],
+                     &p, nhwc, nt)
 
 
 def avg_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, tuple kernel,
@@ -169,11 +169,11 @@ def avg_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out, tupl
     """``out`` = ``mult`` * window sums / divisor (``mult`` = 1, or kw*kh for BigDL's
     ``divide=False``)."""
     cdef Pool p = _pool(x, out, kernel, nhwc)
-    if p.N == 0 or p.C == 0:
-        return
     cdef int nt = _threads(&p, n_threads)
-    with nogil:
-        _avg(&x[0, 0, 0, 0], &out[0, 0, 0, 0], &p, nhwc, count_include_pad, mult, False, nt)
+    if nt:
+        with nogil:
+            _avg(&x[0, 0, 0, 0], &out[0, 0, 0, 0], &p, nhwc, count_include_pad, mult, False,
+                 nt)
 
 
 def avg_backward(const floating[:, :, :, ::1] grad_output, floating[:, :, :, ::1] grad_input,
@@ -181,9 +181,8 @@ def avg_backward(const floating[:, :, :, ::1] grad_output, floating[:, :, :, ::1
                  int n_threads):
     """``grad_input`` = zeros, plus ``mult * grad_output / divisor`` over each window."""
     cdef Pool p = _pool(grad_input, grad_output, kernel, nhwc)
-    if p.N == 0 or p.C == 0:
-        return
     cdef int nt = _threads(&p, n_threads)
-    with nogil:
-        _avg(&grad_output[0, 0, 0, 0], &grad_input[0, 0, 0, 0], &p, nhwc, count_include_pad,
-             mult, True, nt)
+    if nt:
+        with nogil:
+            _avg(&grad_output[0, 0, 0, 0], &grad_input[0, 0, 0, 0], &p, nhwc,
+                 count_include_pad, mult, True, nt)

@@ -2,11 +2,19 @@
 # plane (NCHW) or one output row of a sample (NHWC) per call, so a prange over the calls
 # writes disjoint memory.  The running maximum m takes v where v > m, or where v is NaN and
 # m is not (NaN propagates; the first NaN stays), so the first maximum in row-major window
-# order wins.  Written as selects: the sweeps vectorise and no data-dependent branch can
-# mispredict.
+# order wins.  NCHW rows take four outputs at a time in vector registers (bigdl_pool.h),
+# the rest as selects.
 from cython cimport floating
 from libc.string cimport memset
 from libc.stdint cimport int32_t
+
+cdef extern from "bigdl_pool.h" nogil:
+    Py_ssize_t bdp_max_row_f32(const float *x, Py_ssize_t W, float *y, int32_t *idx,
+                               Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t c0, Py_ssize_t kw,
+                               Py_ssize_t sw, Py_ssize_t j0, Py_ssize_t j1)
+    Py_ssize_t bdp_max_row_f64(const double *x, Py_ssize_t W, double *y, int32_t *idx,
+                               Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t c0, Py_ssize_t kw,
+                               Py_ssize_t sw, Py_ssize_t j0, Py_ssize_t j1)
 
 
 cdef struct Pool:
@@ -41,10 +49,15 @@ cdef inline void _max_sweep(const floating *x, floating *yr, int32_t *ir, Pool *
                             Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t j0,
                             Py_ssize_t j1) noexcept nogil:
     # outputs j0 <= j < j1 of a row whose windows lie inside the input columns, rows h0..h1:
-    # seeded with each window's first element, then one sweep along the row per window
-    # position, in row-major order (the seed again changes nothing)
+    # four at a time in registers (bigdl_pool.h), the rest seeded with each window's first
+    # element, then one sweep along the row per window position, in row-major order (the
+    # seed again changes nothing)
     cdef Py_ssize_t h, b, j, sw = p.SW, base
     cdef int32_t pos
+    if floating is float:
+        j0 += bdp_max_row_f32(x, p.W, yr, ir, h0, h1, -p.PL, p.KW, sw, j0, j1)
+    else:
+        j0 += bdp_max_row_f64(x, p.W, yr, ir, h0, h1, -p.PL, p.KW, sw, j0, j1)
     for j in range(j0, j1):
         pos = <int32_t>(h0 * p.W - p.PL + j * sw)
         yr[j], ir[j] = x[pos], pos
