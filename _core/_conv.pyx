@@ -26,7 +26,7 @@ from dense cimport add_vec, sum8, colsum_block, COL_BLOCK
 from im2col cimport (Geo, _im2col_row, _col2im_plane, _im2col_rows_nhwc, _col2im_sample_nhwc,
                     _copy_bias, _fill, _gather_g, _bias_sum_plane)
 from convdirect cimport (Lay, _lay, direct_fits, direct_pays, direct_fwd_row, direct_gin_row,
-                        direct_gw_pair)
+                        direct_gin_block, gin_rows, direct_gw_pair)
 
 
 # Elements of a copy pass (im2col, col2im, bias copy) from which it uses n_threads: below
@@ -79,7 +79,11 @@ cdef void _bwd_direct(const floating *x, const floating *go, const floating *w, 
     cdef Lay l = _lay(q, nhwc)
     cdef Py_ssize_t t
     cdef int nt = _nt(N * q.S * q.O, n_threads)
-    if gi != NULL:
+    cdef Py_ssize_t blocks = (q.H + gin_rows(q) - 1) // gin_rows(q)
+    if gi != NULL and q.SW == 1:
+        for t in prange(N * blocks, schedule='static', num_threads=nt):
+            direct_gin_block(go, w, gi, t, q, &l)
+    elif gi != NULL:
         for t in prange(N * q.H, schedule='static', num_threads=nt):
             direct_gin_row(go, w, gi, t, q, &l)
     if scale_w != 0:

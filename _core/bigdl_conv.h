@@ -25,7 +25,7 @@ typedef double bdc_v8d __attribute__((vector_size(64)));
 #endif
 
 /* dst[j] = b0 + sum over (ci, a, b) in order of wo[ci*wc + a*wa + b*wb] * row(ci, a)[j + d(b)]
- * for j < n rounded UP to 8, where row(ci, a) = xb + (ci*kh + a)*rs and d(b) = b, or -b when
+ * for j < n rounded UP to 8, where row(ci, a) = xb + ci*cs + a*rs and d(b) = b, or -b when
  * flip: up to 7 outputs past n are computed (callers leave CH - 1 values of slack after dst
  * and after the rows they read).  Up to four chunks of 8 at once: four independent add
  * chains instead of one (an add's latency, not the multiplies, bounds one chain).
@@ -37,7 +37,7 @@ typedef double bdc_v8d __attribute__((vector_size(64)));
             for (k = 0; k < 8; k++) s[p][k] = b0;                                            \
         for (ci = 0; ci < nc; ci++)                                                          \
             for (a = 0; a < kh; a++) {                                                       \
-                const T *xr = xb + (ci * kh + a) * rs + j0;                                  \
+                const T *xr = xb + ci * cs + a * rs + j0;                                    \
                 const T *wr = wo + ci * wc + a * wa;                                         \
                 for (b = 0; b < kw; b++) {                                                   \
                     T w = wr[b * wb];                                                        \
@@ -53,8 +53,9 @@ typedef double bdc_v8d __attribute__((vector_size(64)));
     }
 #define BDC_TAPS(SUF, T, V)                                                                  \
     BDC_INLINE ptrdiff_t bdc_taps_##SUF##_body(                                              \
-        const T *xb, ptrdiff_t rs, const T *wo, ptrdiff_t wc, ptrdiff_t wa, ptrdiff_t wb,    \
-        ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, int flip, T b0, T *dst, ptrdiff_t n)       \
+        const T *xb, ptrdiff_t cs, ptrdiff_t rs, const T *wo, ptrdiff_t wc, ptrdiff_t wa,    \
+        ptrdiff_t wb, ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, int flip, T b0, T *dst,      \
+        ptrdiff_t n)                                                                         \
     {                                                                                        \
         ptrdiff_t j0 = 0, ci, a, b, k, p;                                                    \
         while (n - j0 > 24) BDC_BLOCK(T, V, 4)                                               \
@@ -112,8 +113,9 @@ BDC_DOTS(f64, double, bdc_v8d)
 /* no vector extensions: nothing done here, the callers' scalar loops do it all */
 #define BDC_NONE(SUF, T)                                                                     \
     BDC_INLINE ptrdiff_t bdc_taps_##SUF##_body(                                              \
-        const T *xb, ptrdiff_t rs, const T *wo, ptrdiff_t wc, ptrdiff_t wa, ptrdiff_t wb,    \
-        ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, int flip, T b0, T *dst, ptrdiff_t n)       \
+        const T *xb, ptrdiff_t cs, ptrdiff_t rs, const T *wo, ptrdiff_t wc, ptrdiff_t wa,    \
+        ptrdiff_t wb, ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, int flip, T b0, T *dst,      \
+        ptrdiff_t n)                                                                         \
     { return 0; }                                                                            \
     BDC_INLINE ptrdiff_t bdc_dots_##SUF##_body(const T *g, ptrdiff_t gs, const T *x,         \
                                                ptrdiff_t xs, ptrdiff_t nr, ptrdiff_t n,      \
@@ -135,9 +137,10 @@ BDC_NONE(f64, double)
 #endif
 
 #define BDC_TAPS_PARAMS(T)                                                                   \
-    (const T *xb, ptrdiff_t rs, const T *wo, ptrdiff_t wc, ptrdiff_t wa, ptrdiff_t wb,       \
-     ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, int flip, T b0, T *dst, ptrdiff_t n)
-#define BDC_TAPS_ARGS (xb, rs, wo, wc, wa, wb, nc, kh, kw, flip, b0, dst, n)
+    (const T *xb, ptrdiff_t cs, ptrdiff_t rs, const T *wo, ptrdiff_t wc, ptrdiff_t wa,       \
+     ptrdiff_t wb, ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, int flip, T b0, T *dst,         \
+     ptrdiff_t n)
+#define BDC_TAPS_ARGS (xb, cs, rs, wo, wc, wa, wb, nc, kh, kw, flip, b0, dst, n)
 #define BDC_DOTS_PARAMS(T)                                                                   \
     (const T *g, ptrdiff_t gs, const T *x, ptrdiff_t xs, ptrdiff_t nr, ptrdiff_t n, T *acc)
 #define BDC_DOTS_ARGS (g, gs, x, xs, nr, n, acc)

@@ -1,24 +1,26 @@
 # Direct convolution (no patch matrix, no BLAS) for layers with few weights per group, such as
 # LeNet's first layer (1 -> 6 planes, 5x5): there im2col + GEMM streams a patch matrix K times
 # the input through memory for GEMMs too thin to run BLAS well.  One task = one output row
-# (forward), one input row (grad_input) or one (output plane, input plane) pair
-# (grad_weight); each owns its outputs and sums them in a fixed order, so results do not
-# depend on the thread count.  Rows are copied into zero-padded, contiguous thread-private
-# buffers (arrays local to these inline task functions); with unit column stride, CH outputs
-# at a time sum every tap in vector registers (bigdl_conv.h).  Both layouts differ only in
-# the strides of Lay.
+# (forward), a block of input rows of a sample (grad_input; one input row when the columns
+# are strided) or one (output plane, input plane) pair (grad_weight); each owns its outputs
+# and sums them in a fixed order, so results do not depend on the thread count.  Rows are
+# copied into zero-padded, contiguous thread-private buffers (arrays local to these inline
+# task functions); with unit column stride, CH outputs at a time sum every tap in vector
+# registers (bigdl_conv.h).  Both layouts differ only in the strides of Lay.
 from cython cimport floating
 from libc.string cimport memcpy, memset
 from im2col cimport Geo
 
 cdef extern from "bigdl_conv.h" nogil:
     # CH-wide register-blocked loops (AVX2 or baseline build, the same results)
-    Py_ssize_t bdc_taps_f32(const float *xb, Py_ssize_t rs, const float *wo, Py_ssize_t wc,
-                            Py_ssize_t wa, Py_ssize_t wb, Py_ssize_t nc, Py_ssize_t kh,
-                            Py_ssize_t kw, int flip, float b0, float *dst, Py_ssize_t n)
-    Py_ssize_t bdc_taps_f64(const double *xb, Py_ssize_t rs, const double *wo, Py_ssize_t wc,
-                            Py_ssize_t wa, Py_ssize_t wb, Py_ssize_t nc, Py_ssize_t kh,
-                            Py_ssize_t kw, int flip, double b0, double *dst, Py_ssize_t n)
+    Py_ssize_t bdc_taps_f32(const float *xb, Py_ssize_t cs, Py_ssize_t rs, const float *wo,
+                            Py_ssize_t wc, Py_ssize_t wa, Py_ssize_t wb, Py_ssize_t nc,
+                            Py_ssize_t kh, Py_ssize_t kw, int flip, float b0, float *dst,
+                            Py_ssize_t n)
+    Py_ssize_t bdc_taps_f64(const double *xb, Py_ssize_t cs, Py_ssize_t rs, const double *wo,
+                            Py_ssize_t wc, Py_ssize_t wa, Py_ssize_t wb, Py_ssize_t nc,
+                            Py_ssize_t kh, Py_ssize_t kw, int flip, double b0, double *dst,
+                            Py_ssize_t n)
     Py_ssize_t bdc_dots_f32(const float *g, Py_ssize_t gs, const float *x, Py_ssize_t xs,
                             Py_ssize_t nr, Py_ssize_t n, float *acc)
     Py_ssize_t bdc_dots_f64(const double *g, Py_ssize_t gs, const double *x, Py_ssize_t xs,
@@ -27,6 +29,7 @@ cdef extern from "bigdl_conv.h" nogil:
 cdef enum:
     DIRECT_ROW = 512     # longest padded input row / output row
     DIRECT_ACC = 4096    # accumulators of one task (O*OW, C*padded row, kh*kw*OW)
+    DIRECT_PLANE = 8192  # the padded gradient rows of one grad_input block (O*rows*width)
     DIRECT_TAPS = 512    # most kernel taps (kh*kw)
     DIRECT_WEIGHTS = 512 # most weights per group (Og*Kg) for which the path is chosen
     DIRECT_MIN_OW = 8    # shortest output row worth the row-wise vector loops
@@ -65,17 +68,24 @@ cdef inline Py_ssize_t _padded(Geo *q) noexcept nogil:
     return (q.OW - 1) * q.SW + q.KW
 
 
-cdef inline Py_ssize_t _grow(Geo *q) noexcept nogil:
-    # length of a gradient row padded by KW - 1 zeros on both sides
-    return q.OW + 2 * (q.KW - 1)
+cdef inline Py_ssize_t _gin_width(Geo *q) noexcept nogil:
+    # row length of direct_gin_block's gradient planes: the input row rounded up to CH (the
+    # vector chunks) plus the PL + KW - 1 columns its windows reach to the left
+    return (q.W + CH - 1) // CH * CH + q.PL + q.KW - 1
+
+
+cdef inline Py_ssize_t gin_rows(Geo *q) noexcept nogil:
+    # input rows of one direct_gin_block task: its O planes of rows + KH - 1 rows fit
+    cdef Py_ssize_t r = DIRECT_PLANE // (q.O * _gin_width(q)) - (q.KH - 1)
+    return max(1, min(r, q.H))
 
 
 cdef inline bint direct_fits(Geo *q) noexcept nogil:
     cdef Py_ssize_t wp = _padded(q), hp = (q.OH - 1) * q.SH + q.KH
-    return (wp <= DIRECT_ROW and _grow(q) <= DIRECT_ROW and q.C * q.KH * wp <= DIRECT_ACC
-            and q.C * wp <= DIRECT_ACC and q.KH * q.O * _grow(q) <= DIRECT_ACC
+    return (wp <= DIRECT_ROW and q.C * q.KH * wp <= DIRECT_ACC and q.C * wp <= DIRECT_ACC
+            and (q.SW != 1 or q.O * q.KH * _gin_width(q) <= DIRECT_PLANE)
             and hp * wp <= DIRECT_ACC and q.OH * q.OW <= DIRECT_ACC
-            and q.KH * q.KW <= DIRECT_TAPS and q.W <= DIRECT_ROW)
+            and q.KH * q.KW <= DIRECT_TAPS and q.W + CH <= DIRECT_ROW)
 
 
 cdef inline bint direct_pays(Geo *q) noexcept nogil:
@@ -98,12 +108,12 @@ cdef inline void _load_row(const floating *src, Py_ssize_t xw, floating *buf, Py
 
 
 
-cdef inline void _taps(const floating *xb, Py_ssize_t rs, const floating *wo, Py_ssize_t wc,
-                       Py_ssize_t wa, Py_ssize_t wb, Py_ssize_t nc, Py_ssize_t KH,
-                       Py_ssize_t KW, Py_ssize_t step, Py_ssize_t flip, floating b0,
-                       floating *dst, Py_ssize_t n) noexcept nogil:
+cdef inline void _taps(const floating *xb, Py_ssize_t cs, Py_ssize_t rs, const floating *wo,
+                       Py_ssize_t wc, Py_ssize_t wa, Py_ssize_t wb, Py_ssize_t nc,
+                       Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t step, Py_ssize_t flip,
+                       floating b0, floating *dst, Py_ssize_t n) noexcept nogil:
     # dst[j] = b0 + sum over (ci, a, b) in order of wo[ci*wc + a*wa + b*wb] * row(ci, a)[j*step
-    # + (b or -b when flip)], rows ci*KH + a of xb, rs apart (their start already offset).
+    # + (b or -b when flip)], row(ci, a) = xb + ci*cs + a*rs (their start already offset).
     # Unit step: bdc_taps rounds n up to CH, so dst and the rows need CH - 1 values of slack.
     cdef floating u
     cdef Py_ssize_t j0 = 0, j, ci, a, b
@@ -111,14 +121,14 @@ cdef inline void _taps(const floating *xb, Py_ssize_t rs, const floating *wo, Py
     cdef const floating *wr
     if step == 1:
         if floating is float:
-            j0 = bdc_taps_f32(xb, rs, wo, wc, wa, wb, nc, KH, KW, flip, b0, dst, n)
+            j0 = bdc_taps_f32(xb, cs, rs, wo, wc, wa, wb, nc, KH, KW, flip, b0, dst, n)
         else:
-            j0 = bdc_taps_f64(xb, rs, wo, wc, wa, wb, nc, KH, KW, flip, b0, dst, n)
+            j0 = bdc_taps_f64(xb, cs, rs, wo, wc, wa, wb, nc, KH, KW, flip, b0, dst, n)
     for j in range(j0, n):
         u = b0
         for ci in range(nc):
             for a in range(KH):
-                xr = xb + (ci * KH + a) * rs + j * step
+                xr = xb + ci * cs + a * rs + j * step
                 wr = wo + ci * wc + a * wa
                 for b in range(KW):
                     u += wr[b * wb] * xr[-b if flip else b]
@@ -164,8 +174,9 @@ cdef inline void direct_fwd_row(const floating *x, const floating *w, const floa
                 _load_row(x + n * l.xn + c * l.xc + ih * l.xh, l.xw,
                           xb + (c * q.KH + a) * wp, q.W, q.PL, wp)
     for o in range(q.O):
-        _taps(xb + (o // q.Og) * q.Ig * q.KH * wp, wp, w + _wo(q, l, o), l.wc, l.wa, l.wb,
-              q.Ig, q.KH, q.KW, q.SW, 0, bias[o] if bias != NULL else 0, acc, q.OW)
+        _taps(xb + (o // q.Og) * q.Ig * q.KH * wp, q.KH * wp, wp, w + _wo(q, l, o), l.wc,
+              l.wa, l.wb, q.Ig, q.KH, q.KW, q.SW, 0, bias[o] if bias != NULL else 0, acc,
+              q.OW)
         _store(acc, out + n * l.yn + o * l.yo + i * l.yh, q.OW, l.yw)
 
 
@@ -198,48 +209,50 @@ cdef inline void _gin_scatter(const floating *go, const floating *w, floating *a
 
 cdef inline void direct_gin_row(const floating *go, const floating *w, floating *gi,
                                 Py_ssize_t t, Geo *q, Lay *l) noexcept nogil:
-    # grad_input row (n, ih) = divmod(t, H) of every plane c.  Unit column stride: a full
-    # correlation of KW-1-padded gradient rows (a, o) with the taps flipped, over (a, o, b)
-    # in order (rows no window of row ih reaches are zero); else _gin_scatter.
-    cdef floating gb[DIRECT_ACC + CH]
+    # grad_input row (n, ih) = divmod(t, H) of every plane c, strided columns (_gin_scatter)
     cdef floating acc[DIRECT_ACC]
-    cdef Py_ssize_t n = t // q.H, ih = t % q.H, wp = _padded(q), lg = _grow(q)
-    cdef Py_ssize_t o, c, a, r, iw, nw = min(q.W, max(wp - q.PL, 0))
-    cdef floating *row
+    cdef Py_ssize_t n = t // q.H, ih = t % q.H, wp = _padded(q), c, iw
     cdef floating *dst
-    memset(gb + q.KH * q.O * lg, 0, CH * sizeof(floating))   # slack read by _taps
-    if q.SW != 1:
-        _gin_scatter(go, w, acc, n, ih, q, l)
-        for c in range(q.C):
-            dst = gi + n * l.xn + c * l.xc + ih * l.xh
-            for iw in range(q.W):
-                dst[iw * l.xw] = acc[c * wp + iw + q.PL] if iw + q.PL < wp else 0
-        return
-    for a in range(q.KH):
-        r = ih + q.PT - a
-        for o in range(q.O):
-            row = gb + (a * q.O + o) * lg
-            if r < 0 or r % q.SH != 0 or r // q.SH >= q.OH:
-                memset(row, 0, lg * sizeof(floating))
-                continue
-            memset(row, 0, (q.KW - 1) * sizeof(floating))
-            memset(row + q.KW - 1 + q.OW, 0, (q.KW - 1) * sizeof(floating))
-            _load_row(go + n * l.yn + o * l.yo + (r // q.SH) * l.yh, l.yw, row + q.KW - 1,
-                      q.OW, 0, q.OW)
+    _gin_scatter(go, w, acc, n, ih, q, l)
     for c in range(q.C):
-        # tap (a, o, b) reads row (a, o) at iw + PL + KW - 1 - b: rows O*lg apart for a,
-        # lg apart for o (the group's planes, taken one o at a time)
         dst = gi + n * l.xn + c * l.xc + ih * l.xh
-        for iw in range(nw):
-            acc[iw] = 0
-        for o in range((c // q.Ig) * q.Og, (c // q.Ig + 1) * q.Og):
-            _taps(gb + o * lg + q.PL + q.KW - 1, q.O * lg, w + _wo(q, l, o) + (c % q.Ig) * l.wc,
-                  0, l.wa, l.wb, 1, q.KH, q.KW, 1, 1, 0, acc + DIRECT_ROW, nw)
-            for iw in range(nw):
-                acc[iw] += acc[DIRECT_ROW + iw]
-        for iw in range(nw, q.W):
-            acc[iw] = 0
-        _store(acc, dst, q.W, l.xw)
+        for iw in range(q.W):
+            dst[iw * l.xw] = acc[c * wp + iw + q.PL] if iw + q.PL < wp else 0
+
+
+cdef inline void direct_gin_block(const floating *go, const floating *w, floating *gi,
+                                  Py_ssize_t t, Geo *q, Lay *l) noexcept nogil:
+    # grad_input rows [ih0, ih1) of sample n of every plane c, unit column stride; t = n *
+    # blocks + block.  A full correlation with the taps flipped: each gradient plane o is
+    # copied once into rows u = ih - ih0 + KH - 1 - a (zero where no output row is, e.g.
+    # between strided rows) and columns iw + PL - b + KW - 1, zero-padded, so one vector
+    # chain per CH inputs sums every (o, a, b) of c's group in order.
+    cdef floating pb[DIRECT_PLANE]
+    cdef floating acc[DIRECT_ROW + CH]
+    cdef Py_ssize_t rows = gin_rows(q), wq = _gin_width(q)
+    cdef Py_ssize_t blocks = (q.H + rows - 1) // rows, n = t // blocks
+    cdef Py_ssize_t ih0 = (t % blocks) * rows, ih1 = min(ih0 + rows, q.H)
+    cdef Py_ssize_t R = ih1 - ih0 + q.KH - 1, ps = R * wq
+    cdef Py_ssize_t o, u, r, c, ih, g
+    cdef floating *row
+    cdef const floating *wo
+    for o in range(q.O):
+        for u in range(R):
+            row = pb + o * ps + u * wq
+            r = u + ih0 + q.PT - (q.KH - 1)   # the output row position u stands for
+            if r < 0 or r % q.SH != 0 or r // q.SH >= q.OH:
+                memset(row, 0, wq * sizeof(floating))
+            else:
+                _load_row(go + n * l.yn + o * l.yo + (r // q.SH) * l.yh, l.yw, row, q.OW,
+                          q.KW - 1, wq)
+    for c in range(q.C):
+        g = c // q.Ig
+        # weights (o, c, a, b) of the group's planes o: Kg apart (NCHW), adjacent (NHWC)
+        wo = w + _wo(q, l, g * q.Og) + (c % q.Ig) * l.wc
+        for ih in range(ih0, ih1):
+            _taps(pb + g * q.Og * ps + (ih - ih0 + q.KH - 1) * wq + q.PL + q.KW - 1, ps, -wq,
+                  wo, 1 if l.nhwc else q.Kg, l.wa, l.wb, q.Og, q.KH, q.KW, 1, 1, 0, acc, q.W)
+            _store(acc, gi + n * l.xn + c * l.xc + ih * l.xh, q.W, l.xw)
 
 
 cdef inline void direct_gw_pair(const floating *x, const floating *go, floating *gw,

@@ -75,6 +75,7 @@ CASES = [
     (1, 2, 5, 5, 1, 1, 1, 1, 1, 2, 3, 3),      # kernel larger than input, not than padded
     (2, 2, 2, 2, 3, 3, 0, 0, 1, 2, 7, 7),      # stride > kernel: skipped rows
     (4, 6, 3, 3, 1, 1, 1, 1, 2, 2, 16, 17),    # NCHW: >= 256 positions, a GEMM per sample
+    (2, 16, 3, 3, 1, 2, 1, 1, 2, 2, 13, 60),   # direct grad_input in blocks of input rows
 ]
 
 
