@@ -317,7 +317,8 @@ def _dims(a):
 
 
 cdef Geo _geometry(x, weight, out, tuple kernel, bint nhwc, Py_ssize_t groups) except *:
-    """Geo of x (N, C, H, W) / (N, H, W, C) -> out, kernel = (kh, kw, sh, sw, pt, pl)."""
+    """Geo of x (N, C, H, W) / (N, H, W, C) -> out, kernel = (kh, kw, sh, sw, pt, pl); the
+    weight's size checked unless it is None."""
     cdef Geo q
     q.KH, q.KW, q.SH, q.SW, q.PT, q.PL = kernel
     q.G = groups
@@ -337,7 +338,7 @@ cdef Geo _geometry(x, weight, out, tuple kernel, bint nhwc, Py_ssize_t groups) e
     q.K, q.S = q.Kg * q.G, q.OH * q.OW
     if q.OH < 1 or q.OW < 1:
         _fail("an output of at least 1x1", f"{q.OH}x{q.OW}")
-    if weight.shape[0] != q.G * q.Og * q.Kg:
+    if weight is not None and weight.shape[0] != q.G * q.Og * q.Kg:
         _fail(f"a weight of {q.G * q.Og * q.Kg} values", weight.shape[0])
     return q
 
@@ -355,16 +356,17 @@ cdef Py_ssize_t _block(Geo *q, Py_ssize_t N, Py_ssize_t scratch, bint nhwc,
     return min(N, scratch // per, (2 ** 31 - 1) // q.S)
 
 
-def scratch_per_sample(Py_ssize_t channels, Py_ssize_t out_planes, Py_ssize_t kh,
-                       Py_ssize_t kw, Py_ssize_t positions, bint nhwc):
-    """Scratch values one sample needs on the patch-matrix path: K * positions (NHWC, and
-    NCHW from PER_SAMPLE_MIN_S positions, whose GEMMs write the output), else
-    (K + O) * positions (K = channels * kh * kw).  Unused by an NHWC 1x1 kernel that reads
-    the input directly and by the direct kernels."""
-    k = channels * kh * kw
-    if nhwc or positions >= PER_SAMPLE_MIN_S:
-        return k * positions
-    return (k + out_planes) * positions
+def scratch_per_sample(x, out, tuple kernel, bint nhwc, Py_ssize_t groups):
+    """Scratch values one sample of ``x`` -> ``out`` needs (arguments as :func:`forward`):
+    0 on the direct kernels and for an NHWC 1x1 kernel that reads the input as its patches;
+    else K * positions (NHWC, and NCHW from PER_SAMPLE_MIN_S positions, whose GEMMs write the
+    output), or (K + O) * positions (K = patch length)."""
+    cdef Geo q = _geometry(x, None, out, kernel, nhwc, groups)
+    if _use_direct(&q) or (nhwc and _direct(&q)):
+        return 0
+    if nhwc or _per_sample(&q):
+        return q.K * q.S
+    return (q.K + q.O) * q.S
 
 
 def forward(const floating[:, :, :, ::1] x, const floating[::1] weight,

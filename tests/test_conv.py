@@ -6,7 +6,7 @@ from gradcheck import check_module_grads
 
 import bigdl_py
 import bigdl_py.nn.conv as conv_module
-from bigdl_py import RNG, _conv
+from bigdl_py import RNG, Tensor, _conv
 from bigdl_py.nn import Model, SpatialConvolution, Xavier, Zeros
 from bigdl_py.nn._spatial import out_size
 from bigdl_py.optim import L1L2Regularizer
@@ -145,6 +145,17 @@ def test_one_thread_equals_two_threads_bitwise(dtype, parallel_passes, path):
     for a, b in zip(res[:2], res[2:]):
         for u, v in zip(a, b):
             assert np.array_equal(u, v)
+
+
+def test_scratch_only_on_the_patch_matrix_path():
+    """LeNet's first layer runs the direct kernels, which take no patch scratch; a layer
+    with many weights per group keeps one."""
+    for m, shape, kept in ((SpatialConvolution(1, 6, 5, 5), (2, 1, 28, 28), False),
+                           (SpatialConvolution(6, 12, 5, 5), (2, 6, 12, 12), True)):
+        x = Tensor.from_numpy(np.ones(shape, np.float32))
+        y = m.forward(x)
+        m.backward(x, Tensor.from_numpy(np.ones(y.numpy().shape, np.float32)))
+        assert ("_conv_scratch" in m._buffers) == kept
 
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])

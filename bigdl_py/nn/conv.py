@@ -65,8 +65,9 @@ class SpatialConvolution(FusedGrads, _Dense):
     Shape: NCHW ``(N, I, H, W) -> (N, O, oh, ow)``, NHWC ``(N, H, W, I) -> (N, oh, ow, O)``,
     or without the batch axis; ``oh = floor((H + 2 pad_h - kernel_h) / stride_h) + 1``.
 
-    Memory: a scratch of patches for a block of samples (at most ``SCRATCH_ELEMENTS``
-    values unless one sample needs more), kept across calls; ``clear_state()`` frees it.
+    Memory: on the patch-matrix path, a scratch of patches for a block of samples (at most
+    ``SCRATCH_ELEMENTS`` values unless one sample needs more), kept across calls;
+    ``clear_state()`` frees it.  The direct kernels (few weights per group) need none.
 
     Examples
     --------
@@ -138,12 +139,14 @@ class SpatialConvolution(FusedGrads, _Dense):
         return (self.data_format == "NCHW" and self.n_group == 1
                 and kernel == (1, 1, 1, 1, 0, 0))
 
-    def _scratch(self, x4, positions):
-        """The reused patch scratch for a block of samples (bounded, >= one sample)."""
-        nhwc = self.data_format == "NHWC"
-        per = _conv.scratch_per_sample(self.n_input_plane, self.n_output_plane,
-                                       self.kernel_h, self.kernel_w, positions, nhwc)
-        need = per * max(1, min(x4.shape[0], SCRATCH_ELEMENTS // max(per, 1)))
+    def _scratch(self, x4, o4, kernel):
+        """The reused patch scratch for a block of samples (bounded, >= one sample), None
+        when the kernels take none (the direct ones, an NHWC 1x1 kernel)."""
+        per = _conv.scratch_per_sample(x4, o4, kernel, self.data_format == "NHWC",
+                                       self.n_group)
+        if per == 0:
+            return None
+        need = per * max(1, min(x4.shape[0], SCRATCH_ELEMENTS // per))
         sc = self._buffers.get("_conv_scratch")
         if sc is None or sc.size < need or sc.dtype != self._dtype:
             sc = self._buffers["_conv_scratch"] = np.empty(need, self._dtype)
@@ -174,8 +177,8 @@ class SpatialConvolution(FusedGrads, _Dense):
                          *self._nin_scratch(n, s), _nin_layer.NCHW_SWAP, get_num_threads())
         else:
             _conv.forward(x4, self.weight.reshape(-1), self.bias, o4, kernel,
-                          self.data_format == "NHWC", self.n_group, self._scratch(x4, s),
-                          get_num_threads())
+                          self.data_format == "NHWC", self.n_group,
+                          self._scratch(x4, o4, kernel), get_num_threads())
         return out
 
     def _wants_input(self):
@@ -204,7 +207,7 @@ class SpatialConvolution(FusedGrads, _Dense):
         elif want_input or want_params:
             _conv.backward(x4, g4, self.weight.reshape(-1), gi4, self.grad_weight.reshape(-1),
                            gb, sw, sb, kernel, self.data_format == "NHWC", self.n_group,
-                           self._scratch(x4, s), get_num_threads())
+                           self._scratch(x4, g4, kernel), get_num_threads())
         if want_params:
             self._regularize()
         return gi
