@@ -323,3 +323,42 @@ def test_bigdl_reference_in_place_on_a_fortran_array():
     assert bitwise(x, np.array([[2, 0, 0, 0], [10, 12, 14, 0]], np.float32))
     g = m.backward(x, np.asfortranarray(0.5 * np.arange(1, 9, dtype=np.float32).reshape(2, 4)))
     assert bitwise(g, np.array([[1, 0, 0, 0], [5, 6, 7, 0]], np.float32)) and g.flags.f_contiguous
+
+
+# ---- data methods: the caller's samples are never a layer's scratch space ---------------------
+@pytest.mark.parametrize("make", [
+    lambda: ReLU(ip=True),
+    lambda: Sequential(ReLU(ip=True), Linear(4, 3), LogSoftMax()),
+    lambda: Sequential(Identity(), ReLU(ip=True), Linear(4, 3), LogSoftMax()),
+], ids=["relu", "first", "behind_identity"])
+def test_predict_and_evaluate_leave_the_callers_samples_untouched(make):
+    from bigdl_py.optim import Top1Accuracy
+    RNG.set_seed(SEED)
+    m = make()
+    X = np.random.default_rng(5).standard_normal((10, 4)).astype(np.float32)
+    given = X.copy()
+    out = m.predict(X, batch_size=4)  # each batch a view of X: ReLU(ip=True) would write
+    assert bitwise(X, given)
+    np.testing.assert_allclose(out, m.evaluate().forward(given.copy()), rtol=1e-6, atol=1e-6)
+    assert m.predict_class(X, batch_size=3).shape == (10,) and bitwise(X, given)
+    y = np.random.default_rng(6).integers(1, 4, 10)
+    m.training().evaluate(X, y, 4, [Top1Accuracy()])
+    assert bitwise(X, given) and m.is_training()
+    Xt = Tensor.from_numpy(X)  # a Tensor's storage is the caller's too
+    m.predict(Xt, batch_size=4)
+    assert bitwise(Xt.numpy(), given)
+
+
+def test_training_and_validation_leave_the_callers_samples_untouched():
+    from bigdl_py.nn.criterion import ClassNLLCriterion
+    from bigdl_py.optim import SGD, MaxIteration, Optimizer, SeveralIteration, Top1Accuracy
+    RNG.set_seed(SEED)
+    m = Sequential(ReLU(ip=True), Linear(4, 3), LogSoftMax())
+    rng = np.random.default_rng(7)
+    X, Xv = (rng.standard_normal((n, 4)).astype(np.float32) for n in (12, 10))
+    given, given_v = X.copy(), Xv.copy()
+    opt = Optimizer.create(m, (X, rng.integers(1, 4, 12)), ClassNLLCriterion(),
+                           MaxIteration(3), 4, SGD(0.1))
+    opt.set_validation(4, Xv, rng.integers(1, 4, 10), SeveralIteration(1), [Top1Accuracy()])
+    opt.optimize()
+    assert bitwise(X, given) and bitwise(Xv, given_v)

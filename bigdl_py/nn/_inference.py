@@ -16,8 +16,9 @@ import numpy as np
 from .._validate import check_int
 from ..utils.spark import is_dataframe, is_rdd
 from . import _activity
+from ._tree import walk
 
-__all__ = ["Inference", "install"]
+__all__ = ["Inference", "install", "batches"]
 
 _ENGINE = {}  # "evaluate", "predict": bigdl_py.optim's functions
 
@@ -37,6 +38,18 @@ def engine(name, owner):
         raise RuntimeError(f"{owner}: expected bigdl_py.optim to be imported (it provides "
                            f"the validation methods and the Spark jobs), got a call "
                            "before it was") from None
+
+
+def batches(model, x, batch_size):
+    """``x[i:i + batch_size]`` for each batch of the samples ``x`` (an array or ``Rows``):
+    views of the caller's arrays, or copies when a module of ``model`` has its in-place
+    flag on -- an in-place layer first, or behind pass-through modules, would otherwise
+    overwrite the caller's samples."""
+    copy = any(m._INPLACE is not None and getattr(m, m._INPLACE, False)
+               for m in walk(model))
+    for i in range(0, len(x), batch_size):
+        batch = x[i:i + batch_size]
+        yield _activity.map_leaves(np.array, batch) if copy else batch
 
 
 class Inference:
@@ -69,8 +82,8 @@ class Inference:
         was_training = self._training
         self.evaluate()
         try:
-            outs = [_activity.map_leaves(np.asarray, self.forward(x[i:i + batch_size]))
-                    for i in range(0, len(x), batch_size)]
+            outs = [_activity.map_leaves(np.asarray, self.forward(batch))
+                    for batch in batches(self, x, batch_size)]
         finally:
             if was_training:
                 self.training()

@@ -11,6 +11,7 @@ BigDL's default, the batch size rule, and the summed per-batch scores.
 """
 import numpy as np
 
+from ..nn._inference import batches
 from .validation import Top1Accuracy, ValidationMethod
 
 __all__ = ["EvaluatedResult", "method_name", "val_methods", "batch_size", "score_batches",
@@ -59,8 +60,8 @@ def score_batches(model, X, y, batch_size, methods):
     """Summed result per method over ``X, y`` in chunks of ``batch_size`` (the model's
     mode is the caller's business)."""
     results = None
-    for i in range(0, len(X), batch_size):
-        out = model.forward(X[i:i + batch_size])
+    for i, batch in zip(range(0, len(X), batch_size), batches(model, X, batch_size)):
+        out = model.forward(batch)
         r = [m(out, y[i:i + batch_size]) for m in methods]
         results = r if results is None else [a + b for a, b in zip(results, r)]
     return results

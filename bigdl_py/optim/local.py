@@ -26,6 +26,7 @@ import numpy as np
 from .. import _random
 from .._validate import check_instance, check_int
 from ..nn._activity import batchable
+from ..nn._inference import batches
 from ..nn.container import Container
 from ..nn.criterion import Criterion
 from ..nn.module import Module, walk
@@ -34,7 +35,7 @@ from ..random import RNG
 from ..utils.spark import is_dataframe, is_rdd
 from . import _checkpoint
 from ._progress import Progress
-from ._scoring import method_name
+from ._scoring import method_name, score_batches
 from .gradclip import clip_gradients, const_clip, l2_clip, with_clip
 from .optim_method import OptimMethod
 from .sgd import SGD
@@ -312,7 +313,7 @@ class LocalOptimizer:
         bs = self.batch_size
         self.model.evaluate()
         try:
-            out = self.model.forward(X[:bs])
+            out = self.model.forward(next(batches(self.model, X, bs)))
             self.criterion.forward(out, self.Y[:bs])
         finally:
             self.model.training()
@@ -366,14 +367,7 @@ class LocalOptimizer:
 
     def _validation_results(self, bs, X, Y, methods):
         """[summed result per method] over the validation set (evaluation mode is set)."""
-        model = self.model
-        results = [None] * len(methods)
-        for i in range(0, len(X), bs):
-            out = model.forward(X[i:i + bs])
-            for j, m in enumerate(methods):
-                r = m(out, Y[i:i + bs])
-                results[j] = r if results[j] is None else results[j] + r
-        return results
+        return score_batches(self.model, X, Y, bs, methods) or [None] * len(methods)
 
     # ---- the loop (shared) -------------------------------------------------------------------
     def optimize(self):
