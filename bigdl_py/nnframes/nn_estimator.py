@@ -29,6 +29,22 @@ from ._persist import criterion_config as _criterion_config
 __all__ = ["NNEstimator", "NNModel", "NNClassifier", "NNClassifierModel"]
 
 
+def _setter(param):
+    """Spark ML's ``set<Param>(value)`` (returns self) for the Param named ``param``."""
+    def set_param(self, value):
+        return self._set(**{param: value})
+    set_param.__name__ = set_param.__qualname__ = "set" + param[0].upper() + param[1:]
+    return set_param
+
+
+def _getter(param):
+    """Spark ML's ``get<Param>()`` (the value or the default) for the Param ``param``."""
+    def get_param(self):
+        return self.getOrDefault(getattr(self, param))
+    get_param.__name__ = get_param.__qualname__ = "get" + param[0].upper() + param[1:]
+    return get_param
+
+
 class _NNParams(HasFeaturesCol, HasPredictionCol):
     batchSize = Param(Params._dummy(), "batchSize", "global mini-batch size (a multiple of "
                       "the cluster's task slots)", TypeConverters.toInt)
@@ -39,17 +55,8 @@ class _NNParams(HasFeaturesCol, HasPredictionCol):
         super().__init__()
         self._setDefault(batchSize=32)
 
-    def setFeaturesCol(self, value):
-        return self._set(featuresCol=value)
-
-    def setPredictionCol(self, value):
-        return self._set(predictionCol=value)
-
-    def setBatchSize(self, value):
-        return self._set(batchSize=value)
-
-    def getBatchSize(self):
-        return self.getOrDefault(self.batchSize)
+    setFeaturesCol, setPredictionCol = _setter("featuresCol"), _setter("predictionCol")
+    setBatchSize, getBatchSize = _setter("batchSize"), _getter("batchSize")
 
     def _feature_shape(self):
         return self.getOrDefault(self.featureSize) if self.isDefined(self.featureSize) \
@@ -96,20 +103,9 @@ class NNEstimator(Estimator, _NNParams, HasLabelCol, Persisted):
         self._optim_method = self._validation = self._checkpoint = self._summary = None
 
     # ---- BigDL's setters ---------------------------------------------------------------
-    def setLabelCol(self, value):
-        return self._set(labelCol=value)
-
-    def setMaxEpoch(self, value):
-        return self._set(maxEpoch=value)
-
-    def getMaxEpoch(self):
-        return self.getOrDefault(self.maxEpoch)
-
-    def setLearningRate(self, value):
-        return self._set(learningRate=value)
-
-    def getLearningRate(self):
-        return self.getOrDefault(self.learningRate)
+    setLabelCol = _setter("labelCol")
+    setMaxEpoch, getMaxEpoch = _setter("maxEpoch"), _getter("maxEpoch")
+    setLearningRate, getLearningRate = _setter("learningRate"), _getter("learningRate")
 
     def setOptimMethod(self, value):
         self._optim_method = _check(value, OptimMethod, type(self).__name__,
