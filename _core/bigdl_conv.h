@@ -65,6 +65,42 @@ typedef double bdc_v8d __attribute__((vector_size(64)));
         return j0;                                                                           \
     }
 
+/* The same sums for one chunk of 8 outputs of np planes at once (narrow rows, where
+ * bdc_taps would have one chain per plane): dst[o*ds + k], o < np, k < 8, = bias[o] (0 when
+ * bias is NULL) + sum over (ci, a, b) in order of wo[o*os + ci*wc + a*wa + b*wb] *
+ * row(ci, a)[k + b] -- bdc_taps' operations per output (no flip), so the same bits.  Up to
+ * eight planes' chains at once; returns the planes done (np). */
+#define BDC_PLANE_BLOCK(T, V, P)                                                             \
+    {                                                                                        \
+        V s[P], x;                                                                           \
+        for (p = 0; p < P; p++)                                                              \
+            for (k = 0; k < 8; k++) s[p][k] = bias ? bias[o0 + p] : 0;                       \
+        for (ci = 0; ci < nc; ci++)                                                          \
+            for (a = 0; a < kh; a++) {                                                       \
+                const T *xr = xb + ci * cs + a * rs;                                         \
+                const T *wr = wo + o0 * os + ci * wc + a * wa;                               \
+                for (b = 0; b < kw; b++) {                                                   \
+                    memcpy(&x, xr + b, sizeof x);                                            \
+                    for (p = 0; p < P; p++) s[p] += wr[p * os + b * wb] * x;                 \
+                }                                                                            \
+            }                                                                                \
+        for (p = 0; p < P; p++) memcpy(dst + (o0 + p) * ds, &s[p], sizeof x);                \
+        o0 += P;                                                                             \
+    }
+#define BDC_PLANES(SUF, T, V)                                                                \
+    BDC_INLINE ptrdiff_t bdc_planes_##SUF##_body(                                            \
+        const T *xb, ptrdiff_t cs, ptrdiff_t rs, const T *wo, ptrdiff_t os, ptrdiff_t wc,    \
+        ptrdiff_t wa, ptrdiff_t wb, ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw,                \
+        const T *bias, T *dst, ptrdiff_t ds, ptrdiff_t np)                                   \
+    {                                                                                        \
+        ptrdiff_t o0 = 0, ci, a, b, k, p;                                                    \
+        while (np - o0 >= 8) BDC_PLANE_BLOCK(T, V, 8)                                        \
+        if (np - o0 >= 4) BDC_PLANE_BLOCK(T, V, 4)                                           \
+        if (np - o0 >= 2) BDC_PLANE_BLOCK(T, V, 2)                                           \
+        if (np - o0 >= 1) BDC_PLANE_BLOCK(T, V, 1)                                           \
+        return o0;                                                                           \
+    }
+
 /* acc[k] += sum over rows i < nr and j < n rounded down to 8 with j % 8 == k of
  * g[i*gs + j] * x[i*xs + j]: per chunk of 8 columns, rows 4i..4i+3 into four chains (the
  * rows left into the first), added in a fixed order; returns the columns done per row. */
@@ -107,6 +143,8 @@ typedef double bdc_v8d __attribute__((vector_size(64)));
 #if BDC_VECTORS
 BDC_TAPS(f32, float, bdc_v8f)
 BDC_TAPS(f64, double, bdc_v8d)
+BDC_PLANES(f32, float, bdc_v8f)
+BDC_PLANES(f64, double, bdc_v8d)
 BDC_DOTS(f32, float, bdc_v8f)
 BDC_DOTS(f64, double, bdc_v8d)
 #else
@@ -116,6 +154,11 @@ BDC_DOTS(f64, double, bdc_v8d)
         const T *xb, ptrdiff_t cs, ptrdiff_t rs, const T *wo, ptrdiff_t wc, ptrdiff_t wa,    \
         ptrdiff_t wb, ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, int flip, T b0, T *dst,      \
         ptrdiff_t n)                                                                         \
+    { return 0; }                                                                            \
+    BDC_INLINE ptrdiff_t bdc_planes_##SUF##_body(                                            \
+        const T *xb, ptrdiff_t cs, ptrdiff_t rs, const T *wo, ptrdiff_t os, ptrdiff_t wc,    \
+        ptrdiff_t wa, ptrdiff_t wb, ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw,                \
+        const T *bias, T *dst, ptrdiff_t ds, ptrdiff_t np)                                   \
     { return 0; }                                                                            \
     BDC_INLINE ptrdiff_t bdc_dots_##SUF##_body(const T *g, ptrdiff_t gs, const T *x,         \
                                                ptrdiff_t xs, ptrdiff_t nr, ptrdiff_t n,      \
@@ -141,12 +184,19 @@ BDC_NONE(f64, double)
      ptrdiff_t wb, ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, int flip, T b0, T *dst,         \
      ptrdiff_t n)
 #define BDC_TAPS_ARGS (xb, cs, rs, wo, wc, wa, wb, nc, kh, kw, flip, b0, dst, n)
+#define BDC_PLANES_PARAMS(T)                                                                 \
+    (const T *xb, ptrdiff_t cs, ptrdiff_t rs, const T *wo, ptrdiff_t os, ptrdiff_t wc,       \
+     ptrdiff_t wa, ptrdiff_t wb, ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, const T *bias,    \
+     T *dst, ptrdiff_t ds, ptrdiff_t np)
+#define BDC_PLANES_ARGS (xb, cs, rs, wo, os, wc, wa, wb, nc, kh, kw, bias, dst, ds, np)
 #define BDC_DOTS_PARAMS(T)                                                                   \
     (const T *g, ptrdiff_t gs, const T *x, ptrdiff_t xs, ptrdiff_t nr, ptrdiff_t n, T *acc)
 #define BDC_DOTS_ARGS (g, gs, x, xs, nr, n, acc)
 
 BDC_DISPATCH(bdc_taps_f32, ptrdiff_t, BDC_TAPS_PARAMS(float), BDC_TAPS_ARGS)
 BDC_DISPATCH(bdc_taps_f64, ptrdiff_t, BDC_TAPS_PARAMS(double), BDC_TAPS_ARGS)
+BDC_DISPATCH(bdc_planes_f32, ptrdiff_t, BDC_PLANES_PARAMS(float), BDC_PLANES_ARGS)
+BDC_DISPATCH(bdc_planes_f64, ptrdiff_t, BDC_PLANES_PARAMS(double), BDC_PLANES_ARGS)
 BDC_DISPATCH(bdc_dots_f32, ptrdiff_t, BDC_DOTS_PARAMS(float), BDC_DOTS_ARGS)
 BDC_DISPATCH(bdc_dots_f64, ptrdiff_t, BDC_DOTS_PARAMS(double), BDC_DOTS_ARGS)
 

@@ -21,6 +21,14 @@ cdef extern from "bigdl_conv.h" nogil:
                             Py_ssize_t wc, Py_ssize_t wa, Py_ssize_t wb, Py_ssize_t nc,
                             Py_ssize_t kh, Py_ssize_t kw, int flip, double b0, double *dst,
                             Py_ssize_t n)
+    Py_ssize_t bdc_planes_f32(const float *xb, Py_ssize_t cs, Py_ssize_t rs, const float *wo,
+                              Py_ssize_t os, Py_ssize_t wc, Py_ssize_t wa, Py_ssize_t wb,
+                              Py_ssize_t nc, Py_ssize_t kh, Py_ssize_t kw, const float *bias,
+                              float *dst, Py_ssize_t ds, Py_ssize_t np)
+    Py_ssize_t bdc_planes_f64(const double *xb, Py_ssize_t cs, Py_ssize_t rs, const double *wo,
+                              Py_ssize_t os, Py_ssize_t wc, Py_ssize_t wa, Py_ssize_t wb,
+                              Py_ssize_t nc, Py_ssize_t kh, Py_ssize_t kw, const double *bias,
+                              double *dst, Py_ssize_t ds, Py_ssize_t np)
     Py_ssize_t bdc_dots_f32(const float *g, Py_ssize_t gs, const float *x, Py_ssize_t xs,
                             Py_ssize_t nr, Py_ssize_t n, float *acc)
     Py_ssize_t bdc_dots_f64(const double *g, Py_ssize_t gs, const double *x, Py_ssize_t xs,
@@ -33,6 +41,7 @@ cdef enum:
     DIRECT_TAPS = 512    # most kernel taps (kh*kw)
     DIRECT_WEIGHTS = 512 # most weights per group (Og*Kg) for which the path is chosen
     DIRECT_MIN_OW = 8    # shortest output row worth the row-wise vector loops
+    DIRECT_OG = 16       # most planes per group of a narrow-row forward on the direct path
     CH = 8               # outputs per register-blocked chunk
 
 
@@ -85,11 +94,16 @@ cdef inline bint direct_fits(Geo *q) noexcept nogil:
     return (wp <= DIRECT_ROW and q.C * q.KH * wp <= DIRECT_ACC and q.C * wp <= DIRECT_ACC
             and (q.SW != 1 or q.O * q.KH * _gin_width(q) <= DIRECT_PLANE)
             and hp * wp <= DIRECT_ACC and q.OH * q.OW <= DIRECT_ACC
+            and q.O * ((q.OW + CH - 1) // CH * CH) <= DIRECT_ACC
             and q.KH * q.KW <= DIRECT_TAPS and q.W + CH <= DIRECT_ROW)
 
 
-cdef inline bint direct_pays(Geo *q) noexcept nogil:
-    return q.Og * q.Kg <= DIRECT_WEIGHTS and q.OW >= DIRECT_MIN_OW
+cdef inline bint direct_pays(Geo *q, bint forward) noexcept nogil:
+    # few weights per group; forward also narrow rows of few planes per group (LeNet's second
+    # layer), whose patch matrix would be K / Og times the output for thin GEMMs
+    if q.OW < DIRECT_MIN_OW:
+        return False
+    return q.Og * q.Kg <= DIRECT_WEIGHTS or (forward and _narrow(q) and q.Og <= DIRECT_OG)
 
 
 cdef inline void _load_row(const floating *src, Py_ssize_t xw, floating *buf, Py_ssize_t W,
@@ -156,14 +170,32 @@ cdef inline const floating *_contig(const floating *src, Py_ssize_t stride, floa
     return buf
 
 
+cdef inline Py_ssize_t _planes(const floating *xb, Py_ssize_t cs, Py_ssize_t rs,
+                               const floating *wo, Py_ssize_t os, Lay *l, Geo *q,
+                               const floating *bias, floating *dst, Py_ssize_t ds,
+                               Py_ssize_t np) noexcept nogil:
+    if floating is float:
+        return bdc_planes_f32(xb, cs, rs, wo, os, l.wc, l.wa, l.wb, q.Ig, q.KH, q.KW, bias,
+                              dst, ds, np)
+    else:
+        return bdc_planes_f64(xb, cs, rs, wo, os, l.wc, l.wa, l.wb, q.Ig, q.KH, q.KW, bias,
+                              dst, ds, np)
+
+
+cdef inline bint _narrow(Geo *q) noexcept nogil:
+    # output rows of at most two vector chunks: chains run over output planes instead
+    return q.SW == 1 and q.OW <= 2 * CH
+
+
 cdef inline void direct_fwd_row(const floating *x, const floating *w, const floating *bias,
                                 floating *out, Py_ssize_t t, Geo *q,
                                 Lay *l) noexcept nogil:
-    # output row (n, i) = divmod(t, OH) of every plane o; sums over (c, a, b) in order
+    # output row (n, i) = divmod(t, OH) of every plane o; sums over (c, a, b) in order (per
+    # plane, or CH columns of the group's planes at once on narrow rows: the same bits)
     cdef floating xb[DIRECT_ACC + CH]
-    cdef floating acc[DIRECT_ROW + CH]
+    cdef floating acc[DIRECT_ACC + CH]
     cdef Py_ssize_t n = t // q.OH, i = t % q.OH, wp = _padded(q)
-    cdef Py_ssize_t o, c, a, ih
+    cdef Py_ssize_t ds = (q.OW + CH - 1) // CH * CH, o, c, a, ih, g, j, done
     memset(xb + q.C * q.KH * wp, 0, CH * sizeof(floating))   # slack read by _taps
     for c in range(q.C):
         for a in range(q.KH):
@@ -173,11 +205,20 @@ cdef inline void direct_fwd_row(const floating *x, const floating *w, const floa
             else:
                 _load_row(x + n * l.xn + c * l.xc + ih * l.xh, l.xw,
                           xb + (c * q.KH + a) * wp, q.W, q.PL, wp)
+    done = 0
+    if _narrow(q):
+        for g in range(q.G):
+            for j in range(ds // CH):
+                done = _planes(xb + g * q.Ig * q.KH * wp + j * CH, q.KH * wp, wp,
+                               w + _wo(q, l, g * q.Og), 1 if l.nhwc else q.Kg, l, q,
+                               bias + g * q.Og if bias != NULL else NULL,
+                               acc + g * q.Og * ds + j * CH, ds, q.Og)
     for o in range(q.O):
-        _taps(xb + (o // q.Og) * q.Ig * q.KH * wp, q.KH * wp, wp, w + _wo(q, l, o), l.wc,
-              l.wa, l.wb, q.Ig, q.KH, q.KW, q.SW, 0, bias[o] if bias != NULL else 0, acc,
-              q.OW)
-        _store(acc, out + n * l.yn + o * l.yo + i * l.yh, q.OW, l.yw)
+        if done == 0:   # no vector build: one plane at a time
+            _taps(xb + (o // q.Og) * q.Ig * q.KH * wp, q.KH * wp, wp, w + _wo(q, l, o), l.wc,
+                  l.wa, l.wb, q.Ig, q.KH, q.KW, q.SW, 0, bias[o] if bias != NULL else 0,
+                  acc + o * ds, q.OW)
+        _store(acc + o * ds, out + n * l.yn + o * l.yo + i * l.yh, q.OW, l.yw)
 
 
 cdef inline void _gin_scatter(const floating *go, const floating *w, floating *acc,
