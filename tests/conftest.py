@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import bigdl_py
-from bigdl_py import _batchnorm, _conv, _linear, _pooling, _testing
+from bigdl_py import _activation, _batchnorm, _conv, _linear, _pooling, _testing
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +31,7 @@ def threads(request):
 def parallel_passes():
     """Run the passes on the OpenMP path even for small arrays (the library keeps passes
     serial below a size: 2**25 elements next to Linear's BLAS, 2**18 in the CNN kernels)."""
-    modules = (_linear, _conv, _pooling, _batchnorm)
+    modules = (_linear, _conv, _pooling, _batchnorm, _activation)
     old = [m._set_parallel_threshold(0) for m in modules]
     yield
     for m, v in zip(modules, old):

@@ -1,10 +1,12 @@
 import numpy as np
 import pytest
 from gradcheck import check_module_grads
+from helpers import assert_same_at_1_and_2_threads
 from scipy.special import expit
 
 from bigdl_py import Tensor
 from bigdl_py.nn import Identity, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh
+from bigdl_py.nn.activation import log_softmax, relu, tanh_grad
 
 
 def _log_softmax(x):
@@ -155,3 +157,47 @@ def test_empty_and_noncontiguous():
     np.testing.assert_allclose(LogSoftMax().forward(x), _log_softmax(x))
     assert Tanh().forward(np.zeros((0, 5))).shape == (0, 5)
     assert SoftMax().evaluate().backward(np.zeros((0, 5)), np.zeros((0, 5))).shape == (0, 5)
+
+
+@pytest.mark.parametrize("cls", [ReLU, Tanh, LogSoftMax])
+def test_kernels_same_bits_at_1_and_2_threads(cls, dtype, parallel_passes):
+    """ReLU, Tanh's backward and LogSoftMax run _activation kernels; with the parallel
+    threshold lowered every thread count gives the bits of one thread."""
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((67, 13)) * 4).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    m = cls()
+    assert_same_at_1_and_2_threads(lambda: [m.forward(x), m.backward(x, g)])
+
+
+def test_log_softmax_nan_and_inf_rows():
+    x = np.array([[0.0, np.nan, 1.0], [np.inf, 0.0, 1.0], [-np.inf, 0.0, 0.0]])
+    y = LogSoftMax().forward(x)
+    assert np.isnan(y[0]).all() and np.isnan(y[1]).all()  # as numpy: inf - inf
+    np.testing.assert_allclose(y[2], [-np.inf, np.log(0.5), np.log(0.5)])
+
+
+def test_functions_take_any_layout_and_broadcast_gradients():
+    """The functions behind the layers (and Lasagne's nonlinearities) accept strided arrays,
+    other float dtypes and a gradient that broadcasts, as the numpy forms did."""
+    x = (np.random.default_rng(5).standard_normal((4, 6)) * 2)[:, ::2].T   # strided (3, 4)
+    out = np.empty((4, 3), order="F").T                                    # F-ordered out
+    np.testing.assert_allclose(tanh_grad(x, np.float32(2.0), out), 2 * (1 - np.tanh(x) ** 2))
+    np.testing.assert_array_equal(relu(x.astype(np.float16), np.empty(x.shape, np.float16)),
+                                  np.maximum(x.astype(np.float16), 0))
+    np.testing.assert_allclose(log_softmax(x, np.empty_like(x)), _log_softmax(x))
+
+
+def test_kernel_shape_errors():
+    from bigdl_py import _activation
+    a, b = np.zeros((2, 3)), np.zeros((3, 2))
+    with pytest.raises(ValueError, match=r"_activation.relu_forward: expected out of shape "
+                                         r"\(6,\) like x, got \(5,\)"):
+        _activation.relu_forward(a.reshape(-1), np.zeros(5), 1)
+    with pytest.raises(ValueError, match="_activation.tanh_backward: expected g of shape"):
+        _activation.tanh_backward(a.reshape(-1), np.zeros(5), np.zeros(6), 1)
+    with pytest.raises(ValueError, match=r"_activation.log_softmax_forward: expected out of "
+                                         r"shape \(2, 3\)"):
+        _activation.log_softmax_forward(a, b, 1)
+    with pytest.raises(ValueError, match="_activation.log_softmax_backward: expected g of"):
+        _activation.log_softmax_backward(a, b, a.copy(), 1)

@@ -174,3 +174,35 @@ def test_repr():
     assert repr(MSECriterion()) == "MSECriterion(size_average=True)"
     assert repr(ClassNLLCriterion([1, 2])) == ("ClassNLLCriterion(weights=[1.0, 2.0], "
                                                "size_average=True, logProbAsInput=True)")
+
+
+@pytest.mark.parametrize("ltype", [np.uint8, np.int16, np.int32, np.int64, np.uint64,
+                                   np.float16, np.float32, np.float64])
+def test_nll_label_dtypes(ltype):
+    """Every real label dtype gives the same loss and gradient (the kernel takes four
+    dtypes; the others are converted), and a bad label is named in its own type."""
+    c = ClassNLLCriterion(WEIGHTS)
+    np.testing.assert_allclose(c.forward(X, LABELS.astype(ltype)), _nll(X, LABELS, WEIGHTS))
+    np.testing.assert_array_equal(c.backward(X, LABELS.astype(ltype)), c.backward(X, LABELS))
+    bad = LABELS.astype(ltype)
+    bad[2] = 9
+    with pytest.raises(ValueError, match=f"got {bad[2].item()!r}"):
+        c.forward(X, bad)
+
+
+def test_nll_kernel_checks():
+    from bigdl_py import _criterion
+    idx, w = np.zeros(5, np.intp), np.empty(0)
+    with pytest.raises(ValueError, match="_criterion.class_indices: expected idx of 5"):
+        _criterion.class_indices(LABELS, 4, np.zeros(4, np.intp))
+    assert _criterion.class_indices(LABELS, 4, idx) == -1
+    np.testing.assert_array_equal(idx, LABELS - 1)
+    with pytest.raises(ValueError, match=r"_criterion.nll_forward: expected 0-based labels "
+                                         r"in \[0, 4\), got 4"):
+        _criterion.nll_forward(X, LABELS.astype(np.intp), w, True, True)
+    with pytest.raises(ValueError, match="_criterion.nll_backward: expected 5 labels"):
+        _criterion.nll_backward(X, idx[:4], w, True, True, np.empty_like(X))
+    with pytest.raises(ValueError, match="_criterion.nll_backward: expected no weights or 4"):
+        _criterion.nll_backward(X, idx, np.ones(3), True, True, np.empty_like(X))
+    with pytest.raises(ValueError, match=r"_criterion.nll_backward: expected grad of shape"):
+        _criterion.nll_backward(X, idx, w, True, True, np.empty((5, 3)))

@@ -1,12 +1,12 @@
 """Activations: ``ReLU``, ``Tanh``, ``Sigmoid``, ``SoftMax``, ``LogSoftMax``, ``Identity``.
 
-Vectorised numpy over the whole array (no Python loop per element); each backward is
-the derivative of the forward recomputed from the input, so it is defined in either mode
-and whatever the call order.  Float32 and float64 are kept; integer input becomes float32.
-
-The modules are thin layers over the functions here, ``f(x, out)`` and
-``f_grad(x, grad_y, out)`` (``out`` a new float array shaped like ``x``), which the
-Lasagne facade's nonlinearities use too:
+ReLU, Tanh's backward and LogSoftMax run one-pass kernels (``bigdl_py._activation``; tanh
+itself is numpy's vectorised ufunc, faster than libm from a kernel), Sigmoid and SoftMax
+numpy over the whole array.  Each backward is the derivative of the forward recomputed from
+the input, so it is defined in either mode and whatever the call order.  Float32 and
+float64 are kept; integer input becomes float32.  The modules are thin layers over the
+functions here, ``f(x, out)`` and ``f_grad(x, grad_y, out)`` (``out`` a float array shaped
+like ``x``, or like ``x`` and ``grad_y`` broadcast), which Lasagne's nonlinearities use too:
 
 >>> import numpy as np
 >>> relu_grad(np.array([-1.0, 2.0]), np.array([5.0, 5.0]), np.empty(2))
@@ -15,23 +15,44 @@ array([0., 5.])
 import numpy as np
 from scipy.special import expit
 
+from .. import _activation as _k
 from .._validate import check_bool
+from ..parallel import get_num_threads
 from .module import Module
 
 __all__ = ["ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity", "relu",
            "relu_grad", "tanh", "tanh_grad", "sigmoid", "sigmoid_grad", "softmax",
            "softmax_grad", "log_softmax"]
 
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
 
 # ---- the functions -----------------------------------------------------------------------
+def _run(kernel, out, *arrays, rows=False):
+    """``kernel(*arrays, out, threads)`` on C-contiguous flat (or, with ``rows``, (N, C))
+    views of ``out``'s dtype, the arrays broadcast to ``out``'s shape; copies happen only
+    for other layouts or dtypes (the layers pass C-contiguous arrays of one dtype)."""
+    if out.size == 0:
+        return out
+    dt = out.dtype if out.dtype in _KERNEL_DTYPES else np.dtype(np.float64)
+    shape = (-1, out.shape[-1]) if rows else (-1,)
+    args = [np.ascontiguousarray(np.broadcast_to(a, out.shape), dt).reshape(shape)
+            for a in arrays]
+    dst = out if out.dtype == dt and out.flags.c_contiguous else np.empty(out.shape, dt)
+    kernel(*args, dst.reshape(shape), get_num_threads())
+    if dst is not out:
+        out[...] = dst
+    return out
+
+
 def relu(x, out):
     """``max(x, 0)`` into ``out`` (NaN propagates)."""
-    return np.maximum(x, 0, out=out)
+    return _run(_k.relu_forward, out, x)
 
 
 def relu_grad(x, g, out):
     """``g * (x > 0)`` into ``out``."""
-    return np.multiply(g, x > 0, out=out)
+    return _run(_k.relu_backward, out, x, g)
 
 
 def tanh(x, out):
@@ -39,11 +60,9 @@ def tanh(x, out):
 
 
 def tanh_grad(x, g, out):
-    """``g * (1 - tanh(x)**2)`` into ``out``."""
-    y = np.tanh(x)
-    np.multiply(y, y, out=y)
-    np.subtract(1, y, out=y)
-    return np.multiply(g, y, out=out)
+    """``g * (1 - tanh(x)**2)`` into ``out`` (``tanh(x)`` recomputed there first)."""
+    np.tanh(x, out=out)
+    return _run(_k.tanh_backward, out, out, g)
 
 
 def sigmoid(x, out):
@@ -61,12 +80,7 @@ def sigmoid_grad(x, g, out):
 
 def log_softmax(x, out):
     """``x - max - log(sum(exp(x - max)))`` over the last axis (stable), into ``out``."""
-    if x.size == 0:
-        return out
-    np.subtract(x, x.max(axis=-1, keepdims=True), out=out)
-    lse = np.log(np.exp(out).sum(axis=-1, keepdims=True))
-    out -= lse
-    return out
+    return _run(_k.log_softmax_forward, out, x, rows=True)
 
 
 def softmax(x, out):
@@ -241,6 +255,4 @@ class LogSoftMax(_LastAxis):
     _f = staticmethod(log_softmax)
 
     def _df(self, x, g, out):
-        p = np.exp(log_softmax(x, np.empty_like(x)))
-        p *= g.sum(axis=-1, keepdims=True)
-        np.subtract(g, p, out=out)
+        _run(_k.log_softmax_backward, out, x, g, rows=True)

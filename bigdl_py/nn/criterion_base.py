@@ -7,6 +7,7 @@ is a Tensor).  Class labels are BigDL's: 1-based, as float or int arrays.
 
 import numpy as np
 
+from .. import _criterion as _k
 from ..tensor import Tensor
 from .._validate import check_bool, fit_shape, is_number, to_array
 from ._bigdl_type import BigDLType
@@ -95,6 +96,10 @@ class MSECriterion(Criterion):
         return f"MSECriterion(size_average={self.size_average})"
 
 
+_LABELS = {np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64)}  # the kernel's
+_NO_WEIGHTS = np.empty(0, np.float64)
+
+
 class ClassNLLCriterion(Criterion):
     """Negative log likelihood of 1-based class labels.
 
@@ -163,37 +168,27 @@ class ClassNLLCriterion(Criterion):
         if self.weights is not None and self.weights.size != c:
             raise ValueError(f"{owner}: expected weights of length {c} (the number of "
                              f"classes), got {self.weights.size}")
-        bad = ~((t >= 1) & (t <= c) & (t == np.floor(t))) if t.dtype.kind == "f" \
-            else ~((t >= 1) & (t <= c))
-        if bad.any():
-            label = t[np.argmax(bad)]
+        labels = t if t.dtype in _LABELS else t.astype(np.float64)  # exact below 2**53
+        idx = np.empty(n, np.intp)
+        bad = _k.class_indices(np.ascontiguousarray(labels), c, idx)  # one pass
+        if bad >= 0:
             raise ValueError(f"{owner}: expected class labels in 1..{c} (1-based, as in "
-                             f"BigDL), got {label.item()!r}")
-        return t.astype(np.intp) - 1
+                             f"BigDL), got {t[bad].item()!r}")
+        return idx
 
-    def _terms(self, x, idx):
-        """(picked values, per-sample weights, normaliser) on the (N, C) view of ``x``."""
-        x2 = x.reshape(-1, x.shape[-1])
-        rows = np.arange(idx.size)
-        picked = x2[rows, idx].astype(np.float64)
-        w = np.ones(idx.size) if self.weights is None else self.weights[idx]
-        total = w.sum() if self.size_average else 1.0
-        return x2, rows, picked, w, (total if total != 0 else 1.0)
+    def _weights(self):
+        return _NO_WEIGHTS if self.weights is None else self.weights
 
     def update_output(self, x, idx):
-        _, _, picked, w, norm = self._terms(x, idx)
-        if not self.logProbAsInput:
-            picked = np.log(np.clip(picked, 1e-8, 1 - 1e-8))
-        return -float(np.dot(w, picked)) / norm
+        return _k.nll_forward(np.ascontiguousarray(x).reshape(-1, x.shape[-1]), idx,
+                              self._weights(), self.size_average, self.logProbAsInput)
 
     def update_grad_input(self, x, idx):
-        x2, rows, picked, w, norm = self._terms(x, idx)
-        coef = -w / norm
-        if not self.logProbAsInput:
-            coef /= np.clip(picked, 1e-8, 1 - 1e-8)
-        g = np.zeros_like(x2)
-        g[rows, idx] = coef
-        return g.reshape(x.shape)
+        g = np.empty(x.shape, x.dtype)
+        _k.nll_backward(np.ascontiguousarray(x).reshape(-1, x.shape[-1]), idx,
+                        self._weights(), self.size_average, self.logProbAsInput,
+                        g.reshape(-1, x.shape[-1]))
+        return g
 
     def __repr__(self):
         w = None if self.weights is None else self.weights.tolist()

@@ -1,0 +1,160 @@
+"""Kernels of the activations (``bigdl_py.nn.activation``), float32/float64, one pass each
+(OpenMP over elements or rows):
+
+- ReLU: ``out = x`` where ``x > 0`` or NaN, else ``+0``; backward ``g * (x > 0)``.
+- Tanh backward: ``out = g * (1 - y*y)`` from ``y = tanh(x)`` (``out`` may be ``y``: the
+  layer recomputes ``y`` into ``out`` with numpy's vectorised tanh, then this pass).
+- LogSoftMax over the rows of an (N, C) array: ``out = (x - max) - log(sum(exp(x - max)))``
+  with the sum in double (a NaN anywhere in a row makes the row NaN); backward
+  ``g - exp(y) * sum(g)`` with ``y`` recomputed from ``x``.
+
+Every element (row) is computed on its own, so the bits do not depend on the thread count.
+Every ``def`` checks the shapes with the GIL held, then makes one ``nogil`` call.
+"""
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.math cimport exp, log
+from threads cimport team
+
+cdef enum:
+    # Elements below which a pass runs on one thread (threads.pxd's team()).  Memory-bound
+    # passes like the optim updates (_optim.pyx's PAR_MIN measurement: a team pays from a few
+    # 2**14 elements when both cores are free and stalls when another process holds a core)
+    # that run between BLAS calls: serial below 2**16 (a batch-32 MLP's activations are
+    # 2**12 .. 2**13 elements, LeNet's first Tanh at batch 128 is 2**18.8).
+    PAR_MIN = 1 << 16
+
+include "par_threshold.pxi"
+
+
+def _fail(name, expected, got):
+    raise ValueError(f"_activation.{name}: expected {expected}, got {got}")
+
+
+def _same(name, x, others):
+    for what, a in others:
+        if tuple(a.shape[:a.ndim]) != tuple(x.shape[:x.ndim]):
+            _fail(name, f"{what} of shape {tuple(x.shape[:x.ndim])} like x",
+                  tuple(a.shape[:a.ndim]))
+
+
+# ---- element-wise ---------------------------------------------------------------------------
+cdef void _relu(const floating *x, floating *out, Py_ssize_t n, int nt) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef floating v
+    for i in prange(n, schedule='static', num_threads=nt):
+        v = x[i]
+        out[i] = v if (v > 0 or v != v) else 0
+
+
+cdef void _grad(bint tanh, const floating *x, const floating *g, floating *out, Py_ssize_t n,
+                int nt) noexcept nogil:
+    # ReLU's g * (x > 0), or Tanh's g * (1 - y*y) with x the forward's output y
+    cdef Py_ssize_t i
+    cdef floating v
+    if tanh:
+        for i in prange(n, schedule='static', num_threads=nt):
+            v = x[i]
+            out[i] = g[i] * (1 - v * v)
+    else:
+        for i in prange(n, schedule='static', num_threads=nt):
+            out[i] = g[i] * (<floating>1 if x[i] > 0 else <floating>0)
+
+
+cdef int _backward(str name, bint tanh, const floating[::1] x, const floating[::1] g,
+                   floating[::1] out, int n_threads) except -1:
+    _same(name, x, [("g", g), ("out", out)])
+    if x.shape[0]:
+        with nogil:
+            _grad(tanh, &x[0], &g[0], &out[0], x.shape[0],
+                  team(x.shape[0], _par_min, n_threads))
+    return 0
+
+
+def relu_forward(const floating[::1] x, floating[::1] out, int n_threads):
+    """``out = max(x, 0)`` (NaN kept; ``out`` may be ``x``)."""
+    _same("relu_forward", x, [("out", out)])
+    if x.shape[0]:
+        with nogil:
+            _relu(&x[0], &out[0], x.shape[0], team(x.shape[0], _par_min, n_threads))
+
+
+def relu_backward(const floating[::1] x, const floating[::1] g, floating[::1] out,
+                  int n_threads):
+    """``out = g * (x > 0)``."""
+    _backward("relu_backward", False, x, g, out, n_threads)
+
+
+def tanh_backward(const floating[::1] y, const floating[::1] g, floating[::1] out,
+                  int n_threads):
+    """``out = g * (1 - y*y)``, ``y`` the forward's output (``out`` may be ``y``)."""
+    _backward("tanh_backward", True, y, g, out, n_threads)
+
+
+# ---- LogSoftMax ---------------------------------------------------------------------------
+cdef inline floating _row_max(const floating *x, Py_ssize_t C) noexcept nogil:
+    cdef floating m = x[0], v
+    cdef Py_ssize_t j
+    for j in range(1, C):
+        v = x[j]
+        if v > m:
+            m = v
+        elif v != v:  # NaN: the row's result is NaN
+            return v
+    return m
+
+
+cdef inline floating _row_lse(const floating *x, floating m, Py_ssize_t C) noexcept nogil:
+    # log(sum(exp(x - m))) with the sum in double
+    cdef double s = 0
+    cdef Py_ssize_t j
+    for j in range(C):
+        s += exp(<double>(x[j] - m))
+    return <floating>log(s)
+
+
+cdef void _lsm(const floating *x, floating *out, Py_ssize_t N, Py_ssize_t C,
+               int nt) noexcept nogil:
+    cdef Py_ssize_t r, j
+    cdef floating m, lse
+    for r in prange(N, schedule='static', num_threads=nt):
+        m = _row_max(x + r * C, C)
+        lse = _row_lse(x + r * C, m, C)
+        for j in range(C):
+            out[r * C + j] = (x[r * C + j] - m) - lse
+
+
+cdef void _lsm_grad(const floating *x, const floating *g, floating *out, Py_ssize_t N,
+                    Py_ssize_t C, int nt) noexcept nogil:
+    cdef Py_ssize_t r, j
+    cdef floating m, lse, gs
+    cdef double s
+    for r in prange(N, schedule='static', num_threads=nt):
+        m = _row_max(x + r * C, C)
+        lse = _row_lse(x + r * C, m, C)
+        s = 0
+        for j in range(C):
+            s = s + g[r * C + j]
+        gs = <floating>s
+        for j in range(C):
+            out[r * C + j] = g[r * C + j] - <floating>exp(
+                <double>((x[r * C + j] - m) - lse)) * gs
+
+
+def log_softmax_forward(const floating[:, ::1] x, floating[:, ::1] out, int n_threads):
+    """``out`` = log-softmax of each row of ``x`` (N, C); ``out`` may be ``x``."""
+    _same("log_softmax_forward", x, [("out", out)])
+    if x.shape[0] and x.shape[1]:
+        with nogil:
+            _lsm(&x[0, 0], &out[0, 0], x.shape[0], x.shape[1],
+                 team(x.shape[0] * x.shape[1], _par_min, n_threads))
+
+
+def log_softmax_backward(const floating[:, ::1] x, const floating[:, ::1] g,
+                         floating[:, ::1] out, int n_threads):
+    """``out = g - exp(log_softmax(x)) * sum(g)`` row by row."""
+    _same("log_softmax_backward", x, [("g", g), ("out", out)])
+    if x.shape[0] and x.shape[1]:
+        with nogil:
+            _lsm_grad(&x[0, 0], &g[0, 0], &out[0, 0], x.shape[0], x.shape[1],
+                      team(x.shape[0] * x.shape[1], _par_min, n_threads))
