@@ -104,11 +104,15 @@ def check_int(value, owner, name, minimum=None, maximum=None):
     return value
 
 
-def check_int_tuple(value, owner, name, minimum=None):
-    """A tuple or list of ints (each ``>= minimum`` when given) as a tuple of ``int``."""
+def check_int_tuple(value, owner, name, minimum=None, nonempty=False):
+    """A tuple or list of ints (each ``>= minimum`` when given; at least one with
+    ``nonempty``) as a tuple of ``int``."""
     if not isinstance(value, (tuple, list)) or not all(is_int(v) for v in value):
         raise TypeError(f"{owner}: expected {name} to be a tuple of ints, got {_short(value)}")
     value = tuple(int(v) for v in value)
+    if nonempty and not value:
+        raise ValueError(f"{owner}: expected {name} to be a non-empty tuple of ints, got "
+                         f"{value}")
     if minimum is not None and any(v < minimum for v in value):
         raise ValueError(f"{owner}: expected {name} to be a tuple of ints >= {minimum}, got "
                          f"{value}")
@@ -177,7 +181,9 @@ def check_instance(value, types, owner, name, allow_none=False):
         return value
     types = types if isinstance(types, tuple) else (types,)
     what = " or ".join(t.__name__ for t in types) + (" or None" if allow_none else "")
-    raise TypeError(f"{owner}: expected {name} to be a {what}, got {type(value).__name__}")
+    article = "an" if what[0] in "AEIOUaeiou" else "a"
+    raise TypeError(f"{owner}: expected {name} to be {article} {what}, got "
+                    f"{type(value).__name__}")
 
 
 def check_float_dtype(dtype, owner):

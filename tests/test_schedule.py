@@ -142,12 +142,57 @@ def test_schedule_state_is_saved_and_loaded(schedule, tmp_path):
     (lambda: Plateau("Loss", factor=1.0), ValueError, "Plateau does not support a factor"),
     (lambda: Plateau("Loss", mode="avg"), ValueError, "mode is unknown, please use min | max"),
     (lambda: Plateau("loss"), ValueError, "Plateau: expected monitor 'Loss' or 'score'"),
-    (lambda: Step(0, 0.5), ValueError, "Step: expected step_size to be an int >= 1"),
-    (lambda: Poly("1", 3), TypeError, "Poly: expected power to be a number"),
-    (lambda: MultiStep([4, 2], 0.1), ValueError, "MultiStep: expected increasing step"),
-    (lambda: Exponential(2, 0.5, 1), TypeError, "Exponential: expected stair_case to be"),
+    (lambda: Plateau(1), TypeError, "Plateau: expected monitor to be a str, got int"),
+    (lambda: Plateau("Loss", mode=None), TypeError, "Plateau: expected mode to be a str"),
+    (lambda: Plateau("Loss", factor="0.5"), TypeError, "Plateau: expected factor to be a "
+     "number, got '0.5'"),
+    (lambda: Plateau("Loss", factor=-0.5), ValueError, "Plateau: expected factor to be a "
+     "finite number >= 0.0, got -0.5"),
+    (lambda: Plateau("Loss", patience=1.0), TypeError, "Plateau: expected patience to be an "
+     "int, got 1.0"),
+    (lambda: Plateau("Loss", cooldown=-1), ValueError, "Plateau: expected cooldown >= 0, "
+     "got -1"),
+    (lambda: Plateau("Loss", min_lr=float("nan")), ValueError, "Plateau: expected min_lr to "
+     "be a finite number >= 0.0, got nan"),
+    (lambda: Step(0, 0.5), ValueError, "Step: expected step_size >= 1, got 0"),
+    (lambda: Step(2.0, 0.5), TypeError, "Step: expected step_size to be an int, got 2.0"),
+    (lambda: Step(True, 0.5), TypeError, "Step: expected step_size to be an int, got True"),
+    (lambda: Step(2, float("inf")), ValueError, "Step: expected gamma to be a finite number, "
+     "got inf"),
+    (lambda: Poly("1", 3), TypeError, "Poly: expected power to be a number, got '1'"),
+    (lambda: Poly(0.5, "3"), TypeError, "Poly: expected max_iteration to be an int, got '3'"),
+    (lambda: Poly(0.5, 0), ValueError, "Poly: expected max_iteration >= 1, got 0"),
+    (lambda: MultiStep([4, 2], 0.1), ValueError, r"MultiStep: expected increasing "
+     r"step_sizes, got \[4, 2\]"),
+    (lambda: MultiStep([], 0.1), ValueError, r"MultiStep: expected step_sizes to be a "
+     r"non-empty tuple of ints, got \(\)"),
+    (lambda: MultiStep(4, 0.1), TypeError, "MultiStep: expected step_sizes to be a tuple of "
+     "ints, got 4"),
+    (lambda: MultiStep([2, 4.0], 0.1), TypeError, "MultiStep: expected step_sizes to be a "
+     "tuple of ints"),
+    (lambda: MultiStep([-1, 4], 0.1), ValueError, "MultiStep: expected step_sizes to be a "
+     "tuple of ints >= 0"),
+    (lambda: MultiStep([2, 4], None), TypeError, "MultiStep: expected gamma to be a number"),
+    (lambda: Exponential(2, 0.5, 1), TypeError, "Exponential: expected stair_case to be a "
+     "bool, got 1"),
+    (lambda: Exponential(-2, 0.5), ValueError, "Exponential: expected decay_step >= 1"),
+    (lambda: Exponential(2, "0.5"), TypeError, "Exponential: expected decay_rate to be a "
+     "number"),
+    (lambda: NaturalExp(np.float64(2), 0.7), TypeError, "NaturalExp: expected decay_step to "
+     "be an int"),
+    (lambda: NaturalExp(2, float("nan")), ValueError, "NaturalExp: expected gamma to be a "
+     "finite number, got nan"),
+    (lambda: Warmup(True), TypeError, "Warmup: expected delta to be a number, got True"),
+    (lambda: Warmup(float("-inf")), ValueError, "Warmup: expected delta to be a finite "
+     "number, got -inf"),
+    (lambda: SequentialSchedule("5"), TypeError, "SequentialSchedule: expected "
+     "iteration_per_epoch to be an int, got '5'"),
+    (lambda: SequentialSchedule(0), ValueError, "SequentialSchedule: expected "
+     "iteration_per_epoch >= 1, got 0"),
     (lambda: SequentialSchedule(2).add(Step(1, 1.0), -1), ValueError,
-     "SequentialSchedule.add: expected max_iteration"),
+     "SequentialSchedule.add: expected max_iteration >= 0, got -1"),
+    (lambda: SequentialSchedule(2).add(Step(1, 1.0), 1.5), TypeError,
+     "SequentialSchedule.add: expected max_iteration to be an int, got 1.5"),
     (lambda: SequentialSchedule(2).add(SGD(), 1), TypeError, "expected a learning-rate"),
     (lambda: SGD(leaningrate_schedule=Step(1, 1.0), learningrate_schedule=Step(1, 1.0)),
      TypeError, "SGD: expected one of leaningrate_schedule"),

@@ -2,7 +2,8 @@
 ``Plateau``, FRAMEWORK.md §5.4)."""
 import math
 
-from .schedule import LearningRateSchedule, _f32, _int, _real
+from .._validate import check_instance, check_int, check_number
+from .schedule import LearningRateSchedule, _f32
 
 __all__ = ["Plateau"]
 
@@ -38,20 +39,22 @@ class Plateau(LearningRateSchedule):
     def __init__(self, monitor, factor=0.1, patience=10, mode="min", epsilon=1e-4, cooldown=0,
                  min_lr=0.0):
         o = "Plateau"
+        check_instance(monitor, str, o, "monitor")
+        check_instance(mode, str, o, "mode")
         if monitor not in ("Loss", "score"):
             raise ValueError(f"{o}: expected monitor 'Loss' or 'score', got {monitor!r}")
         if mode not in ("min", "max"):
             raise ValueError(f"{o}: expected mode 'min' or 'max', got {mode!r} (Learning Rate "
                              "Plateau Reducing mode is unknown, please use min | max)")
         self.monitor, self.mode = monitor, mode
-        self.factor = _f32(_real(factor, o, "factor", 0.0))
+        self.factor = _f32(check_number(factor, o, "factor", low=0.0))
         if self.factor >= 1.0:
             raise ValueError(f"{o}: expected factor < 1.0, got {factor} (Plateau does not "
                              "support a factor >= 1.0)")
-        self.patience = _int(patience, o, "patience", 0)
-        self.epsilon = _f32(_real(epsilon, o, "epsilon", 0.0))
-        self.cooldown = _int(cooldown, o, "cooldown", 0)
-        self.min_lr = _f32(_real(min_lr, o, "min_lr", 0.0))
+        self.patience = check_int(patience, o, "patience", minimum=0)
+        self.epsilon = _f32(check_number(epsilon, o, "epsilon", low=0.0))
+        self.cooldown = check_int(cooldown, o, "cooldown", minimum=0)
+        self.min_lr = _f32(check_number(min_lr, o, "min_lr", low=0.0))
         self.best = math.inf if mode == "min" else -math.inf
         self.wait, self.cooldown_counter, self.cur_epoch = 0, 0, 1
         self.current_rate = None

@@ -11,28 +11,13 @@ A schedule holds state (its rate, Plateau's best value, SequentialSchedule's pos
 is saved and loaded with its SGD.  ``Plateau`` is in ``plateau.py``.
 """
 import math
-import numbers
 
 import numpy as np
 
+from .._validate import check_bool, check_int, check_int_tuple, check_number
+
 __all__ = ["LearningRateSchedule", "Default", "Poly", "Step", "MultiStep", "Exponential",
            "NaturalExp", "Warmup", "SequentialSchedule"]
-
-
-def _real(value, owner, name, low=-math.inf):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: expected {name} to be a number, got {value!r}")
-    value = float(value)
-    if math.isnan(value) or math.isinf(value) or value < low:
-        raise ValueError(f"{owner}: expected {name} to be a finite number >= {low}, got "
-                         f"{value}")
-    return value
-
-
-def _int(value, owner, name, low=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{owner}: expected {name} to be an int >= {low}, got {value!r}")
-    return int(value)
 
 
 def _f32(value):
@@ -119,8 +104,8 @@ class Poly(LearningRateSchedule):
     _CONFIG = ("power", "max_iteration")
 
     def __init__(self, power, max_iteration):
-        self.power = _real(power, "Poly", "power")
-        self.max_iteration = _int(max_iteration, "Poly", "max_iteration")
+        self.power = check_number(power, "Poly", "power")
+        self.max_iteration = check_int(max_iteration, "Poly", "max_iteration", minimum=1)
 
     def rate(self, sgd, n):
         if n > self.max_iteration:
@@ -134,8 +119,8 @@ class Step(LearningRateSchedule):
     _CONFIG = ("step_size", "gamma")
 
     def __init__(self, step_size, gamma):
-        self.step_size = _int(step_size, "Step", "step_size")
-        self.gamma = _real(gamma, "Step", "gamma")
+        self.step_size = check_int(step_size, "Step", "step_size", minimum=1)
+        self.gamma = check_number(gamma, "Step", "gamma")
 
     def rate(self, sgd, n):
         return sgd.learningrate * self.gamma ** ((n - self.exclude_iterations) // self.step_size)
@@ -147,13 +132,11 @@ class MultiStep(LearningRateSchedule):
     _CONFIG = ("step_sizes", "gamma")
 
     def __init__(self, step_sizes, gamma):
-        if not isinstance(step_sizes, (list, tuple)) or not step_sizes:
-            raise TypeError(f"MultiStep: expected a non-empty list of step sizes, got "
-                            f"{step_sizes!r}")
-        self.step_sizes = [_int(s, "MultiStep", "step_sizes", 0) for s in step_sizes]
-        if self.step_sizes != sorted(self.step_sizes):
-            raise ValueError(f"MultiStep: expected increasing step sizes, got {step_sizes!r}")
-        self.gamma = _real(gamma, "MultiStep", "gamma")
+        sizes = list(check_int_tuple(step_sizes, "MultiStep", "step_sizes", 0, nonempty=True))
+        if sizes != sorted(sizes):
+            raise ValueError(f"MultiStep: expected increasing step_sizes, got {step_sizes!r}")
+        self.step_sizes = sizes
+        self.gamma = check_number(gamma, "MultiStep", "gamma")
 
     def rate(self, sgd, n):
         n -= self.exclude_iterations
@@ -167,12 +150,9 @@ class Exponential(LearningRateSchedule):
     _CONFIG = ("decay_step", "decay_rate", "stair_case")
 
     def __init__(self, decay_step, decay_rate, stair_case=False):
-        self.decay_step = _int(decay_step, "Exponential", "decay_step")
-        self.decay_rate = _real(decay_rate, "Exponential", "decay_rate")
-        if not isinstance(stair_case, bool):
-            raise TypeError(f"Exponential: expected stair_case to be a bool, got "
-                            f"{stair_case!r}")
-        self.stair_case = stair_case
+        self.decay_step = check_int(decay_step, "Exponential", "decay_step", minimum=1)
+        self.decay_rate = check_number(decay_rate, "Exponential", "decay_rate")
+        self.stair_case = check_bool(stair_case, "Exponential", "stair_case")
 
     def rate(self, sgd, n):
         n -= self.exclude_iterations
@@ -187,8 +167,8 @@ class NaturalExp(LearningRateSchedule):
     _CONFIG = ("decay_step", "gamma")
 
     def __init__(self, decay_step, gamma):
-        self.decay_step = _int(decay_step, "NaturalExp", "decay_step")
-        self.gamma = _real(gamma, "NaturalExp", "gamma")
+        self.decay_step = check_int(decay_step, "NaturalExp", "decay_step", minimum=1)
+        self.gamma = check_number(gamma, "NaturalExp", "gamma")
 
     def rate(self, sgd, n):
         n -= self.exclude_iterations
@@ -201,7 +181,7 @@ class Warmup(LearningRateSchedule):
     _CONFIG = ("delta",)
 
     def __init__(self, delta):
-        self.delta = _real(delta, "Warmup", "delta")
+        self.delta = check_number(delta, "Warmup", "delta")
 
     def rate(self, sgd, n):
         return sgd.learningrate + self.delta * (n - self.exclude_iterations)
@@ -231,8 +211,8 @@ class SequentialSchedule(LearningRateSchedule):
     _CONFIG = ("iteration_per_epoch",)
 
     def __init__(self, iteration_per_epoch):
-        self.iteration_per_epoch = _int(iteration_per_epoch, "SequentialSchedule",
-                                        "iteration_per_epoch")
+        self.iteration_per_epoch = check_int(iteration_per_epoch, "SequentialSchedule",
+                                             "iteration_per_epoch", minimum=1)
         self.schedules, self.current = [], 0
 
     def to_dict(self):
@@ -244,7 +224,8 @@ class SequentialSchedule(LearningRateSchedule):
                 isinstance(schedule, SequentialSchedule):
             raise TypeError(f"SequentialSchedule.add: expected a learning-rate schedule, got "
                             f"{type(schedule).__name__}")
-        max_iteration = _int(max_iteration, "SequentialSchedule.add", "max_iteration", 0)
+        max_iteration = check_int(max_iteration, "SequentialSchedule.add", "max_iteration",
+                                  minimum=0)
         exclude = self.schedules[-1].max_iterations if self.schedules else 0
         schedule.exclude_iterations = exclude
         schedule.max_iterations = exclude + max_iteration
