@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _bigdl_names
 
-__all__ = ["reexport", "Missing"]
+__all__ = ["reexport", "alias", "Missing"]
 
 # where each BigDL module's names are looked up, in order (modules that cannot be imported,
 # e.g. the Spark ones without pyspark, are skipped)
@@ -112,3 +112,22 @@ def reexport(module_name, bigdl_module, own=()):
         return sorted(set(vars(sys.modules[module_name])) | wanted)
 
     return __getattr__, __dir__, public
+
+
+def alias(target):
+    """``(__getattr__, __dir__, __all__)`` for a module that stands for the module
+    ``target`` as a whole (another path to the same objects, e.g. BigDL 2.x's
+    ``bigdl.dllib.keras.layers`` for ``bigdl_py.keras.layers``): its names resolve, on
+    use, to ``target``'s; star imports take ``target``'s ``__all__``."""
+    module = importlib.import_module(target)
+
+    def __getattr__(name):
+        try:
+            return getattr(module, name)
+        except AttributeError:
+            raise AttributeError(f"module {target!r} has no attribute {name!r}") from None
+
+    def __dir__():
+        return list(module.__all__)
+
+    return __getattr__, __dir__, list(module.__all__)

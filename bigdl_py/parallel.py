@@ -22,6 +22,7 @@ the child overrides it, at the user's risk.
 """
 import contextlib
 import ctypes
+import importlib
 import os
 
 from . import _openmp
@@ -166,7 +167,7 @@ def _find_blas():
     """(get, set) addresses and the controller of the BLAS behind bigdl_py's GEMMs, or
     None (no threadpoolctl, or a BLAS it cannot set: its own threading then applies)."""
     try:
-        import scipy.linalg.cython_blas  # noqa: F401  (loaded: the caller just used it)
+        importlib.import_module("scipy.linalg.cython_blas")  # loaded: the caller used it
         from threadpoolctl import ThreadpoolController
     except ImportError:
         return None

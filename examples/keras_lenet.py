@@ -12,8 +12,6 @@ import os
 import sys
 import time
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lenet5 import load_digits_28, load_mnist  # noqa: E402
 

@@ -31,7 +31,7 @@ __all__ = ["Module", "Container", "Sequential", "Model", "Input", "Node",
            "SpatialBatchNormalization", "Reshape", "View",
            "ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity",
            "InitializationMethod", "RandomUniform", "RandomNormal", "Xavier", "MsraFiller",
-           "Zeros", "Ones", "ConstInitMethod"]
+           "Zeros", "Ones", "ConstInitMethod", "init"]
 
 # model files may hold the classes exported here (and those their modules register)
 persist.register(*(v for v in list(vars().values()) if isinstance(v, type)

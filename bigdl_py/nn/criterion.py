@@ -8,6 +8,8 @@ from .criterion_base import ClassNLLCriterion, Criterion, CrossEntropyCriterion,
 from .criterion_extra import (AbsCriterion, BCECriterion, KLDCriterion, ParallelCriterion,
                               SmoothL1Criterion)
 
-__getattr__, __dir__, __all__ = reexport(__name__, "criterion", [
-    "Criterion", "MSECriterion", "ClassNLLCriterion", "CrossEntropyCriterion",
-    "AbsCriterion", "BCECriterion", "KLDCriterion", "ParallelCriterion", "SmoothL1Criterion"])
+__all__ = ["Criterion", "MSECriterion", "ClassNLLCriterion", "CrossEntropyCriterion",
+           "AbsCriterion", "BCECriterion", "KLDCriterion", "ParallelCriterion",
+           "SmoothL1Criterion"]
+__getattr__, __dir__, _public = reexport(__name__, "criterion", __all__)
+__all__ += _public[len(__all__):]  # BigDL's other criteria: placeholders

@@ -8,14 +8,15 @@ Examples
 1.25
 >>> SmoothL1Criterion().forward([0.0, 0.0], [0.5, 3.0])
 1.3125
+>>> from bigdl_py.nn.criterion import MSECriterion
 >>> p = ParallelCriterion().add(MSECriterion(), 0.5).add(AbsCriterion())
 >>> p.forward([[1.0], [2.0]], [[3.0], [1.0]])
 3.0
 """
 import numpy as np
 
-from .._validate import check_bool, to_array
-from .criterion_base import Criterion, MSECriterion, paired_target
+from .._validate import check_bool, check_number, to_array
+from .criterion_base import Criterion, paired_target
 
 __all__ = ["AbsCriterion", "SmoothL1Criterion", "BCECriterion", "KLDCriterion",
            "ParallelCriterion"]
@@ -172,10 +173,7 @@ class ParallelCriterion(Criterion):
         if not isinstance(criterion, Criterion):
             raise TypeError(f"ParallelCriterion: expected a criterion, got "
                             f"{type(criterion).__name__}")
-        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.number)) \
-                or not np.isfinite(weight):
-            raise ValueError(f"ParallelCriterion: expected a finite number as weight, got "
-                             f"{weight!r}")
+        weight = check_number(weight, "ParallelCriterion", "weight")
         self.criterions.append(criterion)
         self.weights.append(float(weight))
         return self

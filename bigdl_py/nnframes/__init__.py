@@ -7,8 +7,10 @@ on the DataFrame's features and label columns and returns an ``NNModel`` /
 They sit in a ``pyspark.ml.Pipeline`` and save and load with it (the model in bigdl_py's
 own file format, no pickle).
 """
+import importlib
+
 try:
-    import pyspark.ml  # noqa: F401
+    importlib.import_module("pyspark.ml")
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError("bigdl_py.nnframes needs pyspark: install the [spark] extra "
                       "(pip install 'bigdl_py[spark]')") from e

@@ -6,17 +6,15 @@ plus its activation module).  Shapes exclude the batch dimension.  One module pe
 as BigDL's ``bigdl.dllib.keras.layers``: ``core``, ``convolutional``, ``pooling``,
 ``normalization``, ``merge``; ``topology`` has ``Input`` and the graph nodes.
 """
-from .convolutional import *  # noqa: F401,F403
-from .convolutional import __all__ as _conv
-from .core import *  # noqa: F401,F403
-from .core import __all__ as _core
-from .merge import *  # noqa: F401,F403
-from .merge import __all__ as _merge
-from .normalization import *  # noqa: F401,F403
-from .normalization import __all__ as _norm
-from .pooling import *  # noqa: F401,F403
-from .pooling import __all__ as _pool
-from .topology import *  # noqa: F401,F403
-from .topology import __all__ as _topo
+from .convolutional import Convolution2D
+from .core import (Activation, Dense, Dropout, Flatten, GaussianDropout, GaussianNoise, Layer,
+                   Reshape, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from .merge import Merge, merge
+from .normalization import BatchNormalization
+from .pooling import AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D
+from .topology import Input, Node
 
-__all__ = _core + _conv + _pool + _norm + _merge + _topo
+__all__ = ["Layer", "Dense", "Activation", "Dropout", "GaussianDropout", "GaussianNoise",
+           "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Reshape", "Flatten",
+           "Convolution2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+           "BatchNormalization", "Merge", "merge", "Input", "Node"]
