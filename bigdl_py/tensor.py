@@ -10,7 +10,7 @@ import numpy as np
 
 from ._tensor_math import TensorMath, _sz
 from ._tostring import tensor_to_string
-from ._validate import TensorType, check_number
+from ._validate import TensorType, check_float_dtype, check_number
 from ._validate import is_int as _is_int
 
 __all__ = ["Tensor", "T", "Float", "Double"]
@@ -39,10 +39,7 @@ def _as_dtype(dtype, where="Tensor"):
         return dtype.np
     if isinstance(dtype, str) and dtype.lower() in _DTYPES:
         return np.dtype(_DTYPES[dtype.lower()])
-    if dtype in (np.float32, np.float64) or (isinstance(dtype, np.dtype)
-                                             and dtype in (np.float32, np.float64)):
-        return np.dtype(dtype)
-    raise TypeError(f"{where}: expected dtype float32 or float64, got {dtype!r}")
+    return check_float_dtype(dtype, where)
 
 
 def T(*values):

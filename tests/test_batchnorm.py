@@ -195,7 +195,8 @@ def test_given_parameters_stay_given_after_reload(tmp_path):
 @pytest.mark.parametrize("make,err,msg", [
     (lambda: BatchNormalization(0), ValueError, "BatchNormalization: expected n_output >= 1"),
     (lambda: BatchNormalization(2, eps=-1.0), ValueError, "expected eps to be a finite"),
-    (lambda: BatchNormalization(2, momentum=1.5), ValueError, r"momentum .* in \[0.0, 1.0\]"),
+    (lambda: BatchNormalization(2, momentum=1.5), ValueError,
+     r"BatchNormalization: expected momentum in \[0.0, 1.0\], got 1.5"),
     (lambda: BatchNormalization(2, affine="yes"), TypeError, "affine to be a bool"),
     (lambda: BatchNormalization(2, init_weight=np.ones(3)), ValueError,
      r"init_weight of shape \(2,\), got \(3,\)"),

@@ -336,7 +336,7 @@ def test_save_load_round_trip(tmp_path):
     ((2, 2, 3, 3), dict(stride_h=0), ValueError, "stride_h >= 1, got 0"),
     ((0, 2, 3, 3), {}, ValueError, "n_input_plane >= 1"),
     ((2, 2, 3.0, 3), {}, TypeError, "kernel_w to be an int"),
-    ((2, 2, 3, 3), dict(data_format="NWHC"), ValueError, "data_format 'NCHW' or 'NHWC'"),
+    ((2, 2, 3, 3), dict(data_format="NWHC"), ValueError, "data_format to be one of 'NCHW', 'NHWC'"),
     ((2, 2, 3, 3), dict(propagate_back=1), TypeError, "propagate_back to be a bool"),
     ((2, 2, 3, 3), dict(init_weight=np.ones((2, 2, 3, 2))), ValueError, "init_weight of shape"),
     ((2, 2, 3, 3), dict(dtype="int8"), ValueError, "dtype 'float32' or 'float64'"),

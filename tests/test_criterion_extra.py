@@ -133,5 +133,5 @@ def test_table_criteria_errors():
         p.forward([np.ones(2), np.ones(2)], [np.ones(2)])
     with pytest.raises(TypeError, match="ParallelCriterion: expected a criterion"):
         p.add("mse")
-    with pytest.raises(ValueError, match="ParallelCriterion: expected a finite number"):
+    with pytest.raises(ValueError, match="ParallelCriterion: expected weight to be a finite number, got nan"):
         p.add(MSECriterion(), float("nan"))

@@ -148,17 +148,22 @@ def test_errors():
     with pytest.raises(ValueError, match=re.escape("CMul: expected an input of 4 values or one "
                                                    "that size [4, 1] expands to")):
         CMul([4, 1]).forward(np.zeros((3, 3)))
-    with pytest.raises(TypeError, match="CAdd: expected size to be a non-empty list of ints, "
-                                        "got 3"):
+    with pytest.raises(TypeError, match="CAdd: expected size to be a tuple of ints, got 3"):
         CAdd(3)
-    with pytest.raises(TypeError, match="CMul: expected size to be a non-empty list of ints"):
+    with pytest.raises(ValueError, match=re.escape("CMul: expected size to be a non-empty "
+                                                   "tuple of ints, got ()")):
         CMul([])
-    with pytest.raises(ValueError, match=re.escape("CMul: expected sizes >= 1, got [0, 2]")):
+    with pytest.raises(ValueError, match=re.escape("CMul: expected size to be a tuple of ints "
+                                                   ">= 1, got (0, 2)")):
         CMul([0, 2])
+    with pytest.raises(TypeError, match="CAdd: expected bRegularizer to be a Regularizer or "
+                                        "None, got str"):
+        CAdd([2], "l2")
     with pytest.raises(ValueError, match="CAdd: expected dtype 'float32' or 'float64', got "
                                          "'int8'"):
         CAdd([2], dtype="int8")
-    with pytest.raises(TypeError, match="CMul: expected a Regularizer or None, got float"):
+    with pytest.raises(TypeError, match="CMul: expected wRegularizer to be a Regularizer or "
+                                        "None, got float"):
         CMul([2], 0.1)
     m = CAdd([2])
     m.forward(np.zeros((3, 2)))

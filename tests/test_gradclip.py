@@ -97,6 +97,10 @@ def test_clipping_changes_the_result():
     (lambda o: o.set_gradclip_const("a", 1.0), TypeError, "expected min_value to be a number"),
     (lambda o: o.set_gradclip_l2norm(0.0), ValueError, "l2NormThreshold should larger than"),
     (lambda o: o.set_gradclip_l2norm(float("nan")), ValueError, "expected clip_norm"),
+    (lambda o: o.set_gradclip_const(float("nan"), 1.0), ValueError,
+     r"Optimizer.set_gradclip_const: expected min_value in \[-inf, inf\], got nan"),
+    (lambda o: o.set_gradclip_l2norm(True), TypeError,
+     "Optimizer.set_gradclip_l2norm: expected clip_norm to be a number, got True"),
 ])
 def test_bad_thresholds(call, exc, match):
     X, y = _data()

@@ -169,7 +169,7 @@ def test_argument_errors():
         DenseLayer((2, 3), 2.5)
     with pytest.raises(TypeError, match="DenseLayer: expected num_leading_axes to be an int"):
         DenseLayer((2, 3), 2, num_leading_axes=None)
-    with pytest.raises(TypeError, match="DenseLayer: expected dtype float32 or float64"):
+    with pytest.raises(ValueError, match="DenseLayer: expected dtype 'float32' or 'float64'"):
         DenseLayer((2, 3), 2, dtype="int8")
     with pytest.raises(ValueError, match=r"the provided array has shape \(3, 2\), should be "
                                          r"\(3, 4\)"):

@@ -159,7 +159,8 @@ def test_argument_errors():
     with pytest.raises(ValueError, match=r"expected shape to be a tuple of ints >= 0, "
                                          r"got \(2, -1\)"):
         init.Constant().sample((2, -1))
-    with pytest.raises(TypeError, match="dtype float32 or float64"):
+    with pytest.raises(ValueError, match="Initializer: expected dtype 'float32' or 'float64', "
+                                         "got 'int32'"):
         init.Constant().sample((2,), "int32")
 
 

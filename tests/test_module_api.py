@@ -141,12 +141,17 @@ def test_evaluate_on_arrays(was_training):
 
 def test_evaluate_errors():
     model, (X, y) = _net(), _data(5)
-    with pytest.raises(ValueError, match="Sequential.evaluate: expected batch_size to be an "
-                                         "int >= 1, got 0"):
+    with pytest.raises(ValueError, match="Sequential.evaluate: expected batch_size >= 1, got 0"):
         model.evaluate(X, y, 0)
-    with pytest.raises(TypeError, match="Sequential.evaluate: expected a non-empty list of "
-                                        "validation methods"):
+    with pytest.raises(TypeError, match="Sequential.evaluate: expected batch_size to be an int, "
+                                        "got 2.0"):
+        model.evaluate(X, y, 2.0)
+    with pytest.raises(TypeError, match="Sequential.evaluate: expected a list of validation "
+                                        "methods"):
         model.evaluate(X, y, 2, ["Top1"])
+    with pytest.raises(ValueError, match=r"Sequential.evaluate: expected a non-empty list of "
+                                         r"validation methods, got \[\]"):
+        model.evaluate(X, y, 2, [])
     with pytest.raises(ValueError, match="Sequential.evaluate: expected as many test labels"):
         model.evaluate(X, y[:3])
     assert model.is_training()

@@ -197,7 +197,7 @@ def test_str_dtype_and_empty_batch():
      r"SpatialMaxPooling: expected pads at most half the kernel \(pad_w <= 1"),
     (lambda: SpatialMaxPooling(2, 2, 2, 2, -1, 0), ValueError, "both -1"),
     (lambda: SpatialMaxPooling(2, 2, 2, 2, format="CHW"), ValueError,
-     "SpatialMaxPooling: expected format 'NCHW' or 'NHWC'"),
+     "SpatialMaxPooling: expected format to be one of 'NCHW', 'NHWC'"),
     (lambda: SpatialMaxPooling(2, 2, 2, 2, to_ceil=1), TypeError, "to_ceil to be a bool"),
     (lambda: SpatialAveragePooling(2, 2.5), TypeError, "kh to be an int"),
     (lambda: SpatialAveragePooling(2, 2, divide=None), TypeError, "divide to be a bool"),

@@ -64,13 +64,20 @@ def test_str():
 @pytest.mark.parametrize("make,err,msg", [
     (lambda: Reshape([2, 0]), ValueError, r"Reshape: expected size of ints > 0, got \[2, 0\]"),
     (lambda: Reshape([2, -1]), ValueError, "Reshape: expected size of ints > 0"),
-    (lambda: Reshape("2x3"), TypeError, "Reshape: expected size to be a non-empty list"),
-    (lambda: Reshape([2.0]), TypeError, "Reshape: expected size to be a non-empty list"),
+    (lambda: Reshape("2x3"), TypeError, "Reshape: expected size to be a tuple of ints, got "
+     "'2x3'"),
+    (lambda: Reshape([2.0]), TypeError, "Reshape: expected size to be a tuple of ints"),
+    (lambda: Reshape(True), TypeError, "Reshape: expected size to be a tuple of ints, got "
+     "True"),
     (lambda: Reshape([2], batch_mode=1), TypeError, "Reshape: expected batch_mode"),
     (lambda: View([-1, -1]), ValueError, r"View: expected sizes of ints > 0 and at most one -1"),
     (lambda: View([-2, 3]), ValueError, r"View: expected sizes of .*got \[-2, 3\]"),
-    (lambda: View([]), TypeError, "View: expected sizes to be a non-empty list"),
-    (lambda: View([2], num_input_dims=-1), ValueError, "View: expected num_input_dims"),
+    (lambda: View([]), ValueError, r"View: expected sizes to be a non-empty tuple of ints, "
+     r"got \(\)"),
+    (lambda: View([2], num_input_dims=-1), ValueError, "View: expected num_input_dims >= 0, "
+     "got -1"),
+    (lambda: View([2], num_input_dims=1.0), TypeError, "View: expected num_input_dims to be "
+     "an int, got 1.0"),
 ])
 def test_constructor_errors(make, err, msg):
     with pytest.raises(err, match=msg):

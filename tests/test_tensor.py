@@ -93,7 +93,8 @@ def test_empty_and_zero_size_tensors():
     (("ab",), {}, TypeError, "Tensor: expected int sizes, or an array"),
     ((np.array(["a"]),), {}, TypeError, "Tensor: expected numbers, got an array of dtype <U1"),
     (([[1, 2], [3]],), {}, ValueError, "Tensor: expected a rectangular nested list"),
-    ((2,), {"dtype": "int32"}, TypeError, "Tensor: expected dtype float32 or float64, got 'int32'"),
+    ((2,), {"dtype": "int32"}, ValueError, "Tensor: expected dtype 'float32' or 'float64', got "
+     "'int32'"),
 ])
 def test_constructor_errors(args, kwargs, exc, match):
     with pytest.raises(exc, match=match):
@@ -101,7 +102,7 @@ def test_constructor_errors(args, kwargs, exc, match):
 
 
 def test_typed_tensor_error():
-    with pytest.raises(TypeError, match=r"Tensor\[...\]: expected dtype float32 or float64"):
+    with pytest.raises(ValueError, match=r"Tensor\[...\]: expected dtype 'float32' or 'float64'"):
         Tensor[int]
 
 

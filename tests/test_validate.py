@@ -165,3 +165,36 @@ def test_rejected_rate_changes_nothing():
         m.set_scale_w(float("inf"))
     assert all(np.array_equal(a, b) for a, b in zip(before, m.get_weights()))
     assert all(c._scale_w == 1.0 for c in m.modules)
+
+
+# ---- checks folded onto this module (one rule: TypeError for types, ValueError for values)
+FOLDED = [
+    (lambda: nn.SpatialConvolution(1, 1, 1, 1, data_format=None), TypeError,
+     "SpatialConvolution: expected data_format to be a string, one of 'NCHW', 'NHWC', got "
+     "None"),
+    (lambda: nn.BatchNormalization(2, momentum="0.1"), TypeError,
+     "BatchNormalization: expected momentum to be a number, got '0.1'"),
+    (lambda: nn.BatchNormalization(2, momentum=1.5), ValueError,
+     r"BatchNormalization: expected momentum in \[0.0, 1.0\], got 1.5"),
+    (lambda: nn.BatchNormalization(2, eps=True), TypeError,
+     "BatchNormalization: expected eps to be a number, got True"),
+    (lambda: nn.Linear(2, 2).set_weights(np.zeros((2, 2))), TypeError,
+     "Linear: expected a list of 2 arrays, got ndarray"),
+    (lambda: nn.criterion.ParallelCriterion().add(nn.criterion.MSECriterion(), "1"), TypeError,
+     "ParallelCriterion: expected weight to be a number, got '1'"),
+    (lambda: nn.criterion.ParallelCriterion().add(nn.criterion.MSECriterion(), float("inf")),
+     ValueError, "ParallelCriterion: expected weight to be a finite number, got inf"),
+    (lambda: nn.CMul([2], wRegularizer=1), TypeError,
+     "CMul: expected wRegularizer to be a Regularizer or None, got int"),
+    (lambda: nn.BatchNormalization(2).set_init_method("ones"), TypeError,
+     "BatchNormalization: expected weight_init to be an InitializationMethod or None, got "
+     "str"),
+    (lambda: Tensor(2, dtype=np.int8), ValueError,
+     "Tensor: expected dtype 'float32' or 'float64', got "),
+]
+
+
+@pytest.mark.parametrize("call, exc, match", FOLDED)
+def test_folded_checks(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from .._validate import check_int_tuple, check_number, is_int, is_number
+from .._validate import check_float_dtype, check_int_tuple, check_number, is_int, is_number
 from ..random import RNG
 
 __all__ = ["Initializer", "Constant", "Normal", "Uniform", "Glorot", "GlorotNormal",
@@ -44,10 +44,7 @@ def _shape(shape, owner):
 
 
 def _dtype(dtype):
-    dtype = np.dtype(FLOATX if dtype is None else dtype)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"Initializer: expected dtype float32 or float64, got {dtype}")
-    return dtype
+    return check_float_dtype(FLOATX if dtype is None else dtype, "Initializer")
 
 
 def _gain(gain, owner):

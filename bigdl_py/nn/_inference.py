@@ -110,9 +110,6 @@ class Inference:
         """An RDD (of output rows, or 1-based classes) or a DataFrame with a prediction
         column, through the one distributed inference function."""
         batch_size = 32 if batch_size is None or batch_size == -1 else batch_size
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-                or batch_size < 1:
-            raise ValueError(f"{type(self).__name__}.predict: expected batch_size >= 1, got "
-                             f"{batch_size!r}")
-        return engine("predict", f"{type(self).__name__}.predict")(
-            self, data, int(batch_size), classes=classes)
+        owner = f"{type(self).__name__}.predict"
+        return engine("predict", owner)(self, data, check_int(batch_size, owner, "batch_size", 1),
+                                        classes=classes)

@@ -1,23 +1,16 @@
 """Shape rules shared by the 2-D layers (convolution, pooling, batch norm): the data
 format, the input's layout and BigDL's output sizes -- pure functions, no computation."""
-from ._validate import check_int
+from .._validate import check_bool, check_choice, check_int
+
+__all__ = ["FORMATS", "check_format", "check_bool", "check_pads", "layout", "out_size",
+           "out_shape"]
 
 FORMATS = ("NCHW", "NHWC")
 
 
 def check_format(value, owner, name="data_format"):
     """'NCHW' or 'NHWC' in any case (BigDL's DataFormat), upper-cased."""
-    fmt = value.upper() if isinstance(value, str) else None
-    if fmt not in FORMATS:
-        raise ValueError(f"{owner}: expected {name} 'NCHW' or 'NHWC' (any case), got "
-                         f"{value!r}")
-    return fmt
-
-
-def check_bool(value, owner, name):
-    if not isinstance(value, bool):
-        raise TypeError(f"{owner}: expected {name} to be a bool, got {value!r}")
-    return value
+    return check_choice(value, owner, name, FORMATS)
 
 
 def check_pads(pad_w, pad_h, owner):

@@ -73,9 +73,12 @@ class Weights:
         """Copy ``weights`` (a list like ``get_weights()``) into the parameters."""
         owner = type(self).__name__
         pairs = self._param_pairs()
-        if not isinstance(weights, (list, tuple)) or len(weights) != len(pairs):
-            got = len(weights) if isinstance(weights, (list, tuple)) else type(weights).__name__
-            raise ValueError(f"{owner}: expected a list of {len(pairs)} arrays, got {got}")
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"{owner}: expected a list of {len(pairs)} arrays, got "
+                            f"{type(weights).__name__}")
+        if len(weights) != len(pairs):
+            raise ValueError(f"{owner}: expected a list of {len(pairs)} arrays, got "
+                             f"{len(weights)}")
         new = []
         for (w, _), v in zip(pairs, weights):
             arr, _ = to_array(v, owner, w.dtype, "weights")

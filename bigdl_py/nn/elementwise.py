@@ -16,7 +16,7 @@ from .. import _elementwise
 from .regularizer import Regularizer
 from ..parallel import get_num_threads
 from . import init as _init
-from .._validate import check_float_dtype
+from .._validate import check_float_dtype, check_instance, check_int_tuple
 from ._params import allocate
 from .module import Module
 
@@ -50,22 +50,16 @@ class _Elementwise(Module):
 
     _PARAM = None  # "weight" (CMul: y = x * w) or "bias" (CAdd: y = x + b)
     _OP = None  # the forward's ufunc, np.multiply or np.add
+    _REG = None  # the regularizer's BigDL name: "wRegularizer" (CMul) or "bRegularizer" (CAdd)
     _ELEMENTWISE = True  # update_output computes correctly with out is input
 
     def __init__(self, size, regularizer, dtype):
         super().__init__()
         owner = type(self).__name__
-        if not isinstance(size, (list, tuple)) or not size or not all(
-                isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in size):
-            raise TypeError(f"{owner}: expected size to be a non-empty list of ints, got "
-                            f"{size!r}")
-        if any(n < 1 for n in size):
-            raise ValueError(f"{owner}: expected sizes >= 1, got {list(size)}")
+        size = check_int_tuple(size, owner, "size", 1, nonempty=True)
         self._dtype = check_float_dtype(dtype, owner)
-        if regularizer is not None and not isinstance(regularizer, Regularizer):
-            raise TypeError(f"{owner}: expected a Regularizer or None, got "
-                            f"{type(regularizer).__name__}")
-        self.size = [int(n) for n in size]
+        check_instance(regularizer, Regularizer, owner, self._REG, allow_none=True)
+        self.size = list(size)
         self.regularizer = regularizer
         p = self._PARAM
         other = "bias" if p == "weight" else "weight"  # the parameter this layer lacks
@@ -144,8 +138,8 @@ class _Elementwise(Module):
             self.regularizer.acc_regularization(self._param, self._grad, scale)
 
     def _config(self):
-        reg = "wRegularizer" if self._PARAM == "weight" else "bRegularizer"
-        return {"size": list(self.size), reg: self.regularizer, "dtype": self._dtype.name}
+        return {"size": list(self.size), self._REG: self.regularizer,
+                "dtype": self._dtype.name}
 
     def _extra_str(self):
         return "([" + ", ".join(str(n) for n in self.size) + "])"  # Java Arrays.toString
@@ -171,7 +165,7 @@ class CAdd(_Elementwise):
     'CAdd[add]([1, 3])'
     """
 
-    _PARAM, _OP = "bias", np.add
+    _PARAM, _OP, _REG = "bias", np.add, "bRegularizer"
 
     def __init__(self, size, bRegularizer=None, *, dtype="float32"):
         super().__init__(size, bRegularizer, dtype)
@@ -195,7 +189,7 @@ class CMul(_Elementwise):
     [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
     """
 
-    _PARAM, _OP = "weight", np.multiply
+    _PARAM, _OP, _REG = "weight", np.multiply, "wRegularizer"
 
     def __init__(self, size, wRegularizer=None, *, dtype="float32"):
         super().__init__(size, wRegularizer, dtype)

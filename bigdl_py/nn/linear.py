@@ -87,9 +87,8 @@ class _Dense(Module):
         """Set the weight and/or bias :mod:`bigdl_py.nn.init` method and re-initialise at
         once (BigDL's ``setInitMethod``)."""
         for name, m in (("weight_init", weight_init), ("bias_init", bias_init)):
-            if m is not None and not isinstance(m, _init.InitializationMethod):
-                raise TypeError(f"{type(self).__name__}: expected {name} to be an "
-                                f"InitializationMethod or None, got {type(m).__name__}")
+            check_instance(m, _init.InitializationMethod, type(self).__name__, name,
+                           allow_none=True)
         if weight_init is not None:
             self._w_init = weight_init
         if bias_init is not None:

@@ -6,7 +6,6 @@ gamma ~ U[0, 1) and beta = 0 by default, biased variance to normalise, unbiased 
 the running estimate, ``running = momentum * batch + (1 - momentum) * running``.
 """
 import math
-import numbers
 
 import numpy as np
 
@@ -16,18 +15,11 @@ from ..parallel import get_num_threads
 from . import init as _init
 from ._spatial import check_bool, check_format
 from ._params import allocate
-from .._validate import check_float_dtype, check_int, fit_shape, to_array
+from .._validate import (check_float_dtype, check_instance, check_int, check_number, fit_shape,
+                         to_array)
 from .module import FusedGrads, Module
 
 __all__ = ["BatchNormalization", "SpatialBatchNormalization"]
-
-
-def _real(value, owner, name, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-            or not (lo <= value <= hi) or math.isinf(value):
-        raise ValueError(f"{owner}: expected {name} to be a finite number in [{lo}, {hi}], "
-                         f"got {value!r}")
-    return float(value)
 
 
 class _BatchNorm(FusedGrads, Module):
@@ -41,8 +33,8 @@ class _BatchNorm(FusedGrads, Module):
         super().__init__()
         own = type(self).__name__
         c = self.n_output = check_int(n_output, own, "n_output", 1)
-        self.eps = _real(eps, own, "eps", 0.0, math.inf)
-        self.momentum = _real(momentum, own, "momentum", 0.0, 1.0)
+        self.eps = check_number(eps, own, "eps", low=0.0)
+        self.momentum = check_number(momentum, own, "momentum", low=0.0, high=1.0)
         self.affine = check_bool(affine, own, "affine")
         self._dtype = check_float_dtype(dtype, own)
         given = (init_weight, init_bias, init_grad_weight, init_grad_bias)
@@ -84,9 +76,8 @@ class _BatchNorm(FusedGrads, Module):
     def set_init_method(self, weight_init=None, bias_init=None):
         """Set gamma's and/or beta's init method and re-initialise at once (BigDL)."""
         for name, m in (("weight_init", weight_init), ("bias_init", bias_init)):
-            if m is not None and not isinstance(m, _init.InitializationMethod):
-                raise TypeError(f"{type(self).__name__}: expected {name} to be an "
-                                f"InitializationMethod or None, got {type(m).__name__}")
+            check_instance(m, _init.InitializationMethod, type(self).__name__, name,
+                           allow_none=True)
         self._w_init = weight_init or self._w_init
         self._b_init = bias_init or self._b_init
         return self.reset()

@@ -53,6 +53,7 @@ import re
 import numpy as np
 
 from .._archive import expect, open_archive, write_archive
+from .._validate import check_bool
 from ..random import RNG
 from ..tensor import _DType
 from . import _params
@@ -317,9 +318,7 @@ def load_model(path, check_finite=False):
     bit-identical parameters); ValueError for a damaged, foreign or hostile file (see
     the module docstring), or, with ``check_finite=True``, for NaN or infinite
     parameters.  The global RNG is left untouched."""
-    if not isinstance(check_finite, bool):
-        raise TypeError(f"load_model: expected check_finite to be a bool, got "
-                        f"{check_finite!r}")
+    check_bool(check_finite, "load_model", "check_finite")
     with open_archive(path, "model", "load_model", (VERSION,)) as archive:
         def err(cond, what):
             expect(cond, "load_model", os.fspath(path), what)

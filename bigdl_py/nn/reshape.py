@@ -4,8 +4,8 @@ The output is a view of the (converted) input when that is contiguous; backward 
 the gradient back to the input's shape.  No computation, so no kernel.
 """
 import math
-import numbers
 
+from .._validate import check_int, check_int_tuple, is_int
 from .module import Module
 
 __all__ = ["Reshape", "View"]
@@ -13,13 +13,7 @@ __all__ = ["Reshape", "View"]
 
 def _sizes(value, owner, name, allow_infer):
     """A list/tuple of ints > 0 (one -1 allowed when ``allow_infer``), as a tuple."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = [value]
-    if not isinstance(value, (list, tuple)) or not value or not all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
-        raise TypeError(f"{owner}: expected {name} to be a non-empty list of ints, got "
-                        f"{value!r}")
-    sizes = tuple(int(v) for v in value)
+    sizes = check_int_tuple([value] if is_int(value) else value, owner, name, nonempty=True)
     bad = [v for v in sizes if v < 1 and not (allow_infer and v == -1)]
     if bad or sizes.count(-1) > 1:
         rule = "ints > 0 and at most one -1" if allow_infer else "ints > 0"
@@ -125,11 +119,7 @@ class View(_Shape):
     def __init__(self, sizes, num_input_dims=0):
         super().__init__()
         self.size = _sizes(sizes, "View", "sizes", True)
-        if isinstance(num_input_dims, bool) or not isinstance(num_input_dims, numbers.Integral) \
-                or num_input_dims < 0:
-            raise ValueError(f"View: expected num_input_dims to be an int >= 0, got "
-                             f"{num_input_dims!r}")
-        self.num_input_dims = int(num_input_dims)
+        self.num_input_dims = check_int(num_input_dims, "View", "num_input_dims", 0)
 
     def _config(self):
         return {"sizes": list(self.size), "num_input_dims": self.num_input_dims}

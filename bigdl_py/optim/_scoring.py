@@ -9,8 +9,7 @@ BigDL's default, the batch size rule, and the summed per-batch scores.
 >>> wrap(score_batches(Identity(), X, y, 1, methods), methods)
 [Evaluated result: 0.5, total_num: 2, method: Top1Accuracy]
 """
-import numpy as np
-
+from .._validate import check_int
 from ..nn._inference import batches
 from .validation import Top1Accuracy, ValidationMethod
 
@@ -42,18 +41,18 @@ def val_methods(methods, owner):
     given, methods = methods, [Top1Accuracy()] if methods is None else methods
     if isinstance(methods, ValidationMethod):
         methods = [methods]
-    if not isinstance(methods, (list, tuple)) or not methods or \
+    if not isinstance(methods, (list, tuple)) or \
             not all(isinstance(m, ValidationMethod) for m in methods):
-        raise TypeError(f"{owner}: expected a non-empty list of validation methods, got "
-                        f"{given!r}")
+        raise TypeError(f"{owner}: expected a list of validation methods, got {given!r:.80}")
+    if not methods:
+        raise ValueError(f"{owner}: expected a non-empty list of validation methods, got "
+                         f"{given!r}")
     return list(methods)
 
 
 def batch_size(value, owner):
-    """``value`` as an int >= 1 (ValueError otherwise)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{owner}: expected batch_size to be an int >= 1, got {value!r}")
-    return int(value)
+    """``value`` as an int >= 1 (TypeError for another type, ValueError below 1)."""
+    return check_int(value, owner, "batch_size", 1)
 
 
 def score_batches(model, X, y, batch_size, methods):

@@ -15,21 +15,19 @@ kernels (clamp, a thread-independent sum of squares, divide).
 [0.6000000238418579, -0.800000011920929]
 """
 import math
-import numbers
 
 import numpy as np
 
 from .. import _gradclip
+from .._validate import check_number
 from ..parallel import get_num_threads
 
 __all__ = ["const_clip", "l2_clip", "with_clip", "clip_gradients"]
 
 
 def _threshold(value, owner, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: expected {name} to be a number, got {value!r}")
-    if math.isnan(value):
-        raise ValueError(f"{owner}: expected {name} to be a number, got nan")
+    """``value`` rounded to float32: any number but NaN (infinities clip nothing)."""
+    value = check_number(value, owner, name, low=-math.inf, high=math.inf, finite=False)
     return float(np.float32(value))
 
 

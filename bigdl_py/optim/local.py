@@ -32,16 +32,15 @@ from ..nn.criterion import Criterion
 from ..nn.module import Module, walk
 from ..parallel import get_num_threads, set_num_threads
 from ..random import RNG
-from ..utils.spark import is_dataframe, is_rdd
 from . import _checkpoint
 from ._progress import Progress
-from ._scoring import method_name, score_batches
+from ._scoring import batch_size as _batch_size
+from ._scoring import method_name, score_batches, val_methods
 from .gradclip import clip_gradients, const_clip, l2_clip, with_clip
 from .optim_method import OptimMethod
 from .sgd import SGD
 from .summary import TrainSummary, ValidationSummary
 from .trigger import EveryEpoch, MaxEpoch, Trigger
-from .validation import Top1Accuracy, ValidationMethod
 
 __all__ = ["LocalOptimizer"]
 
@@ -51,17 +50,9 @@ _SHUFFLE_KEY = 0x5DEECE66D9E3779B  # xor-ed into the seed: the shuffles' own Phi
 def _validation_args(trigger, val_method, owner):
     """(trigger, methods) with BigDL's defaults: EveryEpoch() and [Top1Accuracy()]."""
     trigger = EveryEpoch() if trigger is None else trigger
-    methods = [Top1Accuracy()] if val_method is None else list(val_method)
     if not isinstance(trigger, Trigger):
         raise TypeError(f"{owner}: expected a Trigger, got {type(trigger).__name__}")
-    if not methods or not all(isinstance(m, ValidationMethod) for m in methods):
-        raise TypeError(f"{owner}: expected a non-empty list of validation methods, got "
-                        f"{val_method!r}")
-    return trigger, methods
-
-
-def _batch_size(value, owner):
-    return check_int(value, owner, "batch_size", 1)
+    return trigger, val_methods(val_method, owner)
 
 
 def _dataset(X, Y, owner, what):

@@ -7,7 +7,7 @@ import numpy as np
 from .. import _optim
 from ..parallel import get_num_threads
 from .._bigdl_names import DOUBLEMAX
-from .._validate import to_array
+from .._validate import check_bool, to_array
 from .optim_method import OptimMethod, _number
 from .schedule import Default, LearningRateSchedule
 
@@ -58,9 +58,7 @@ class SGD(OptimMethod):
         # BigDL's Python default is dampening=DOUBLEMAX, meaning "equal to momentum"
         self.dampening = None if dampening is None or dampening == DOUBLEMAX else \
             _number(dampening, o, "dampening", -math.inf)
-        if not isinstance(nesterov, bool):
-            raise TypeError(f"SGD: expected nesterov to be a bool, got {nesterov!r}")
-        self.nesterov = nesterov
+        self.nesterov = check_bool(nesterov, o, "nesterov")
         if nesterov and (self.momentum <= 0 or self._damp() != 0):
             raise ValueError(f"SGD: Nesterov momentum needs momentum > 0 and dampening=0, got "
                              f"momentum={self.momentum}, dampening={dampening} (None means "

@@ -8,7 +8,7 @@ the module's weight, seen transposed, so there is one copy of the values.
 import numpy as np
 
 from ... import nn as _nn
-from ..._validate import check_int
+from ..._validate import check_float_dtype, check_int
 from ...nn.linear import leading_axes
 from .. import init, nonlinearities
 from ..utils import bind_param
@@ -26,14 +26,6 @@ def _nonlinearity(f, owner):
     return f
 
 
-def _dtype(dtype, owner):
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt not in (np.float32, np.float64):
-        raise TypeError(f"{owner}: expected dtype float32 or float64, got {dtype!r}")
-    return dt
 
 
 class _AffineLayer(Layer):
@@ -127,7 +119,7 @@ class DenseLayer(_AffineLayer):
         owner = "DenseLayer"
         self.nonlinearity = _nonlinearity(nonlinearity, owner)
         self.num_units = check_int(num_units, owner, "num_units", 1)
-        dtype = _dtype(dtype, owner)
+        dtype = check_float_dtype(dtype, owner)
         nla = check_int(num_leading_axes, owner, "num_leading_axes")
         lead = leading_axes(len(self.input_shape), nla, owner)  # nn.Linear's rule
         self.num_leading_axes = nla
@@ -193,7 +185,7 @@ class NINLayer(_AffineLayer):
         self.nonlinearity = _nonlinearity(nonlinearity, owner)
         self.num_units = check_int(num_units, owner, "num_units", 1)
         self.untie_biases = bool(untie_biases)
-        dtype = _dtype(dtype, owner)
+        dtype = check_float_dtype(dtype, owner)
         shape = self.input_shape
         if len(shape) < 2:
             raise ValueError(f"{owner}: expected an input of at least 2 dimensions (batch, "
