@@ -141,7 +141,8 @@ def tensor_to_string(a):
     """
     a = np.asarray(a)
     if a.dtype not in (np.float32, np.float64):
-        raise TypeError(f"unsupported dtype {a.dtype}; expected float32 or float64")
+        raise TypeError(f"tensor_to_string: expected a float32 or float64 array, got dtype "
+                        f"{a.dtype}")
     fmt = java_float_str if a.dtype == np.float32 else java_double_str
     cache = {}
 

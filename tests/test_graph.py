@@ -172,6 +172,9 @@ def test_run_errors():
     with pytest.raises(ValueError, match="Model: expected a table of 2 elements as "
                                          "grad_output"):
         y.backward(np.ones(2), [np.ones(2)])
+    with pytest.raises(TypeError, match="Model: expected a table of 2 elements as "
+                                        "grad_output .like the output., got ndarray"):
+        y.backward(np.ones(2), np.ones(2))
 
 
 # ---- construction errors (ValueError naming the node) ----------------------------------------

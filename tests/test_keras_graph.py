@@ -116,7 +116,12 @@ def test_two_input_model_trains():
     (lambda: L.Dense(3)(np.zeros(3)), TypeError, r"Dense: expected a bigdl_py.keras node"),
     (lambda: L.Merge(mode="dot"), ValueError,
      r"Merge: expected mode in \['ave', 'concat', 'max', 'mul', 'sum'\], got 'dot'"),
-    (lambda: L.Merge(concat_axis=1.0), TypeError, r"Merge: expected an int as concat_axis"),
+    (lambda: L.Merge(concat_axis=1.0), TypeError, r"Merge: expected concat_axis to be an int, "
+     r"got 1.0"),
+    (lambda: L.Merge(layers=[1, 2]), TypeError, r"Merge: expected layers as a list of "
+     r"bigdl_py.keras models, got \[1, 2\]"),
+    (lambda: L.Merge(input_shape=(3, 4)), TypeError, r"Merge: expected input_shape as a list "
+     r"of shapes \(tuples\), got \(3, 4\)"),
     (lambda: L.Merge(layers=[Sequential()]), ValueError,
      r"Merge: expected layers as a list of at least two"),
     (lambda: L.Merge(input_shape=[(3,)]), ValueError,

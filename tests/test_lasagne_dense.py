@@ -161,7 +161,8 @@ def test_seed_examples_output_shapes():
 
 
 def test_argument_errors():
-    with pytest.raises(ValueError, match="DenseLayer: unknown nonlinearity 'relu'"):
+    with pytest.raises(TypeError, match="DenseLayer: expected nonlinearity to be a "
+                                        r"callable or None \(e.g. .*\), got 'relu'"):
         DenseLayer((2, 3), 4, nonlinearity="relu")
     with pytest.raises(ValueError, match="DenseLayer: expected num_units >= 1, got 0"):
         DenseLayer((2, 3), 0)
@@ -299,7 +300,8 @@ def test_nin_errors():
     assert NINLayer((2, 3, None), 3, untie_biases=True, b=None).b is None
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         NINLayer((5,), 3)
-    with pytest.raises(ValueError, match="NINLayer: unknown nonlinearity 3"):
+    with pytest.raises(TypeError, match="NINLayer: expected nonlinearity to be a callable or "
+                                        "None .*, got 3"):
         NINLayer((2, 3), 3, nonlinearity=3)
 
 

@@ -106,6 +106,9 @@ def test_sample_from_ndarray():
         Sample.from_ndarray(["a"], 1)
     with pytest.raises(TypeError, match="Sample: expected numeric label, got dtype object"):
         Sample.from_ndarray([1.0], {"a": 1})
+    with pytest.raises(ValueError, match="Sample: expected rectangular numeric features, got a "
+                                         "ragged list"):
+        Sample.from_ndarray([[1.0], [1.0, 2.0]], 1)
 
 
 def test_get_spark_context_returns_the_running_context(sc):

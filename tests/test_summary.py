@@ -68,6 +68,8 @@ def test_summary_trigger_names(tmp_path):
         s.set_summary_trigger("Accuracy", SeveralIteration(1))
     with pytest.raises(TypeError, match="TrainSummary: expected a Trigger, got int"):
         s.set_summary_trigger("Loss", 1)
+    with pytest.raises(TypeError, match="TrainSummary: expected name to be a str, got int"):
+        s.set_summary_trigger(3, SeveralIteration(1))
 
 
 def _train(tmp_path, method, epochs=2, parameters=None):

@@ -1,6 +1,6 @@
 """Shape inference for the Keras-style layers: pure functions on sample shapes (tuples of
 ints, the batch dimension excluded, as Keras 1 writes ``input_shape``)."""
-import numbers
+from .._validate import check_int_tuple, is_int
 
 __all__ = ["sample_shape", "describe", "image", "image_shape", "window_length",
            "pair"]
@@ -9,16 +9,11 @@ __all__ = ["sample_shape", "describe", "image", "image_shape", "window_length",
 def sample_shape(value, owner, what="input_shape"):
     """``value`` (an int or a sequence of positive ints) as a tuple; ValueError/TypeError
     naming ``owner`` otherwise."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = (value,)
-    if not isinstance(value, (tuple, list)):
-        raise TypeError(f"{owner}: expected a tuple of ints as {what}, got "
-                        f"{type(value).__name__}")
-    if not value or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool)
-                            and d >= 1 for d in value):
+    shape = check_int_tuple((value,) if is_int(value) else value, owner, what)
+    if not shape or min(shape) < 1:
         raise ValueError(f"{owner}: expected {what} as a non-empty tuple of ints >= 1 "
-                         f"(batch dimension excluded), got {tuple(value)!r}")
-    return tuple(int(d) for d in value)
+                         f"(batch dimension excluded), got {shape!r}")
+    return shape
 
 
 def describe(shape):
@@ -55,11 +50,8 @@ def window_length(n, k, stride, mode):
 
 def pair(value, owner, what):
     """``value`` as a (rows, cols) tuple of two ints >= 1."""
-    if not isinstance(value, (tuple, list)):
-        raise TypeError(f"{owner}: expected a tuple of 2 ints as {what}, got "
-                        f"{type(value).__name__}")
-    if len(value) != 2 or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool)
-                                  and d >= 1 for d in value):
+    rows_cols = check_int_tuple(value, owner, what)
+    if len(rows_cols) != 2 or min(rows_cols) < 1:
         raise ValueError(f"{owner}: expected {what} as 2 ints >= 1 (rows, cols), got "
-                         f"{tuple(value)!r}")
-    return int(value[0]), int(value[1])
+                         f"{rows_cols!r}")
+    return rows_cols

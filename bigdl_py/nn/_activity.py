@@ -57,11 +57,12 @@ def to_like(value, like, owner, what="grad_output"):
     """``value`` converted to the structure of the activity ``like`` (tables element by
     element, each leaf cast to the dtype of ``like``'s leaf)."""
     if isinstance(like, list):
-        if not isinstance(value, (list, tuple)) or len(value) != len(like):
-            got = f"a table of {len(value)}" if isinstance(value, (list, tuple)) \
-                else type(value).__name__
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{owner}: expected a table of {len(like)} elements as {what} "
+                            f"(like the output), got {type(value).__name__}")
+        if len(value) != len(like):
             raise ValueError(f"{owner}: expected a table of {len(like)} elements as {what} "
-                             f"(like the output), got {got}")
+                             f"(like the output), got a table of {len(value)}")
         return [to_like(v, lk, owner, what) for v, lk in zip(value, like)]
     dtype = np.asarray(like.numpy() if isinstance(like, Tensor) else like).dtype
     return to_array(value, owner, dtype if dtype.kind == "f" else None, what)[0]

@@ -178,11 +178,13 @@ class Model(Container):
     def _split(self, value, n, what):
         if n == 1:
             return [value]
-        if not isinstance(value, list) or len(value) != n:
-            got = f"a table of {len(value)}" if isinstance(value, list) \
-                else type(value).__name__
-            raise ValueError(f"Model: expected a table of {n} {what} (one per graph "
-                             f"{'input' if what == 'inputs' else 'output'}), got {got}")
+        one_per = f"one per graph {'input' if what == 'inputs' else 'output'}"
+        if not isinstance(value, list):
+            raise TypeError(f"Model: expected a table of {n} {what} ({one_per}), got "
+                            f"{type(value).__name__}")
+        if len(value) != n:
+            raise ValueError(f"Model: expected a table of {n} {what} ({one_per}), got a table "
+                             f"of {len(value)}")
         return value
 
     def update_output(self, input):

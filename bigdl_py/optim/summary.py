@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from .._crc32c import masked_crc32c
+from .._validate import check_instance
 from .trigger import SeveralIteration, Trigger
 
 __all__ = ["TrainSummary", "ValidationSummary", "Summary"]
@@ -127,7 +128,8 @@ def _fields(buf):
             n, i = _read_varint(buf, i)
             value, i = buf[i:i + n], i + n
         else:
-            raise ValueError(f"unsupported protobuf wire type {wire}")
+            raise ValueError(f"summary file: expected protobuf wire type 0, 1, 2 or 5, got "
+                             f"{wire}")
         yield number, wire, value
 
 
@@ -268,6 +270,7 @@ class TrainSummary(Summary):
     def set_summary_trigger(self, name, trigger):
         """Write ``name`` (LearningRate, Loss, Parameters or Throughput) whenever
         ``trigger`` fires; returns self."""
+        check_instance(name, str, "TrainSummary", "name")
         if name not in self._TAGS:
             raise ValueError(f"TrainSummary: expected a name among {', '.join(self._TAGS)}, "
                              f"got {name!r} (TrainSummary: only support LearningRate, Loss, "

@@ -84,9 +84,9 @@ class Sample:
 def _numeric(value, what, to_float):
     try:
         arr = np.asarray(value)
-    except (TypeError, ValueError) as exc:  # ragged nested lists
-        raise TypeError(f"Sample: expected numeric {what}, got {type(value).__name__} "
-                        f"({exc})") from None
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"Sample: expected rectangular numeric {what}, got a ragged "
+                         f"{type(value).__name__} ({exc})") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"Sample: expected numeric {what}, got dtype {arr.dtype}")
     if to_float and arr.dtype.kind != "f" or arr.dtype == np.float16:

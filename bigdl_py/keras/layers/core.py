@@ -12,7 +12,7 @@ plus its activation module).  Shapes exclude the batch dimension.
 ['Linear', 'ReLU']
 """
 from ... import nn as _nn
-from ..._validate import check_instance, check_int
+from ..._validate import check_bool, check_instance, check_int
 from ...optim.regularizer import Regularizer
 from .._shape import sample_shape
 
@@ -98,9 +98,7 @@ class Dense(Layer):
         self.init = _choice(init, _INITS, "Dense", "init")
         if activation is not None:
             _choice(activation, _ACTIVATIONS, "Dense", "activation")
-        if not isinstance(bias, bool):
-            raise TypeError(f"Dense: expected a bool as bias, got {type(bias).__name__}")
-        self.activation, self.bias = activation, bias
+        self.activation, self.bias = activation, check_bool(bias, "Dense", "bias")
         self.W_regularizer, self.b_regularizer = regularizers(W_regularizer, b_regularizer,
                                                               "Dense")
 

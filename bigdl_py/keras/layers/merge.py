@@ -9,9 +9,8 @@ inputs by "sum", "mul", "ave", "max" (``bigdl_py.nn``'s ``CAddTable``, ``CMulTab
 >>> merge([a, b], mode="concat").shape
 (7,)
 """
-import numbers
-
 from ... import nn as _nn
+from ..._validate import check_int
 from .._shape import describe, sample_shape
 from .._training import KerasModel
 from .core import Layer, _choice
@@ -46,23 +45,26 @@ class Merge(Layer):
         own = "Merge"
         super().__init__(None, name)
         self.mode = _choice(mode, _MODES, own, "mode")
-        if isinstance(concat_axis, bool) or not isinstance(concat_axis, numbers.Integral):
-            raise TypeError(f"{own}: expected an int as concat_axis, got "
-                            f"{type(concat_axis).__name__}")
-        self.concat_axis = int(concat_axis)
+        self.concat_axis = check_int(concat_axis, own, "concat_axis")
         self.layers = None
         if layers is not None:
-            if not isinstance(layers, (list, tuple)) or len(layers) < 2 or \
+            if not isinstance(layers, (list, tuple)) or \
                     not all(isinstance(m, KerasModel) for m in layers):
+                raise TypeError(f"{own}: expected layers as a list of bigdl_py.keras models, "
+                                f"got {layers!r:.80}")
+            if len(layers) < 2:
                 raise ValueError(f"{own}: expected layers as a list of at least two "
-                                 f"bigdl_py.keras models, got {layers!r:.80}")
+                                 f"bigdl_py.keras models, got {len(layers)}")
             if input_shape is not None:
                 raise ValueError(f"{own}: expected input_shape or layers, got both")
             self.layers = list(layers)
             input_shape = [m._sample_input_shape() for m in self.layers]
         if input_shape is not None:
-            if not isinstance(input_shape, (list, tuple)) or len(input_shape) < 2 or \
+            if not isinstance(input_shape, (list, tuple)) or \
                     not all(isinstance(s, (list, tuple)) for s in input_shape):
+                raise TypeError(f"{own}: expected input_shape as a list of shapes (tuples), "
+                                f"got {input_shape!r:.80}")
+            if len(input_shape) < 2:
                 raise ValueError(f"{own}: expected input_shape as a list of at least two "
                                  f"shapes, got {input_shape!r}")
             input_shape = [sample_shape(s, own) for s in input_shape]

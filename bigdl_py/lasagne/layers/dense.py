@@ -21,8 +21,8 @@ def _nonlinearity(f, owner):
     if f is None:
         return nonlinearities.identity
     if not callable(f):
-        raise ValueError(f"{owner}: unknown nonlinearity {f!r}: expected a callable or None "
-                         "(e.g. bigdl_py.lasagne.nonlinearities.rectify)")
+        raise TypeError(f"{owner}: expected nonlinearity to be a callable or None (e.g. "
+                        f"bigdl_py.lasagne.nonlinearities.rectify), got {f!r:.60}")
     return f
 
 
