@@ -168,6 +168,45 @@ BDC_NONE(f32, float)
 BDC_NONE(f64, double)
 #endif
 
+/* d[j] = s[j], j < n, for the short rows of the convolution kernels: 8, 4, 2 and 1 value
+ * moves of fixed size, which the compiler inlines (a libc memcpy call costs more than such a
+ * row, and a plain copy loop would be turned into one). */
+#define BDC_COPY(SUF, T)                                                                     \
+    static inline void bdc_copy_##SUF(T *d, const T *s, ptrdiff_t n)                         \
+    {                                                                                        \
+        ptrdiff_t j = 0;                                                                     \
+        for (; j + 8 <= n; j += 8) memcpy(d + j, s + j, 8 * sizeof(T));                      \
+        if (j + 4 <= n) { memcpy(d + j, s + j, 4 * sizeof(T)); j += 4; }                     \
+        if (j + 2 <= n) { memcpy(d + j, s + j, 2 * sizeof(T)); j += 2; }                     \
+        if (j < n) d[j] = s[j];                                                              \
+    }
+/* p[j] += s[j], j < n: the same adds, 8 at a time in a vector where the row allows (col2im's
+ * short rows, where a compiled loop's set-up costs more than the row) */
+#define BDC_ADD_ROW(SUF, T, V)                                                               \
+    static inline void bdc_add_row_##SUF(T *p, const T *s, ptrdiff_t n)                      \
+    {                                                                                        \
+        ptrdiff_t j = 0;                                                                     \
+        V a, b;                                                                              \
+        for (; j + 8 <= n; j += 8) {                                                         \
+            memcpy(&a, p + j, sizeof a);                                                     \
+            memcpy(&b, s + j, sizeof b);                                                     \
+            a += b;                                                                          \
+            memcpy(p + j, &a, sizeof a);                                                     \
+        }                                                                                    \
+        for (; j < n; j++) p[j] += s[j];                                                     \
+    }
+BDC_COPY(f32, float)
+BDC_COPY(f64, double)
+#if BDC_VECTORS
+BDC_ADD_ROW(f32, float, bdc_v8f)
+BDC_ADD_ROW(f64, double, bdc_v8d)
+#else
+static inline void bdc_add_row_f32(float *p, const float *s, ptrdiff_t n)
+{ ptrdiff_t j; for (j = 0; j < n; j++) p[j] += s[j]; }
+static inline void bdc_add_row_f64(double *p, const double *s, ptrdiff_t n)
+{ ptrdiff_t j; for (j = 0; j < n; j++) p[j] += s[j]; }
+#endif
+
 /* the entry points: AVX2 build or baseline */
 #if BIGDL_X86_AVX2
 #define BDC_DISPATCH(NAME, RET, PARAMS, ARGS)                                                \

@@ -8,8 +8,8 @@
 # task functions); with unit column stride, CH outputs at a time sum every tap in vector
 # registers (bigdl_conv.h).  Both layouts differ only in the strides of Lay.
 from cython cimport floating
-from libc.string cimport memcpy, memset
-from im2col cimport Geo
+from libc.string cimport memset
+from im2col cimport Geo, copy_row
 
 cdef extern from "bigdl_conv.h" nogil:
     # CH-wide register-blocked loops (AVX2 or baseline build, the same results)
@@ -113,7 +113,7 @@ cdef inline void _load_row(const floating *src, Py_ssize_t xw, floating *buf, Py
     for p in range(lo):
         buf[p] = 0
     if xw == 1:
-        memcpy(buf + lo, src + lo - PL, (hi - lo) * sizeof(floating))
+        copy_row(buf + lo, src + lo - PL, hi - lo)
     else:
         for p in range(lo, hi):
             buf[p] = src[(p - PL) * xw]
@@ -153,7 +153,7 @@ cdef inline void _store(const floating *src, floating *dst, Py_ssize_t n,
                         Py_ssize_t stride) noexcept nogil:
     cdef Py_ssize_t j
     if stride == 1:
-        memcpy(dst, src, n * sizeof(floating))
+        copy_row(dst, src, n)
     else:
         for j in range(n):
             dst[j * stride] = src[j]

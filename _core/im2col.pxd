@@ -5,6 +5,20 @@ from cython cimport floating
 from libc.string cimport memcpy, memset
 from dense cimport sum8
 
+cdef extern from "bigdl_conv.h" nogil:
+    void bdc_copy_f32(float *d, const float *s, Py_ssize_t n)
+    void bdc_copy_f64(double *d, const double *s, Py_ssize_t n)
+    void bdc_add_row_f32(float *p, const float *s, Py_ssize_t n)
+    void bdc_add_row_f64(double *p, const double *s, Py_ssize_t n)
+
+
+cdef inline void copy_row(floating *d, const floating *s, Py_ssize_t n) noexcept nogil:
+    # a short row: inline moves, no libc call (bigdl_conv.h)
+    if floating is float:
+        bdc_copy_f32(d, s, n)
+    else:
+        bdc_copy_f64(d, s, n)
+
 
 cdef struct Geo:
     Py_ssize_t C, H, W, O, OH, OW, KH, KW, SH, SW, PT, PL, G
@@ -50,7 +64,7 @@ cdef inline void _im2col_row(const floating *x, floating *dst, Py_ssize_t r, Py_
             for j in range(lo):
                 d[j] = 0
             if q.SW == 1:
-                memcpy(d + lo, src + lo, (hi - lo) * sizeof(floating))
+                copy_row(d + lo, src + lo, hi - lo)
             else:
                 for j in range(lo, hi):
                     d[j] = src[j * q.SW]
@@ -78,8 +92,10 @@ cdef inline void _col2im_plane(const floating *dcol, floating *plane, Py_ssize_t
                 p = plane + ih * q.W + off
                 s = src + i * q.OW
                 if q.SW == 1:
-                    for j in range(lo, hi):
-                        p[j] += s[j]
+                    if floating is float:
+                        bdc_add_row_f32(p + lo, s + lo, hi - lo)
+                    else:
+                        bdc_add_row_f64(p + lo, s + lo, hi - lo)
                 else:
                     for j in range(lo, hi):
                         p[j * q.SW] += s[j]
