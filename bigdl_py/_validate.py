@@ -31,7 +31,7 @@ import numpy as np
 
 __all__ = ["FLOATS", "TensorType", "to_array", "check_int", "check_int_tuple", "check_number",
            "check_finite", "check_probability", "check_nonnegative", "check_choice", "check_bool",
-           "check_instance", "check_float_dtype", "check_same_shape", "fit_shape", "is_int",
+           "check_instance", "check_sequence", "check_float_dtype", "check_same_shape", "fit_shape", "is_int",
            "is_number"]
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -184,6 +184,18 @@ def check_instance(value, types, owner, name, allow_none=False):
     article = "an" if what[0] in "AEIOUaeiou" else "a"
     raise TypeError(f"{owner}: expected {name} to be {article} {what}, got "
                     f"{type(value).__name__}")
+
+
+def check_sequence(value, n, owner, what, types=(list, tuple)):
+    """``value`` when it is a ``types`` (a list or tuple) of ``n`` items: TypeError for
+    another type, ValueError for another length; ``what`` names what is expected
+    (``"a list of 2 arrays"``)."""
+    if not isinstance(value, types):
+        raise TypeError(f"{owner}: expected {what}, got {type(value).__name__}")
+    if len(value) != n:
+        raise ValueError(f"{owner}: expected {what}, got a {type(value).__name__} of "
+                         f"{len(value)}")
+    return value
 
 
 def check_float_dtype(dtype, owner):

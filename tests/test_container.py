@@ -199,7 +199,7 @@ def test_parameters_are_the_leaves():
     assert s.set_weights(new) is s
     assert [float(a.flat[0]) for a in s.get_weights()] == [0.0, 1.0, 2.0, 3.0]
     assert s.get_weights()[0].dtype == np.float32
-    with pytest.raises(ValueError, match="Sequential: expected a list of 4 arrays, got 2"):
+    with pytest.raises(ValueError, match="Sequential: expected a list of 4 arrays, got a list of 2"):
         s.set_weights(new[:2])
 
 

@@ -162,7 +162,7 @@ def test_run_errors():
     x1, x2 = Input(), Input()
     two = Model([x1, x2], CAddTable()([x1, x2]))
     with pytest.raises(ValueError, match="Model: expected a table of 2 inputs .one per graph "
-                                         "input., got a table of 3"):
+                                         "input., got a list of 3"):
         two.forward([np.ones(2)] * 3)
     with pytest.raises(TypeError, match="Model: expected a table .a list of arrays. as "
                                         "input, got ndarray"):

@@ -180,7 +180,7 @@ def test_update_parameters_and_weights_api():
                                                                           "gradWeight"}
     with pytest.raises(ValueError, match=r"Linear: expected weights of shape \(2, 3\), got"):
         m.set_weights([np.ones((3, 2)), [1.0, 2.0]])
-    with pytest.raises(ValueError, match="Linear: expected a list of 2 arrays, got 1"):
+    with pytest.raises(ValueError, match="Linear: expected a list of 2 arrays, got a list of 1"):
         m.set_weights([np.ones((2, 3))])
 
 

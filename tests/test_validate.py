@@ -198,3 +198,13 @@ FOLDED = [
 def test_folded_checks(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_check_sequence():
+    assert v.check_sequence((1, 2), 2, "O", "a pair") == (1, 2)
+    with pytest.raises(TypeError, match="O: expected a pair, got ndarray"):
+        v.check_sequence(np.zeros(2), 2, "O", "a pair")
+    with pytest.raises(TypeError, match="O: expected a list of 2, got tuple"):
+        v.check_sequence((1, 2), 2, "O", "a list of 2", list)
+    with pytest.raises(ValueError, match="O: expected a pair, got a list of 3"):
+        v.check_sequence([1, 2, 3], 2, "O", "a pair")

@@ -9,7 +9,7 @@ combine activities without copying array data.
 import numpy as np
 
 from ..tensor import Tensor
-from .._validate import to_array
+from .._validate import check_sequence, to_array
 
 __all__ = ["to_activity", "to_like", "leaves", "add", "zeros_like", "rows", "take",
            "concat"]
@@ -57,12 +57,8 @@ def to_like(value, like, owner, what="grad_output"):
     """``value`` converted to the structure of the activity ``like`` (tables element by
     element, each leaf cast to the dtype of ``like``'s leaf)."""
     if isinstance(like, list):
-        if not isinstance(value, (list, tuple)):
-            raise TypeError(f"{owner}: expected a table of {len(like)} elements as {what} "
-                            f"(like the output), got {type(value).__name__}")
-        if len(value) != len(like):
-            raise ValueError(f"{owner}: expected a table of {len(like)} elements as {what} "
-                             f"(like the output), got a table of {len(value)}")
+        check_sequence(value, len(like), owner,
+                       f"a table of {len(like)} elements as {what} (like the output)")
         return [to_like(v, lk, owner, what) for v, lk in zip(value, like)]
     dtype = np.asarray(like.numpy() if isinstance(like, Tensor) else like).dtype
     return to_array(value, owner, dtype if dtype.kind == "f" else None, what)[0]

@@ -2,7 +2,7 @@
 weight and one flat gradient vector, ``nn._params``), ``get_weights``/``set_weights``,
 ``zero_grad_parameters``, ``update_parameters``, the gradient scales and ``freeze``."""
 from ..random import RNG
-from .._validate import check_finite, fit_shape, to_array
+from .._validate import check_finite, check_sequence, fit_shape, to_array
 from . import _params
 from ._tree import walk
 
@@ -73,12 +73,7 @@ class Weights:
         """Copy ``weights`` (a list like ``get_weights()``) into the parameters."""
         owner = type(self).__name__
         pairs = self._param_pairs()
-        if not isinstance(weights, (list, tuple)):
-            raise TypeError(f"{owner}: expected a list of {len(pairs)} arrays, got "
-                            f"{type(weights).__name__}")
-        if len(weights) != len(pairs):
-            raise ValueError(f"{owner}: expected a list of {len(pairs)} arrays, got "
-                             f"{len(weights)}")
+        check_sequence(weights, len(pairs), owner, f"a list of {len(pairs)} arrays")
         new = []
         for (w, _), v in zip(pairs, weights):
             arr, _ = to_array(v, owner, w.dtype, "weights")

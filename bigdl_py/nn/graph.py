@@ -5,6 +5,7 @@ out)``.  A node holds a module and its predecessor nodes; ``Model(inputs, output
 collects the nodes that lead to an output, checks the graph and fixes the execution order
 once.  ``Model`` is also BigDL's model loader: ``Model.load_model(path)``.
 """
+from .._validate import check_sequence
 from . import _activity
 from ._topology import check, check_config, node_list, order
 from .activation import Identity
@@ -179,13 +180,7 @@ class Model(Container):
         if n == 1:
             return [value]
         one_per = f"one per graph {'input' if what == 'inputs' else 'output'}"
-        if not isinstance(value, list):
-            raise TypeError(f"Model: expected a table of {n} {what} ({one_per}), got "
-                            f"{type(value).__name__}")
-        if len(value) != n:
-            raise ValueError(f"Model: expected a table of {n} {what} ({one_per}), got a table "
-                             f"of {len(value)}")
-        return value
+        return check_sequence(value, n, "Model", f"a table of {n} {what} ({one_per})", list)
 
     def update_output(self, input):
         given = self._split(input, len(self.inputs), "inputs")
