@@ -11,7 +11,7 @@ from .. import _conv, _nin
 from ..parallel import get_num_threads
 from . import nin as _nin_layer
 from ._spatial import check_bool, check_format, check_pads, layout, out_shape, out_size
-from ._validate import check_int
+from .._validate import check_int
 from .linear import _Dense
 from .module import FusedGrads
 

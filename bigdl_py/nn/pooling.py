@@ -9,7 +9,7 @@ import numpy as np
 from .. import _pooling
 from ..parallel import get_num_threads
 from ._spatial import check_bool, check_format, check_pads, layout, out_shape, out_size
-from ._validate import check_int
+from .._validate import check_int
 from .module import Module
 
 __all__ = ["SpatialMaxPooling", "SpatialAveragePooling"]
