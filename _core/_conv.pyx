@@ -24,6 +24,7 @@ from convdirect cimport (Lay, _lay, direct_fits, direct_pays, direct_fwd_row, di
 
 # Elements of a copy pass (im2col, col2im, bias copy) from which it uses n_threads: below
 # it the OpenMP team costs more than it saves next to BLAS's spinning workers (tests set 0).
+# The direct kernels count multiply-adds (LeNet's second layer: 98K outputs of 150 each).
 cdef enum:
     PAR_MIN = 1 << 18
 
@@ -63,7 +64,7 @@ cdef void _fwd_direct(const floating *x, const floating *w, const floating *bias
                       int n_threads) noexcept nogil:
     cdef Lay l = _lay(q, nhwc)
     cdef Py_ssize_t t
-    cdef int nt = _nt(N * q.S * q.O, n_threads)
+    cdef int nt = _nt(N * q.S * q.O * q.Kg, n_threads)   # multiply-adds: each output sums Kg
     for t in prange(N * q.OH, schedule='static', num_threads=nt):
         direct_fwd_row(x, w, bias, out, t, q, &l)
 
@@ -73,7 +74,7 @@ cdef void _bwd_direct(const floating *x, const floating *go, const floating *w, 
                       int n_threads) noexcept nogil:
     cdef Lay l = _lay(q, nhwc)
     cdef Py_ssize_t t
-    cdef int nt = _nt(N * q.S * q.O, n_threads)
+    cdef int nt = _nt(N * q.S * q.O * q.Kg, n_threads)   # multiply-adds: each output sums Kg
     cdef Py_ssize_t blocks = (q.H + gin_rows(q) - 1) // gin_rows(q)
     if gi != NULL and q.SW == 1:
         for t in prange(N * blocks, schedule='static', num_threads=nt):
