@@ -51,6 +51,7 @@ class RandomGenerator:
         self._seed = seed
         self._offset = 0
         self._mt = np.random.RandomState(seed & 0xFFFFFFFF)._bit_generator
+        self._mt_saved = None
         self._cached_normal = None
 
     def get_seed(self):
@@ -64,7 +65,12 @@ class RandomGenerator:
         >>> bool((RNG.mt_raw(2) == a).all())
         True
         """
-        return (self._algorithm, self._seed, self._offset, self._mt.state,
+        if self._mt_saved is None:  # MT19937's state getter takes ~25 us: kept until a draw
+            st = self._mt.state["state"]
+            self._mt_saved = (st["key"], st["pos"])
+        key, pos = self._mt_saved
+        return (self._algorithm, self._seed, self._offset,
+                {"bit_generator": "MT19937", "state": {"key": key.copy(), "pos": pos}},
                 self._cached_normal)
 
     def set_state(self, state):
@@ -92,6 +98,7 @@ class RandomGenerator:
         key, pos = _mt_state(mt, owner)
         cached = None if cached is None else check_finite(cached, owner, "cached_normal")
         self._mt.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
+        self._mt_saved = None
         self._algorithm, self._seed, self._offset = algorithm, seed, offset
         self._cached_normal = cached
 
@@ -121,6 +128,7 @@ class RandomGenerator:
 
     def mt_raw(self, n):
         """n raw 32-bit MT19937 draws (uint64 array), in BigDL's order."""
+        self._mt_saved = None
         return self._mt.random_raw(n)
 
     def mt_standard_normal(self, n):

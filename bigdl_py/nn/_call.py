@@ -44,13 +44,16 @@ class Calls:
 
     def _input(self, value, what="input"):
         takes = self._takes_table()
-        if type(value) is np.ndarray and takes is not True:
-            # what the chain passes along: a C-contiguous array already of the dtype the
-            # conversion below would give is taken as it is (the same result, cheaper)
-            dt, want = value.dtype, self._dtype if takes is False else None
+        tp = type(value)
+        if (tp is np.ndarray or tp is Tensor) and takes is not True:
+            # what the chain passes along: a C-contiguous array (or a Tensor's) already of
+            # the dtype the conversion below would give is taken as it is (the same
+            # result, cheaper)
+            a = value if tp is np.ndarray else value._a
+            dt, want = a.dtype, self._dtype if takes is False else None
             if (dt is want or (want is None and (dt is _F32 or dt is _F64))) \
-                    and value.flags.c_contiguous:
-                return value, "ndarray"
+                    and a.flags.c_contiguous:
+                return a, "ndarray" if tp is np.ndarray else "tensor"
         if takes is False:
             if _activity.is_table_like(value):
                 raise TypeError(f"{type(self).__name__}: expected an array as {what}, got a "
@@ -61,10 +64,12 @@ class Calls:
     def _grad_output(self, grad_output, input):
         """``grad_output`` converted like the last output (a table for a table), else to
         an array of the input's dtype."""
-        if type(grad_output) is np.ndarray and type(input) is np.ndarray \
-                and grad_output.dtype is input.dtype and type(self.output) is not list \
-                and grad_output.flags.c_contiguous:
-            return grad_output  # already what the conversion below would give
+        tp = type(grad_output)
+        if (tp is np.ndarray or tp is Tensor) and type(input) is np.ndarray \
+                and type(self.output) is not list:
+            g = grad_output if tp is np.ndarray else grad_output._a
+            if g.dtype is input.dtype and g.flags.c_contiguous:
+                return g  # already what the conversion below would give
         owner = type(self).__name__
         if isinstance(self.output, list) or (
                 self.output is None and _activity.is_table_like(grad_output)):
@@ -91,8 +96,8 @@ class Calls:
             return self.output
         target = self._inplace_target(input, x) if inplace else None
         layout = None
-        if target is None and self._ELEMENTWISE and kind == "ndarray":
-            layout = _placement.layout_target(input, x.dtype)
+        if target is None and self._ELEMENTWISE and kind == "ndarray" and x is not input:
+            layout = _placement.layout_target(input, x.dtype)  # x is input: C-ordered
         # x is overwritten in place, or when it is this call's scratch copy of the input
         self._overwrite = target is not None or layout is not None and \
             not np.may_share_memory(x, input)
@@ -134,13 +139,15 @@ class Calls:
         """``arr`` as the caller gets it: in this module's Tensor for Tensor input; for an
         element-wise layer's ndarray ``value``, laid out like ``value`` (``layout``, or a
         new ``np.empty_like`` array when that is not C-ordered)."""
-        if self._ELEMENTWISE and kind == "ndarray" and isinstance(arr, np.ndarray):
-            if layout is None:
+        if kind == "tensor":
+            return self._mirror(arr, kind, name)
+        if self._ELEMENTWISE and isinstance(arr, np.ndarray):
+            if layout is None and not (type(value) is np.ndarray and value.flags.c_contiguous):
                 layout = _placement.layout_target(value, arr.dtype)
             if layout is not None:
                 np.copyto(layout, arr)
                 return layout
-        return self._mirror(arr, kind, name)
+        return arr
 
     def _backward_args(self, input, grad_output):
         """(input, grad_output, kind) converted for the backward phases, after the

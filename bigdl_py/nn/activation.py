@@ -36,7 +36,9 @@ def _run(kernel, out, *arrays, rows=False):
         return out
     dt = out.dtype if out.dtype in _KERNEL_DTYPES else np.dtype(np.float64)
     shape = (-1, out.shape[-1]) if rows else (-1,)
-    args = [np.ascontiguousarray(np.broadcast_to(a, out.shape), dt).reshape(shape)
+    args = [(a if type(a) is np.ndarray and a.shape == out.shape and a.dtype is dt
+             and a.flags.c_contiguous
+             else np.ascontiguousarray(np.broadcast_to(a, out.shape), dt)).reshape(shape)
             for a in arrays]
     dst = out if out.dtype == dt and out.flags.c_contiguous else np.empty(out.shape, dt)
     kernel(*args, dst.reshape(shape), get_num_threads())
