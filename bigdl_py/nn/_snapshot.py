@@ -40,7 +40,7 @@ class AllOrNothing:
             if type(v) is dict:
                 snap[k] = v.copy()
         kept = {n: getattr(self, n).copy() for n in self._UPDATED_STATE
-                if getattr(self, n, None) is not None}
+                if getattr(self, n, None) is not None} if self._UPDATED_STATE else {}
         for name in self._REUSED_STATE:
             setattr(self, name, None)
         return snap, kept
