@@ -366,6 +366,30 @@ def test_set_state_restores_both_algorithms_and_the_normal_cache():
     assert (RNG.uniform_(np.empty(6)) == a).all()
 
 
+def test_get_state_follows_every_mt_draw_and_gives_a_copy():
+    # get_state keeps MT19937's state between draws (its getter is slow): each draw,
+    # reseed or set_state must show in the next get_state, and a returned state is the
+    # caller's own (writing into it changes neither the generator nor later states)
+    RNG.set_algorithm("mt19937")
+    RNG.set_seed(7)
+    fresh = np.random.RandomState(7)._bit_generator
+    s0 = RNG.get_state()
+    s0[3]["state"]["key"][:] = 0
+    s0[3]["state"]["pos"] = 5
+    assert (RNG.get_state()[3]["state"]["key"] == fresh.state["state"]["key"]).all()
+    RNG.uniform_(np.empty(3))
+    fresh.random_raw(3)
+    s1 = RNG.get_state()
+    assert s1[3]["state"]["pos"] == fresh.state["state"]["pos"] == 3
+    RNG.normal_(np.empty(3))  # Box-Muller draws through the same generator
+    assert RNG.get_state()[3]["state"]["pos"] == 7
+    RNG.set_state(s1)
+    assert _same_state(RNG.get_state(), s1)
+    RNG.set_seed(7)
+    assert RNG.get_state()[3]["state"]["pos"] == 624
+    RNG.set_algorithm("philox")
+
+
 def _mt(key=None, pos=0, name="MT19937"):
     key = np.zeros(624, np.uint32) if key is None else key
     return {"bit_generator": name, "state": {"key": key, "pos": pos}}
