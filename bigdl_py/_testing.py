@@ -10,6 +10,8 @@
 - ``threads_used``: how many OpenMP threads a ``prange`` really ran on.
 - ``optim_parallel_threshold``: the element count from which the optim-update and clipping
   kernels (``_optim``, ``_gradclip``) use threads; returns the old one.
+- ``winograd(on)``: ``with winograd(True):`` runs every 3x3 stride-1 ungrouped
+  SpatialConvolution on the Winograd kernels, ``False`` on patches + GEMM.
 - ``blas_library()``: the BLAS whose threads bigdl_py's GEMMs control (None: none found);
   ``blas_threads_seen()``: the BLAS thread count in effect inside the last GEMM.
 """
@@ -18,7 +20,7 @@ import importlib
 import importlib.machinery
 import os
 
-from . import _dropout, _gradclip, _openmp, _optim, _random, parallel
+from . import _dropout, _gradclip, _openmp, _optim, _random, _winograd, parallel
 
 words = _random._words
 fill_chunked = _random._fill_chunked
@@ -50,6 +52,17 @@ def set_simd(on):
     """Allow (True) or forbid (False) the AVX2 paths in every kernel module; returns whether
     they are in use now (False on CPUs without AVX2 or with ``BIGDL_NO_AVX2`` set)."""
     return all([m._set_simd(bool(on)) for m in kernel_modules()])
+
+
+@contextlib.contextmanager
+def winograd(on):
+    """``with winograd(True):`` forces the Winograd path of SpatialConvolution wherever it
+    applies (3x3, stride 1, one group), ``False`` forbids it; the rule returns after."""
+    old = _winograd._set_path("on" if on else "off")
+    try:
+        yield
+    finally:
+        _winograd._set_path(old)
 
 
 @contextlib.contextmanager

@@ -3,12 +3,14 @@
 The work is ``bigdl_py._conv``: patch matrix + one GEMM per group and batch block (the
 scratch is bounded and reused), backward by the transposed GEMMs and a col2im gather.  An
 NCHW 1x1 stride-1 unpadded kernel without groups runs NIN's kernels (``bigdl_py._nin``),
-an NHWC one reads the input as its patch matrix: no patch copy either way.
+an NHWC one reads the input as its patch matrix: no patch copy either way.  3x3 stride-1
+kernels with enough planes run Winograd F(4x4, 3x3) (``_conv_winograd``).
 """
 import numpy as np
 
 from .. import _conv, _nin
 from ..parallel import get_num_threads
+from . import _conv_winograd
 from . import nin as _nin_layer
 from ._spatial import check_bool, check_format, check_pads, layout, out_shape, out_size
 from .._validate import check_int
@@ -20,6 +22,7 @@ __all__ = ["SpatialConvolution"]
 # Scratch values (patches of a batch block) a layer keeps: 4M = 16 MB in float32.  A block
 # holds at least one sample whatever this says.
 SCRATCH_ELEMENTS = 1 << 22
+
 
 
 class SpatialConvolution(FusedGrads, _Dense):
@@ -175,6 +178,8 @@ class SpatialConvolution(FusedGrads, _Dense):
                          self.weight.reshape(self.n_output_plane, self.n_input_plane),
                          self.bias, o4.reshape(n, self.n_output_plane, s),
                          *self._nin_scratch(n, s), _nin_layer.NCHW_SWAP, get_num_threads())
+        elif _conv_winograd.applies(self, kernel, s):
+            _conv_winograd.forward(self, x4, o4, kernel)
         else:
             _conv.forward(x4, self.weight.reshape(-1), self.bias, o4, kernel,
                           self.data_format == "NHWC", self.n_group,
@@ -204,6 +209,8 @@ class SpatialConvolution(FusedGrads, _Dense):
                           None if gi4 is None else gi4.reshape(n, c, s),
                           self.grad_weight.reshape(o, c), gb, sw, sb,
                           *self._nin_scratch(n, s), _nin_layer.NCHW_SWAP, get_num_threads())
+        elif (want_input or want_params) and _conv_winograd.applies(self, kernel, s):
+            _conv_winograd.backward(self, x4, g4, gi4, gb, sw, sb, kernel)
         elif want_input or want_params:
             _conv.backward(x4, g4, self.weight.reshape(-1), gi4, self.grad_weight.reshape(-1),
                            gb, sw, sb, kernel, self.data_format == "NHWC", self.n_group,
