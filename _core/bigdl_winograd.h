@@ -6,12 +6,14 @@
  * lane c goes to r[i o + c], or to r[i][c] (+ add[c]) for A^T, or to r[4 c + i] (+ b) for
  * A^T's *_scatter4 form (a row of tiles' outputs side by side).
  *   B^T (6 <- 6) input tiles,  A^T (4 <- 6) output tiles,  A (6 <- 4) output gradients.
- * restrict and `omp simd` let the compiler vectorise them (plain loops without OpenMP).
+ * restrict and `omp simd` let the compiler vectorise them (plain loops without OpenMP);
+ * on x86-64 an AVX2 build of each is chosen at run time (same bits as the baseline).
  * Each function comes as _f (float) and _d (double); the un-suffixed name takes void
  * pointers and a flag `dbl`, so the fused Cython code calls one name. */
 #ifndef BIGDL_WINOGRAD_H
 #define BIGDL_WINOGRAD_H
 #include <stddef.h>
+#include "bigdl_simd.h"   /* BIGDL_X86_AVX2, BIGDL_AVX2_FN, bigdl_simd_avx2() */
 
 #if defined(_OPENMP)
 #define BWG_SIMD _Pragma("omp simd")
@@ -47,28 +49,47 @@
 #define BWG_OUT_ROWS(i, v) r[i][c] = (v) + (add != NULL ? add[c] : 0)
 #define BWG_OUT_SCATTER(i, v) r[4 * c + (i)] = (v) + b
 
-/* one function: NAME_S(ARGS), its loop applying XF with IN/OUT; dispatcher NAME(VARGS) */
-#define BWG_FN(T, S, NAME, XF, IN, OUT, ARGS)                                               \
+/* one function NAME_S(ARGS) (CALL: its argument names): the loop applying XF with IN/OUT,
+ * built twice, for the baseline and with AVX2 (no FMA: the same operations, so the same
+ * bits), and the run-time choice between them (bigdl_simd.h) */
+#if BIGDL_X86_AVX2
+#define BWG_FN(T, S, NAME, XF, IN, OUT, ARGS, CALL)                                         \
+    static BIGDL_ALWAYS_INLINE void NAME##_##S##_body ARGS                                  \
+    {                                                                                       \
+        ptrdiff_t c;                                                                        \
+        BWG_SIMD                                                                            \
+        for (c = 0; c < n; c++) XF(T, IN, OUT)                                              \
+    }                                                                                       \
+    static void NAME##_##S##_base ARGS { NAME##_##S##_body CALL; }                          \
+    BIGDL_AVX2_FN static void NAME##_##S##_avx2 ARGS { NAME##_##S##_body CALL; }            \
+    static inline void NAME##_##S ARGS                                                      \
+    {                                                                                       \
+        if (bigdl_simd_avx2()) NAME##_##S##_avx2 CALL; else NAME##_##S##_base CALL;         \
+    }
+#else
+#define BWG_FN(T, S, NAME, XF, IN, OUT, ARGS, CALL)                                         \
     static inline void NAME##_##S ARGS                                                      \
     {                                                                                       \
         ptrdiff_t c;                                                                        \
         BWG_SIMD                                                                            \
         for (c = 0; c < n; c++) XF(T, IN, OUT)                                              \
     }
+#endif
 
 #define BWG_DEFINE(T, S)                                                                    \
     BWG_FN(T, S, bwg_bt_rows, BWG_BT, BWG_IN_ROWS, BWG_OUT_STRIDED,                         \
-           (const T *const *d, T *restrict r, ptrdiff_t o, ptrdiff_t n))                    \
+           (const T *const *d, T *restrict r, ptrdiff_t o, ptrdiff_t n), (d, r, o, n))      \
     BWG_FN(T, S, bwg_bt_gather4, BWG_BT, BWG_IN_GATHER, BWG_OUT_STRIDED,                    \
-           (const T *restrict s, T *restrict r, ptrdiff_t o, ptrdiff_t n))                  \
+           (const T *restrict s, T *restrict r, ptrdiff_t o, ptrdiff_t n), (s, r, o, n))    \
     BWG_FN(T, S, bwg_at_rows, BWG_AT, BWG_IN_ROWS, BWG_OUT_ROWS,                            \
-           (const T *const *d, T *const *r, const T *restrict add, ptrdiff_t n))            \
+           (const T *const *d, T *const *r, const T *restrict add, ptrdiff_t n),            \
+           (d, r, add, n))                                                                  \
     BWG_FN(T, S, bwg_at_scatter4, BWG_AT, BWG_IN_ROWS, BWG_OUT_SCATTER,                     \
-           (const T *const *d, T *restrict r, T b, ptrdiff_t n))                            \
+           (const T *const *d, T *restrict r, T b, ptrdiff_t n), (d, r, b, n))              \
     BWG_FN(T, S, bwg_a_rows, BWG_A, BWG_IN_ROWS, BWG_OUT_STRIDED,                           \
-           (const T *const *d, T *restrict r, ptrdiff_t o, ptrdiff_t n))                    \
+           (const T *const *d, T *restrict r, ptrdiff_t o, ptrdiff_t n), (d, r, o, n))      \
     BWG_FN(T, S, bwg_a_gather4, BWG_A, BWG_IN_GATHER, BWG_OUT_STRIDED,                      \
-           (const T *restrict s, T *restrict r, ptrdiff_t o, ptrdiff_t n))
+           (const T *restrict s, T *restrict r, ptrdiff_t o, ptrdiff_t n), (s, r, o, n))
 
 BWG_DEFINE(float, f)
 BWG_DEFINE(double, d)

@@ -126,6 +126,18 @@ def test_threads_bitwise(passes):
         assert all(bitwise(u, v) for u, v in zip(a, b))
 
 
+def test_simd_paths_bitwise(passes, simd):
+    """The AVX2 and baseline builds of the transforms give the same bits."""
+    results = []
+    for on in (True, False):
+        simd(on)
+        for fmt in ("NCHW", "NHWC"):
+            m, _, _, out, gi = run((9, 10, 2, 11, 13, 1), fmt, np.float64)
+            results.append((out, gi, m.grad_weight.copy()))
+    for a, b in zip(results[:2], results[2:]):
+        assert all(bitwise(u, v) for u, v in zip(a, b))
+
+
 def test_small_scratch_blocks(dtype):
     """A scratch of one row of tiles per block gives the whole-batch answer."""
     rng = np.random.default_rng(5)
@@ -133,7 +145,8 @@ def test_small_scratch_blocks(dtype):
     w = rng.standard_normal(9 * 5 * 4).astype(dtype)
     g = rng.standard_normal((3, 4, 10, 9)).astype(dtype)
     res = []
-    for size in (_winograd.scratch_elements(3, 5, 10, 9, 4, 10, 9), 36 * (20 + 2 * 5 * 3)):
+    one_row = 36 * (20 + 2 * (5 * 3 + 16))   # U, then V and M of 3 tiles (+ the skew)
+    for size in (_winograd.scratch_elements(3, 5, 10, 9, 4, 10, 9), one_row):
         sc = np.empty(size, dtype)
         out, gi, gw = np.empty_like(g), np.empty_like(x), np.zeros_like(w)
         _winograd.forward(x, w, None, out, 1, 1, False, sc, 2)
