@@ -8,8 +8,6 @@ fwd+bwd time Winograd / patches + GEMM, float32, one thread: 28x28, 4 to 128 pla
 0.51-0.57; 14x14 NCHW 1.1-1.5 (rows of 4 tiles are short for the vector loops), NHWC
 0.6-1.0; 56x56 at 64 planes ~0.45.
 """
-import numpy as np
-
 from .. import _conv, _winograd
 from ..parallel import get_num_threads
 
@@ -32,10 +30,7 @@ def _scratch(m, x4, o4):
     a = slice(2, 4) if m.data_format == "NCHW" else slice(1, 3)
     need = _winograd.scratch_elements(x4.shape[0], m.n_input_plane, *x4.shape[a],
                                       m.n_output_plane, *o4.shape[a])
-    sc = m._buffers.get("_winograd_scratch")
-    if sc is None or sc.size < need or sc.dtype != m._dtype:
-        sc = m._buffers["_winograd_scratch"] = np.empty(need, m._dtype)
-    return sc
+    return m._reused("_winograd_scratch", need)
 
 
 def forward(m, x4, o4, kernel):

@@ -24,7 +24,6 @@ __all__ = ["SpatialConvolution"]
 SCRATCH_ELEMENTS = 1 << 22
 
 
-
 class SpatialConvolution(FusedGrads, _Dense):
     r"""2-D convolution over NCHW or NHWC feature maps (BigDL's ``SpatialConvolution``).
 
@@ -149,10 +148,14 @@ class SpatialConvolution(FusedGrads, _Dense):
                                        self.n_group)
         if per == 0:
             return None
-        need = per * max(1, min(x4.shape[0], SCRATCH_ELEMENTS // per))
-        sc = self._buffers.get("_conv_scratch")
+        return self._reused("_conv_scratch", per * max(1, min(x4.shape[0],
+                                                             SCRATCH_ELEMENTS // per)))
+
+    def _reused(self, name, need):
+        """The layer's flat scratch ``name`` of at least ``need`` values, kept across calls."""
+        sc = self._buffers.get(name)
         if sc is None or sc.size < need or sc.dtype != self._dtype:
-            sc = self._buffers["_conv_scratch"] = np.empty(need, self._dtype)
+            sc = self._buffers[name] = np.empty(need, self._dtype)
         return sc
 
     def _nin_scratch(self, n, s):
