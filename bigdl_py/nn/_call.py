@@ -4,12 +4,23 @@ module's reused Tensor), with the one in-place mechanism and the memory-order ru
 ``nn._placement`` for element-wise layers, and the reusable storage ``_buffer`` gives.
 ``FusedGrads`` is the mixin of layers computing both backward phases in one pass.
 
+Reused storage (SPEC §4: no allocation in a training loop): a call with a Tensor reuses the
+module's buffers, and so does every call a ``Sequential`` makes into its children during such
+a call (``_forward`` / ``_grad_input_phase`` with the call's *pass token*): a child's output
+and input gradient are then its own arrays, overwritten by its next call of that kind, as in
+BigDL Scala and Torch.  A module called twice in one pass (shared) gets fresh arrays on the
+second call, so neither result overwrites the other.  Under a guarded container (all or
+nothing, ``nn.container``) a reused forward alternates between two buffers, so a failed
+forward leaves the last successful forward's outputs intact.
+
 >>> import numpy as np
 >>> from bigdl_py.nn import ReLU
 >>> x = np.array([[-1.0, 2.0]])
 >>> ReLU(ip=True).forward(x) is x, x.tolist()
 (True, [[0.0, 2.0]])
 """
+import itertools
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -19,6 +30,7 @@ from . import _activity, _placement
 __all__ = ["Calls", "FusedGrads"]
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_PASSES = itertools.count(1)  # pass tokens: one per Tensor call that reuses buffers
 
 
 class Calls:
@@ -38,6 +50,15 @@ class Calls:
     #: input; a table layer's element), which ``update_output`` gets while ``_overwrite``
     _INPLACE = None
     _overwrite = False  # _out(x) gives x: set by forward around update_output only
+    # reused storage (see the module docstring): whether _buffer reuses, the token this
+    # call passes to a container's children (0: none), the last pass this module ran in,
+    # whether its children keep two forward buffers, and which of the two this forward uses
+    _reuse = False
+    _token = 0
+    _stamp = 0
+    _keep = False
+    _flip = False
+    _slot = False
 
     def _takes_table(self):
         return self._TAKES_TABLE
@@ -86,8 +107,20 @@ class Calls:
         float32/float64 array or Tensor (strided views included) and returns that same
         object; other input (integers, read-only, lists) gets a fresh result and stays
         untouched."""
+        return self._forward(input)
+
+    def _forward(self, input, token=0, keep=False):
+        """``forward``; a container reusing its buffers calls its children with its pass
+        ``token`` (and ``keep``: it runs guarded, so a reused output alternates between
+        two buffers), making them reuse theirs (ndarray results)."""
         x, kind = self._input(input)
-        self._reuse = kind == "tensor"
+        self._start(kind, token)
+        self._keep = keep
+        if keep and self._reuse:
+            self._flip = not self._flip
+            self._slot = self._flip
+        else:
+            self._slot = False
         inplace = self._INPLACE is not None and getattr(self, self._INPLACE)
         if not (self._ELEMENTWISE or inplace):
             out = self.update_output(x)
@@ -114,6 +147,19 @@ class Calls:
             return given
         self.output = self._result(out, input, kind, "output", layout)
         return self.output
+
+    def _start(self, kind, token):
+        """Set ``_reuse`` and ``_token`` for a call with input of ``kind`` in pass ``token``
+        (0: not called by a container reusing its buffers).  A token outlives its call:
+        a container's phase method called on its own passes the stale token on, and its
+        children, which ran in that pass already, then give fresh arrays."""
+        if token:
+            self._reuse = self._stamp != token  # a second call in the pass: fresh arrays
+            self._stamp = token
+        else:
+            self._reuse = kind == "tensor"
+            token = next(_PASSES) if self._reuse else 0
+        self._token = token
 
     def backward(self, input, grad_output):
         """Gradient w.r.t. the input; parameter gradients are accumulated (added)."""
@@ -149,17 +195,17 @@ class Calls:
                 return layout
         return arr
 
-    def _backward_args(self, input, grad_output):
+    def _backward_args(self, input, grad_output, token=0):
         """(input, grad_output, kind) converted for the backward phases, after the
-        call-order check."""
+        call-order check; sets up the buffers for pass ``token`` as ``_forward``."""
         if self._training and not self._forwarded:
             raise RuntimeError(f"{type(self).__name__}: expected forward before backward in "
                                "training mode, got backward first")
         x, kind = self._input(input)
         g = self._grad_output(grad_output, x)
-        self._reuse = kind == "tensor"
+        self._start(kind, token)
+        self._slot = False
         return x, g, kind
-
 
     def _backward(self, input, grad_output):
         """``update_grad_input`` then ``acc_grad_parameters`` on converted arrays; a layer
@@ -170,10 +216,15 @@ class Calls:
 
     def _buffer(self, name, shape, dtype):
         """Storage for a result: reused across calls when the caller passes Tensors
-        (BigDL/Torch semantics), fresh otherwise (the caller owns the array)."""
+        (BigDL/Torch semantics) or a container reusing its buffers calls (see the module
+        docstring), fresh otherwise (the caller owns the array)."""
         if not self._reuse:
             return np.empty(shape, dtype=dtype)
+        if self._slot:
+            name += "'"  # the second of a guarded forward's two buffers
         buf = self._buffers.get(name)
+        if buf is not None and buf.shape == shape and buf.dtype is dtype:
+            return buf  # the common case, kept lean
         if buf is None or buf.shape != tuple(shape) or buf.dtype != dtype:
             buf = self._buffers[name] = np.empty(shape, dtype=dtype)
         return buf

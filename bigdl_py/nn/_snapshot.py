@@ -9,13 +9,13 @@ __all__ = ["AllOrNothing"]
 class AllOrNothing:
     """The all-or-nothing hooks of ``Module`` (see the module docstring)."""
 
-    def _grad_input_phase(self, input, grad_output):
+    def _grad_input_phase(self, input, grad_output, token=0):
         """``backward``'s first half: the gradient w.r.t. the input, parameter gradients
         untouched.  Returns (grad_input, converted input, converted grad_output) -- the
         last two are what :meth:`_acc_phase` takes.  A container runs this through every
         child first, then ``_acc_phase`` on each, so a failing child leaves every
-        parameter gradient as it was."""
-        x, g, kind = self._backward_args(input, grad_output)
+        parameter gradient as it was.  ``token``: the container's pass (``nn._call``)."""
+        x, g, kind = self._backward_args(input, grad_output, token)
         self.grad_input = self._result(self.update_grad_input(x, g), input, kind,
                                        "grad_input")
         return self.grad_input, x, g

@@ -6,6 +6,8 @@ from .module import Module, _short_str, walk
 
 __all__ = ["Container", "Sequential", "walk"]
 
+_NO_PARAMETERS = Module.acc_grad_parameters  # the base's no-op: nothing to accumulate
+
 
 def _rewrap(exc, message):
     """The same exception type with ``message``; the original when the type needs other
@@ -60,7 +62,9 @@ class Container(Module):
     # child leaves the whole container as it was:
     # - forward: run the children inside ``_all_or_nothing``: on an error every module of
     #   the container and the global RNG are put back, so each child can still run the
-    #   backward of the last successful forward;
+    #   backward of the last successful forward (children reusing their buffers in a
+    #   Tensor call keep two forward buffers in turn, see ``nn._call``, so the last
+    #   successful outputs survive);
     # - backward: ``update_grad_input`` runs ``_grad_input_phase`` through every child
     #   (no parameter gradient changes) and records the children's (input, grad_output);
     #   ``acc_grad_parameters`` then runs ``_acc_phase`` on each (``_acc_pending``), which
@@ -90,7 +94,8 @@ class Container(Module):
         (``self._pending``: [(child index, input, grad_output)]), then forget them."""
         pending, self._pending = self._pending, None
         for i, x, g in pending or ():
-            self._child_call(i, "_acc_phase", x, g, what="backward")
+            if type(self.modules[i]).acc_grad_parameters is not _NO_PARAMETERS:
+                self._child_call(i, "_acc_phase", x, g, what="backward")
 
     def acc_grad_parameters(self, input, grad_output):
         """The children's parameter gradients recorded by ``update_grad_input``; called on
@@ -179,10 +184,14 @@ class Sequential(Container):
     previous child's output; ``backward`` runs the children in reverse, each with its own
     input, accumulating their parameter gradients.
 
-    ``Sequential().add(a).add(b)`` or ``Sequential(a, b)``.  The children exchange fresh
+    ``Sequential().add(a).add(b)`` or ``Sequential(a, b)``.  The children exchange
     ndarrays or tables (lists); the Sequential takes what its first child takes (an
-    array, a table, or either).  A Tensor input gives this Sequential's own reused output
-    Tensor.  An error
+    array, a table, or either).  An ndarray or list input gives fresh arrays throughout
+    (the caller owns the result).  A Tensor input gives this Sequential's own reused
+    output Tensor, and every child reuses its output and gradient buffers (no allocation
+    in a training loop; a child's ``output`` is overwritten by a later forward, so
+    ``clone()`` what you keep); a child used twice in the chain gets fresh arrays on its
+    second call.  An error
     in a child is re-raised as the same exception type, prefixed with
     ``"Sequential: module <i> (<child>) failed in <forward|backward>: "`` (1-based).
 
@@ -221,10 +230,13 @@ class Sequential(Container):
         return self._all_or_nothing(self._chain_forward, input)
 
     def _chain_forward(self, input):
+        # a call reusing buffers (a Tensor in, or this Sequential is a child of one) makes
+        # the children reuse theirs: its pass token, and two buffers each when guarded
         inputs, out = [], input
+        token, keep = self._token, self._keep or self._guarded
         for i in range(len(self.modules)):
             inputs.append(out)
-            out = self._child_call(i, "forward", out)
+            out = self._child_call(i, "_forward", out, token, keep, what="forward")
         self._inputs = inputs
         return out
 
@@ -239,10 +251,10 @@ class Sequential(Container):
                 raise RuntimeError("Sequential: expected forward before backward in "
                                    "training mode, got backward first")
             self.update_output(input)  # evaluation mode: the chain's inputs
-        g, pending = grad_output, []
+        g, pending, token = grad_output, [], self._token
         for i in range(len(self.modules) - 1, -1, -1):
             g, x, gc = self._child_call(i, "_grad_input_phase",
-                                        input if i == 0 else self._inputs[i], g,
+                                        input if i == 0 else self._inputs[i], g, token,
                                         what="backward")
             pending.append((i, x, gc))
         self._pending = pending
