@@ -3,8 +3,10 @@ the bias gradient.
 
 Two families of kernels: the patch-matrix path (convgemm.pxd: im2col + one GEMM per group
 and batch block, backward by the transposed GEMMs and col2im), and the direct kernels
-(convdirect.pxd: no patch matrix and no BLAS) for layers with few weights per group (LeNet's
-first layer) and, forward, narrow output rows of few planes (its second).  Each task of
+(convdirect.pxd, convgw.pxd: no patch matrix and no BLAS) for layers with few weights per
+group (LeNet's first layer) and, forward and grad_weight, few planes per group (its second:
+narrow output rows forward, rows read in place for grad_weight).  Each phase chooses on its
+own; a backward may run grad_weight direct and grad_input on patches + GEMM.  Each task of
 either owns its outputs and sums in a fixed order: results do not depend on the thread
 count.
 
@@ -19,7 +21,8 @@ from dense cimport colsum_block, COL_BLOCK
 from im2col cimport Geo, _bias_sum_plane
 from convgemm cimport gemm_path, per_sample, rows_are_patches
 from convdirect cimport (Lay, _lay, direct_fits, direct_pays, direct_fwd_row, direct_gin_row,
-                        direct_gin_block, gin_rows, direct_gw_pair)
+                        direct_gin_block, gin_rows, PHASE_FWD, PHASE_GIN, PHASE_GW)
+from convgw cimport direct_gw_task, gw_tasks
 
 
 # Elements of a copy pass (im2col, col2im, bias copy) from which it uses n_threads: below
@@ -52,10 +55,10 @@ def _set_path(str path):
 include "simd_switch.pxi"
 
 
-cdef inline bint _use_direct(Geo *q, bint forward) noexcept nogil:
-    # the forward or the backward on the direct kernels (one may take them, the other not)
+cdef inline bint _use_direct(Geo *q, int phase, bint nhwc) noexcept nogil:
+    # the forward, grad_input or grad_weight (phase) on the direct kernels, each on its own
     return _direct_mode != 0 and direct_fits(q) and (_direct_mode == 1 or
-                                                     direct_pays(q, forward))
+                                                     direct_pays(q, phase, nhwc))
 
 
 # ---- direct kernels (no patch matrix, no BLAS) -----------------------------------------
@@ -83,8 +86,8 @@ cdef void _bwd_direct(const floating *x, const floating *go, const floating *w, 
         for t in prange(N * q.H, schedule='static', num_threads=nt):
             direct_gin_row(go, w, gi, t, q, &l)
     if scale_w != 0:
-        for t in prange(q.O * q.Ig, schedule='static', num_threads=nt):
-            direct_gw_pair(x, go, gw, scale_w, N, t, q, &l)
+        for t in prange(gw_tasks(q, nhwc), schedule='static', num_threads=nt):
+            direct_gw_task(x, go, gw, scale_w, N, t, q, &l)
 
 
 # ---- bias gradient ------------------------------------------------------------------------
@@ -105,6 +108,16 @@ cdef void _bias_sums_rows(const floating *go, floating *gb, double scale, Py_ssi
     nblk = (O + wd - 1) // wd
     for blk in prange(nblk, schedule='static', num_threads=nt):
         colsum_block(go, R, O, blk * wd, min(blk * wd + wd, O), gb, scale, 1)
+
+
+cdef void _bias_sums(const floating *go, floating *gb, double scale, Py_ssize_t N,
+                     Py_ssize_t O, Py_ssize_t S, bint nhwc, int n_threads) noexcept nogil:
+    # gb[o] += scale * the sum of go's plane o over samples and positions
+    cdef int nt = _nt(N * S * O, n_threads)
+    if nhwc:
+        _bias_sums_rows(go, gb, scale, N * S, O, nt)
+    else:
+        _bias_sums_nchw(go, gb, scale, N, O, S, nt)
 
 
 # ---- Python entry points -----------------------------------------------------------------
@@ -162,8 +175,10 @@ def scratch_per_sample(x, out, tuple kernel, bint nhwc, Py_ssize_t groups):
     else K * positions (NHWC, and NCHW from PER_SAMPLE_MIN_S positions, whose GEMMs write the
     output), or (K + O) * positions (K = patch length)."""
     cdef Geo q = _geometry(x, None, out, kernel, nhwc, groups)
-    if _use_direct(&q, False) or (nhwc and rows_are_patches(&q)):  # the backward's choice
-        return 0                                                       # covers the forward
+    if (nhwc and rows_are_patches(&q)) or (_use_direct(&q, PHASE_FWD, nhwc) and
+                                           _use_direct(&q, PHASE_GIN, nhwc) and
+                                           _use_direct(&q, PHASE_GW, nhwc)):
+        return 0
     if nhwc or per_sample(&q):
         return q.K * q.S
     return (q.K + q.O) * q.S
@@ -182,7 +197,7 @@ def forward(const floating[:, :, :, ::1] x, const floating[::1] weight,
         _fail(f"bias of {q.O} values", bias.shape[0])
     if N == 0:
         return
-    cdef bint direct = _use_direct(&q, True)
+    cdef bint direct = _use_direct(&q, PHASE_FWD, nhwc)
     cdef Py_ssize_t nb = _block(&q, N, 0 if scratch is None else scratch.shape[0], nhwc,
                                 not direct and not (nhwc and rows_are_patches(&q)))
     cdef floating *scr = &scratch[0] if scratch is not None else NULL
@@ -216,26 +231,41 @@ def backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] grad_o
     if N == 0:
         return
     cdef bint do_w = scale_w != 0, do_i = grad_input is not None
-    cdef bint direct = _use_direct(&q, False)
+    cdef bint dir_w = do_w and _use_direct(&q, PHASE_GW, nhwc)
+    cdef bint dir_i = do_i and _use_direct(&q, PHASE_GIN, nhwc)
+    cdef bint gemm_w = do_w and not dir_w, gemm_i = do_i and not dir_i
     cdef Py_ssize_t nb = _block(&q, N, 0 if scratch is None else scratch.shape[0], nhwc,
-                                (do_w or do_i) and not direct
-                                and not (nhwc and rows_are_patches(&q)))
+                                (gemm_w or gemm_i) and not (nhwc and rows_are_patches(&q)))
     cdef floating *scr = &scratch[0] if scratch is not None else NULL
     cdef floating *gi = &grad_input[0, 0, 0, 0] if do_i else NULL
-    cdef int nt = _nt(N * q.S * q.O, n_threads)
     attach_blas()
     with nogil:
         if grad_bias is not None and scale_b != 0:
-            if nhwc:
-                _bias_sums_rows(&grad_output[0, 0, 0, 0], &grad_bias[0], scale_b, N * q.S,
-                                q.O, nt)
-            else:
-                _bias_sums_nchw(&grad_output[0, 0, 0, 0], &grad_bias[0], scale_b, N, q.O,
-                                q.S, nt)
-        if direct and (do_w or do_i):
-            _bwd_direct(&x[0, 0, 0, 0], &grad_output[0, 0, 0, 0], &weight[0], gi,
-                        &grad_weight[0], <floating>scale_w, N, &q, nhwc, n_threads)
-        elif do_w or do_i:
-            gemm_path(&x[0, 0, 0, 0], &grad_output[0, 0, 0, 0], &weight[0], NULL, NULL, gi,
-                      &grad_weight[0], <floating>scale_w, scr, N, nb, &q, nhwc, _par_min,
+            _bias_sums(&grad_output[0, 0, 0, 0], &grad_bias[0], scale_b, N, q.O, q.S, nhwc,
+                       n_threads)
+        if dir_w or dir_i:
+            _bwd_direct(&x[0, 0, 0, 0], &grad_output[0, 0, 0, 0], &weight[0],
+                        gi if dir_i else NULL, &grad_weight[0],
+                        <floating>scale_w if dir_w else 0, N, &q, nhwc, n_threads)
+        if gemm_w or gemm_i:
+            gemm_path(&x[0, 0, 0, 0], &grad_output[0, 0, 0, 0], &weight[0], NULL, NULL,
+                      gi if gemm_i else NULL, &grad_weight[0],
+                      <floating>scale_w if gemm_w else 0, scr, N, nb, &q, nhwc, _par_min,
                       n_threads)
+
+
+def bias_backward(const floating[:, :, :, ::1] grad_output, floating[::1] grad_bias,
+                  double scale_b, bint nhwc, int n_threads):
+    """``grad_bias += scale_b * the sums of grad_output`` (4-D, NCHW or NHWC) over samples
+    and positions, plane by plane: the bias term of :func:`backward` on its own (the Winograd
+    path's backward has no bias)."""
+    cdef Py_ssize_t N = grad_output.shape[0]
+    cdef Py_ssize_t O = grad_output.shape[3] if nhwc else grad_output.shape[1]
+    if grad_bias.shape[0] != O:
+        _fail(f"grad_bias of {O} values", grad_bias.shape[0])
+    if N == 0 or scale_b == 0:
+        return
+    with nogil:
+        _bias_sums(&grad_output[0, 0, 0, 0], &grad_bias[0], scale_b, N, O,
+                   grad_output.shape[1] * grad_output.shape[2] if nhwc
+                   else grad_output.shape[2] * grad_output.shape[3], nhwc, n_threads)

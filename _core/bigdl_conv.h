@@ -101,43 +101,56 @@ typedef double bdc_v8d __attribute__((vector_size(64)));
         return o0;                                                                           \
     }
 
-/* acc[k] += sum over rows i < nr and j < n rounded down to 8 with j % 8 == k of
- * g[i*gs + j] * x[i*xs + j]: per chunk of 8 columns, rows 4i..4i+3 into four chains (the
- * rows left into the first), added in a fixed order; returns the columns done per row. */
-#define BDC_DOTS(SUF, T, V)                                                                  \
-    BDC_INLINE ptrdiff_t bdc_dots_##SUF##_body(const T *g, ptrdiff_t gs, const T *x,         \
-                                               ptrdiff_t xs, ptrdiff_t nr, ptrdiff_t n,      \
-                                               T *acc)                                       \
+/* Grad-weight sums of np <= 2 planes and nq <= 6 taps, 8 columns at a time:
+ * acc[(p*nq + q)*8 + k] += sum over samples s < ns, rows i < nr and columns j < n8 (a
+ * multiple of 8) with j % 8 == k, in that order, of g[p*gp + s*gn + i*gs + j] *
+ * x[xo[q] + s*xn + i*xs + j].  The np*nq sums stay in registers (each g and x chunk loaded
+ * once per row for all of them); returns the columns done per row (n8). */
+#define BDC_GW_BLOCK(T, V, P, Q)                                                             \
     {                                                                                        \
-        ptrdiff_t i, j;                                                                      \
-        V s0, s1, s2, s3, u, v, w, y;                                                        \
-        memset(&s0, 0, sizeof s0);                                                           \
-        s1 = s0; s2 = s0; s3 = s0;                                                           \
-        for (j = 0; j + 8 <= n; j += 8) {                                                    \
-            for (i = 0; i + 4 <= nr; i += 4) {                                               \
-                memcpy(&u, g + i * gs + j, sizeof u);                                        \
-                memcpy(&v, x + i * xs + j, sizeof v);                                        \
-                memcpy(&w, g + (i + 1) * gs + j, sizeof w);                                  \
-                memcpy(&y, x + (i + 1) * xs + j, sizeof y);                                  \
-                s0 += u * v;                                                                 \
-                s1 += w * y;                                                                 \
-                memcpy(&u, g + (i + 2) * gs + j, sizeof u);                                  \
-                memcpy(&v, x + (i + 2) * xs + j, sizeof v);                                  \
-                memcpy(&w, g + (i + 3) * gs + j, sizeof w);                                  \
-                memcpy(&y, x + (i + 3) * xs + j, sizeof y);                                  \
-                s2 += u * v;                                                                 \
-                s3 += w * y;                                                                 \
+        V s[P][Q], u[P], v;                                                                  \
+        const T *xq[Q];                                                                      \
+        for (q = 0; q < Q; q++) xq[q] = x + xo[q];                                           \
+        for (p = 0; p < P; p++)                                                              \
+            for (q = 0; q < Q; q++) memcpy(&s[p][q], acc + (p * Q + q) * 8, sizeof v);       \
+        for (n = 0; n < ns; n++)                                                             \
+            for (i = 0; i < nr; i++) {                                                       \
+                const T *gr = g + n * gn + i * gs;                                           \
+                ptrdiff_t xr = n * xn + i * xs;                                              \
+                for (j = 0; j < n8; j += 8) {                                                \
+                    for (p = 0; p < P; p++) memcpy(&u[p], gr + p * gp + j, sizeof v);        \
+                    for (q = 0; q < Q; q++) {                                                \
+                        memcpy(&v, xq[q] + xr + j, sizeof v);                                \
+                        for (p = 0; p < P; p++) s[p][q] += u[p] * v;                         \
+                    }                                                                        \
+                }                                                                            \
             }                                                                                \
-            for (; i < nr; i++) {                                                            \
-                memcpy(&u, g + i * gs + j, sizeof u);                                        \
-                memcpy(&v, x + i * xs + j, sizeof v);                                        \
-                s0 += u * v;                                                                 \
-            }                                                                                \
+        for (p = 0; p < P; p++)                                                              \
+            for (q = 0; q < Q; q++) memcpy(acc + (p * Q + q) * 8, &s[p][q], sizeof v);       \
+        return n8;                                                                           \
+    }
+#define BDC_GW(SUF, T, V)                                                                    \
+    BDC_INLINE ptrdiff_t bdc_gw_##SUF##_body(                                                \
+        const T *g, ptrdiff_t gp, ptrdiff_t gs, ptrdiff_t gn, const T *x,                    \
+        const ptrdiff_t *xo, ptrdiff_t xs, ptrdiff_t xn, ptrdiff_t ns, ptrdiff_t nr,         \
+        ptrdiff_t n8, ptrdiff_t np, ptrdiff_t nq, T *acc)                                    \
+    {                                                                                        \
+        ptrdiff_t n, i, j, p, q;                                                             \
+        switch (np * 8 + nq) {                                                               \
+        case 9: BDC_GW_BLOCK(T, V, 1, 1)                                                     \
+        case 10: BDC_GW_BLOCK(T, V, 1, 2)                                                    \
+        case 11: BDC_GW_BLOCK(T, V, 1, 3)                                                    \
+        case 12: BDC_GW_BLOCK(T, V, 1, 4)                                                    \
+        case 13: BDC_GW_BLOCK(T, V, 1, 5)                                                    \
+        case 14: BDC_GW_BLOCK(T, V, 1, 6)                                                    \
+        case 17: BDC_GW_BLOCK(T, V, 2, 1)                                                    \
+        case 18: BDC_GW_BLOCK(T, V, 2, 2)                                                    \
+        case 19: BDC_GW_BLOCK(T, V, 2, 3)                                                    \
+        case 20: BDC_GW_BLOCK(T, V, 2, 4)                                                    \
+        case 21: BDC_GW_BLOCK(T, V, 2, 5)                                                    \
+        case 22: BDC_GW_BLOCK(T, V, 2, 6)                                                    \
         }                                                                                    \
-        memcpy(&u, acc, sizeof u);                                                           \
-        u += (s0 + s1) + (s2 + s3);                                                          \
-        memcpy(acc, &u, sizeof u);                                                           \
-        return n - n % 8;                                                                    \
+        return 0;                                                                            \
     }
 
 #if BDC_VECTORS
@@ -145,8 +158,8 @@ BDC_TAPS(f32, float, bdc_v8f)
 BDC_TAPS(f64, double, bdc_v8d)
 BDC_PLANES(f32, float, bdc_v8f)
 BDC_PLANES(f64, double, bdc_v8d)
-BDC_DOTS(f32, float, bdc_v8f)
-BDC_DOTS(f64, double, bdc_v8d)
+BDC_GW(f32, float, bdc_v8f)
+BDC_GW(f64, double, bdc_v8d)
 #else
 /* no vector extensions: nothing done here, the callers' scalar loops do it all */
 #define BDC_NONE(SUF, T)                                                                     \
@@ -160,9 +173,10 @@ BDC_DOTS(f64, double, bdc_v8d)
         ptrdiff_t wa, ptrdiff_t wb, ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw,                \
         const T *bias, T *dst, ptrdiff_t ds, ptrdiff_t np)                                   \
     { return 0; }                                                                            \
-    BDC_INLINE ptrdiff_t bdc_dots_##SUF##_body(const T *g, ptrdiff_t gs, const T *x,         \
-                                               ptrdiff_t xs, ptrdiff_t nr, ptrdiff_t n,      \
-                                               T *acc)                                       \
+    BDC_INLINE ptrdiff_t bdc_gw_##SUF##_body(                                                \
+        const T *g, ptrdiff_t gp, ptrdiff_t gs, ptrdiff_t gn, const T *x,                    \
+        const ptrdiff_t *xo, ptrdiff_t xs, ptrdiff_t xn, ptrdiff_t ns, ptrdiff_t nr,         \
+        ptrdiff_t n8, ptrdiff_t np, ptrdiff_t nq, T *acc)                                    \
     { return 0; }
 BDC_NONE(f32, float)
 BDC_NONE(f64, double)
@@ -228,15 +242,17 @@ static inline void bdc_add_row_f64(double *p, const double *s, ptrdiff_t n)
      ptrdiff_t wa, ptrdiff_t wb, ptrdiff_t nc, ptrdiff_t kh, ptrdiff_t kw, const T *bias,    \
      T *dst, ptrdiff_t ds, ptrdiff_t np)
 #define BDC_PLANES_ARGS (xb, cs, rs, wo, os, wc, wa, wb, nc, kh, kw, bias, dst, ds, np)
-#define BDC_DOTS_PARAMS(T)                                                                   \
-    (const T *g, ptrdiff_t gs, const T *x, ptrdiff_t xs, ptrdiff_t nr, ptrdiff_t n, T *acc)
-#define BDC_DOTS_ARGS (g, gs, x, xs, nr, n, acc)
+#define BDC_GW_PARAMS(T)                                                                     \
+    (const T *g, ptrdiff_t gp, ptrdiff_t gs, ptrdiff_t gn, const T *x, const ptrdiff_t *xo,  \
+     ptrdiff_t xs, ptrdiff_t xn, ptrdiff_t ns, ptrdiff_t nr, ptrdiff_t n8, ptrdiff_t np,     \
+     ptrdiff_t nq, T *acc)
+#define BDC_GW_ARGS (g, gp, gs, gn, x, xo, xs, xn, ns, nr, n8, np, nq, acc)
 
 BDC_DISPATCH(bdc_taps_f32, ptrdiff_t, BDC_TAPS_PARAMS(float), BDC_TAPS_ARGS)
 BDC_DISPATCH(bdc_taps_f64, ptrdiff_t, BDC_TAPS_PARAMS(double), BDC_TAPS_ARGS)
 BDC_DISPATCH(bdc_planes_f32, ptrdiff_t, BDC_PLANES_PARAMS(float), BDC_PLANES_ARGS)
 BDC_DISPATCH(bdc_planes_f64, ptrdiff_t, BDC_PLANES_PARAMS(double), BDC_PLANES_ARGS)
-BDC_DISPATCH(bdc_dots_f32, ptrdiff_t, BDC_DOTS_PARAMS(float), BDC_DOTS_ARGS)
-BDC_DISPATCH(bdc_dots_f64, ptrdiff_t, BDC_DOTS_PARAMS(double), BDC_DOTS_ARGS)
+BDC_DISPATCH(bdc_gw_f32, ptrdiff_t, BDC_GW_PARAMS(float), BDC_GW_ARGS)
+BDC_DISPATCH(bdc_gw_f64, ptrdiff_t, BDC_GW_PARAMS(double), BDC_GW_ARGS)
 
 #endif /* BIGDL_CONV_H */

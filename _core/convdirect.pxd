@@ -2,10 +2,10 @@
 # LeNet's first layer (1 -> 6 planes, 5x5): there im2col + GEMM streams a patch matrix K times
 # the input through memory for GEMMs too thin to run BLAS well.  One task = one output row
 # (forward), a block of input rows of a sample (grad_input; one input row when the columns
-# are strided) or one (output plane, input plane) pair (grad_weight); each owns its outputs
-# and sums them in a fixed order, so results do not depend on the thread count.  Rows are
-# copied into zero-padded, contiguous thread-private buffers (arrays local to these inline
-# task functions); with unit column stride, CH outputs at a time sum every tap in vector
+# are strided); grad_weight's tasks are in convgw.pxd (their sizes here, _gw_*).  Each owns
+# its outputs and sums them in a fixed order, so results do not depend on the thread count.
+# Rows are copied into zero-padded, contiguous thread-private buffers (arrays local to these
+# inline task functions); with unit column stride, CH outputs at a time sum every tap in vector
 # registers (bigdl_conv.h).  Both layouts differ only in the strides of Lay.
 from cython cimport floating
 from libc.string cimport memset
@@ -29,10 +29,7 @@ cdef extern from "bigdl_conv.h" nogil:
                               Py_ssize_t os, Py_ssize_t wc, Py_ssize_t wa, Py_ssize_t wb,
                               Py_ssize_t nc, Py_ssize_t kh, Py_ssize_t kw, const double *bias,
                               double *dst, Py_ssize_t ds, Py_ssize_t np)
-    Py_ssize_t bdc_dots_f32(const float *g, Py_ssize_t gs, const float *x, Py_ssize_t xs,
-                            Py_ssize_t nr, Py_ssize_t n, float *acc)
-    Py_ssize_t bdc_dots_f64(const double *g, Py_ssize_t gs, const double *x, Py_ssize_t xs,
-                            Py_ssize_t nr, Py_ssize_t n, double *acc)
+
 
 cdef enum:
     DIRECT_ROW = 512     # longest padded input row / output row
@@ -95,15 +92,26 @@ cdef inline bint direct_fits(Geo *q) noexcept nogil:
             and (q.SW != 1 or q.O * q.KH * _gin_width(q) <= DIRECT_PLANE)
             and hp * wp <= DIRECT_ACC and q.OH * q.OW <= DIRECT_ACC
             and q.O * ((q.OW + CH - 1) // CH * CH) <= DIRECT_ACC
-            and q.KH * q.KW <= DIRECT_TAPS and q.W + CH <= DIRECT_ROW)
+            and q.KH * q.KW <= DIRECT_TAPS and q.W + CH <= DIRECT_ROW
+            and hp * _gw_row(q) <= DIRECT_ACC and q.OH * _gw_cols(q) <= DIRECT_ACC)
 
 
-cdef inline bint direct_pays(Geo *q, bint forward) noexcept nogil:
-    # few weights per group; forward also narrow rows of few planes per group (LeNet's second
-    # layer), whose patch matrix would be K / Og times the output for thin GEMMs
+cdef enum:
+    PHASE_FWD, PHASE_GIN, PHASE_GW    # the kernels direct_pays chooses for
+
+
+cdef inline bint direct_pays(Geo *q, int phase, bint nhwc) noexcept nogil:
+    # few weights per group; the forward also narrow rows of few planes per group (LeNet's
+    # second layer), whose patch matrix would be K / Og times the output for thin GEMMs;
+    # grad_weight also few planes per group read in place (the same layer: 1.9x faster
+    # than patches + GEMM at one thread, 3.7x at two; with copied rows it is not).
     if q.OW < DIRECT_MIN_OW:
         return False
-    return q.Og * q.Kg <= DIRECT_WEIGHTS or (forward and _narrow(q) and q.Og <= DIRECT_OG)
+    if q.Og * q.Kg <= DIRECT_WEIGHTS:
+        return True
+    if phase == PHASE_FWD:
+        return _narrow(q) and q.Og <= DIRECT_OG
+    return phase == PHASE_GW and _gw_in_place(q, nhwc) and q.Og <= DIRECT_OG
 
 
 cdef inline void _load_row(const floating *src, Py_ssize_t xw, floating *buf, Py_ssize_t W,
@@ -296,58 +304,19 @@ cdef inline void direct_gin_block(const floating *go, const floating *w, floatin
             _store(acc, gi + n * l.xn + c * l.xc + ih * l.xh, q.W, l.xw)
 
 
-cdef inline void direct_gw_pair(const floating *x, const floating *go, floating *gw,
-                                floating scale, Py_ssize_t N, Py_ssize_t t, Geo *q,
-                                Lay *l) noexcept nogil:
-    # grad_weight of (plane o, its input plane c) = divmod(t, Ig): per sample and tap, CH-wide
-    # partial sums over the output plane (in the data type), added into doubles per sample
-    cdef floating xp[DIRECT_ACC]
-    cdef floating gp[DIRECT_ACC]
-    cdef floating acc[CH]
-    cdef double s[DIRECT_TAPS]
-    cdef Py_ssize_t o = t // q.Ig, ci = t % q.Ig, c = (o // q.Og) * q.Ig + ci
-    cdef Py_ssize_t wp = _padded(q), hp = (q.OH - 1) * q.SH + q.KH, nt = q.KH * q.KW
-    cdef Py_ssize_t n, i, a, b, j, j0, k, r, ih
-    cdef const floating *g
-    cdef const floating *xr
-    cdef floating *w_c
-    cdef double d
-    for j in range(nt):
-        s[j] = 0
-    for n in range(N):
-        for r in range(hp):
-            ih = r - q.PT
-            if ih < 0 or ih >= q.H:
-                memset(xp + r * wp, 0, wp * sizeof(floating))
-            else:
-                _load_row(x + n * l.xn + c * l.xc + ih * l.xh, l.xw, xp + r * wp, q.W, q.PL,
-                          wp)
-        if l.yw == 1:
-            g = go + n * l.yn + o * l.yo
-        else:
-            for i in range(q.OH):
-                _load_row(go + n * l.yn + o * l.yo + i * l.yh, l.yw, gp + i * q.OW, q.OW, 0,
-                          q.OW)
-            g = gp
-        for a in range(q.KH):
-            for b in range(q.KW):
-                for k in range(CH):
-                    acc[k] = 0
-                xr = xp + a * wp + b
-                j0 = 0
-                if q.SW == 1:
-                    if floating is float:
-                        j0 = bdc_dots_f32(g, q.OW, xr, q.SH * wp, q.OH, q.OW, acc)
-                    else:
-                        j0 = bdc_dots_f64(g, q.OW, xr, q.SH * wp, q.OH, q.OW, acc)
-                for i in range(q.OH):
-                    for j in range(j0, q.OW):
-                        acc[j % CH] += g[i * q.OW + j] * xr[i * q.SH * wp + j * q.SW]
-                d = 0
-                for k in range(CH):
-                    d += acc[k]
-                s[a * q.KW + b] += d
-    w_c = gw + _wo(q, l, o) + ci * l.wc
-    for a in range(q.KH):
-        for b in range(q.KW):
-            w_c[a * l.wa + b * l.wb] += <floating>(scale * s[a * q.KW + b])
+cdef inline Py_ssize_t _gw_cols(Geo *q) noexcept nogil:
+    # columns bdc_gw sums: the output row rounded up to CH (copied gradient rows end in zeros)
+    return (q.OW + CH - 1) // CH * CH
+
+
+cdef inline Py_ssize_t _gw_row(Geo *q) noexcept nogil:
+    # length of a copied input row: SW phases of equal length, each covering the padded row's
+    # values of its phase and every window of _gw_cols outputs
+    return max((_padded(q) + q.SW - 1) // q.SW, _gw_cols(q) + (q.KW - 1) // q.SW) * q.SW
+
+
+cdef inline bint _gw_in_place(Geo *q, bint nhwc) noexcept nogil:
+    # NCHW, unit column stride, whole chunks of CH outputs, every window inside the input:
+    # rows read where they are
+    return (not nhwc and q.SW == 1 and q.OW % CH == 0 and q.PT == 0 and q.PL == 0
+            and (q.OH - 1) * q.SH + q.KH <= q.H and q.OW - 1 + q.KW <= q.W)

@@ -76,7 +76,12 @@ CASES = [
     (2, 2, 2, 2, 3, 3, 0, 0, 1, 2, 7, 7),      # stride > kernel: skipped rows
     (4, 6, 3, 3, 1, 1, 1, 1, 2, 2, 16, 17),    # NCHW: >= 256 positions, a GEMM per sample
     (2, 16, 3, 3, 1, 2, 1, 1, 2, 2, 13, 60),   # direct grad_input in blocks of input rows
+    (6, 12, 5, 5, 1, 1, 0, 0, 1, 10, 12, 12),  # LeNet's conv2: direct grad_weight in place
+    (2, 4, 3, 3, 1, 2, 0, 0, 2, 2, 9, 18),     # in place, groups, row stride 2, 2 chunks
+    (1, 3, 7, 2, 2, 1, 3, 0, 1, 2, 5, 20),     # grad_weight: 7 taps in 2 pieces, 2 phases
+    (3, 5, 3, 3, 1, 1, 0, 0, 1, 1, 6, 13),     # rows of 11: copied, zero-padded to 16
 ]
+LENET2 = CASES[11]
 
 
 def run_case(case, fmt, dtype, with_bias=True, batched=True):
@@ -134,13 +139,14 @@ def test_random_shapes(path, fmt):
         run_case(case, fmt, np.float64)
 
 
-def test_one_thread_equals_two_threads_bitwise(dtype, parallel_passes, path):
+@pytest.mark.parametrize("case", [CASES[1], LENET2], ids=["strided", "lenet2"])
+def test_one_thread_equals_two_threads_bitwise(dtype, parallel_passes, path, case):
     res = []
     for nt in (1, 2):
         bigdl_py.set_num_threads(nt)
         for fmt in ("NCHW", "NHWC"):
             RNG.set_seed(3)
-            m, out, gi = run_case(CASES[1], fmt, dtype)
+            m, out, gi = run_case(case, fmt, dtype)
             res.append((out, gi, m.grad_weight.copy(), m.grad_bias.copy()))
     for a, b in zip(res[:2], res[2:]):
         for u, v in zip(a, b):
@@ -159,7 +165,9 @@ def test_scratch_only_on_the_patch_matrix_path():
 
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
-def test_direct_kernels_baseline_build_equals_avx2(dtype, fmt, simd):
+@pytest.mark.parametrize("case", [(2, 4, 5, 3, 1, 1, 1, 2, 2, 2, 14, 21), LENET2],
+                         ids=["padded", "lenet2"])
+def test_direct_kernels_baseline_build_equals_avx2(dtype, fmt, simd, case):
     """The direct kernels' AVX2 and baseline builds do the same arithmetic (bitwise)."""
     old = _conv._set_path("direct")
     res = []
@@ -167,12 +175,44 @@ def test_direct_kernels_baseline_build_equals_avx2(dtype, fmt, simd):
         for on in (True, False):
             assert simd(on) == on
             RNG.set_seed(5)
-            m, out, gi = run_case((2, 4, 5, 3, 1, 1, 1, 2, 2, 2, 14, 21), fmt, dtype)
+            m, out, gi = run_case(case, fmt, dtype)
             res.append((out, gi, m.grad_weight.copy(), m.grad_bias.copy()))
     finally:
         _conv._set_path(old)
     for u, v in zip(*res):
         assert np.array_equal(u, v)
+
+
+@pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
+def test_lenet_conv2_chooses_kernels_per_phase(dtype, threads, fmt):
+    """LeNet's second layer: forward and grad_weight (NCHW) on the direct kernels, grad_input
+    on patches + GEMM (its scratch kept); the mixed backward matches torch, batched or not."""
+    assert _conv._set_path("auto") == "auto"
+    m = run_case(LENET2, fmt, dtype)[0]
+    assert "_conv_scratch" in m._buffers
+    run_case(LENET2, fmt, dtype, batched=False)
+
+
+@pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
+def test_bias_backward_alone(dtype, threads, parallel_passes, fmt):
+    """_conv.bias_backward (the Winograd path's bias term) adds what backward's bias term
+    adds, bit for bit; an empty batch or a zero scale adds nothing."""
+    rng = np.random.default_rng(4)
+    g = to_fmt(rng.standard_normal((5, 3, 4, 7)).astype(dtype), fmt)
+    x = to_fmt(np.zeros((5, 2, 4, 7), dtype), fmt)
+    w, kernel = np.zeros(6, dtype), (1, 1, 1, 1, 0, 0)
+    want, got = np.full(3, 0.5, dtype), np.full(3, 0.5, dtype)
+    _conv.backward(x, g, w, None, np.zeros(6, dtype), want, 0.0, 0.25, kernel, fmt == "NHWC",
+                   1, None, threads)
+    _conv.bias_backward(g, got, 0.25, fmt == "NHWC", threads)
+    assert np.array_equal(got, want)
+    np.testing.assert_allclose(got, 0.5 + 0.25 * from_fmt(g, fmt).sum(axis=(0, 2, 3)),
+                               **tol(dtype))
+    _conv.bias_backward(g[:0], got, 1.0, fmt == "NHWC", threads)
+    _conv.bias_backward(g, got, 0.0, fmt == "NHWC", threads)
+    assert np.array_equal(got, want)
+    with pytest.raises(ValueError, match="conv: expected grad_bias of 3 values, got 2"):
+        _conv.bias_backward(g, got[:2], 1.0, fmt == "NHWC", threads)
 
 
 def test_nhwc_is_nchw_transposed(dtype):

@@ -46,4 +46,4 @@ def backward(m, x4, g4, gi4, gb, sw, sb, kernel):
     _winograd.backward(x4, g4, w, gi4, gw, sw, kernel[4], kernel[5], nhwc,
                        _scratch(m, x4, g4), nt)
     if gb is not None and sb != 0:
-        _conv.backward(x4, g4, w, None, gw, gb, 0.0, sb, kernel, nhwc, 1, None, nt)
+        _conv.bias_backward(g4, gb, sb, nhwc, nt)
