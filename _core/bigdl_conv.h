@@ -129,6 +129,14 @@ typedef double bdc_v8d __attribute__((vector_size(64)));
             for (q = 0; q < Q; q++) memcpy(acc + (p * Q + q) * 8, &s[p][q], sizeof v);       \
         return n8;                                                                           \
     }
+/* the tiles of P planes: 1 to 6 taps */
+#define BDC_GW_CASES(T, V, P)                                                                \
+    case P * 8 + 1: BDC_GW_BLOCK(T, V, P, 1)                                                 \
+    case P * 8 + 2: BDC_GW_BLOCK(T, V, P, 2)                                                 \
+    case P * 8 + 3: BDC_GW_BLOCK(T, V, P, 3)                                                 \
+    case P * 8 + 4: BDC_GW_BLOCK(T, V, P, 4)                                                 \
+    case P * 8 + 5: BDC_GW_BLOCK(T, V, P, 5)                                                 \
+    case P * 8 + 6: BDC_GW_BLOCK(T, V, P, 6)
 #define BDC_GW(SUF, T, V)                                                                    \
     BDC_INLINE ptrdiff_t bdc_gw_##SUF##_body(                                                \
         const T *g, ptrdiff_t gp, ptrdiff_t gs, ptrdiff_t gn, const T *x,                    \
@@ -137,18 +145,8 @@ typedef double bdc_v8d __attribute__((vector_size(64)));
     {                                                                                        \
         ptrdiff_t n, i, j, p, q;                                                             \
         switch (np * 8 + nq) {                                                               \
-        case 9: BDC_GW_BLOCK(T, V, 1, 1)                                                     \
-        case 10: BDC_GW_BLOCK(T, V, 1, 2)                                                    \
-        case 11: BDC_GW_BLOCK(T, V, 1, 3)                                                    \
-        case 12: BDC_GW_BLOCK(T, V, 1, 4)                                                    \
-        case 13: BDC_GW_BLOCK(T, V, 1, 5)                                                    \
-        case 14: BDC_GW_BLOCK(T, V, 1, 6)                                                    \
-        case 17: BDC_GW_BLOCK(T, V, 2, 1)                                                    \
-        case 18: BDC_GW_BLOCK(T, V, 2, 2)                                                    \
-        case 19: BDC_GW_BLOCK(T, V, 2, 3)                                                    \
-        case 20: BDC_GW_BLOCK(T, V, 2, 4)                                                    \
-        case 21: BDC_GW_BLOCK(T, V, 2, 5)                                                    \
-        case 22: BDC_GW_BLOCK(T, V, 2, 6)                                                    \
+            BDC_GW_CASES(T, V, 1)                                                            \
+            BDC_GW_CASES(T, V, 2)                                                            \
         }                                                                                    \
         return 0;                                                                            \
     }
