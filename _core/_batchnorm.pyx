@@ -3,11 +3,17 @@
 Data is viewed as (A, C, B): NCHW (N, C, H*W) and channels-last (N*H*W, C, 1).  A channel's
 sums come from one pass over the data with float64 accumulators, shifted by the channel's
 first value (mean and variance in one pass without cancellation).  The pass is split into
-fixed tasks -- one (sample, channel) plane for NCHW, a block of ROWS rows for channels-last
--- each writing its partial sums to its own slot; the slots are then added in task order,
-so results do not depend on the thread count.  A second pass writes the output (forward) or
+fixed tasks -- one (sample, channel) plane for NCHW, a block of rows for channels-last --
+each writing its partial sums to its own slot; the slots are then added in task order, so
+results do not depend on the thread count.  A second pass writes the output (forward) or
 the input gradient (backward); backward's reduction pass computes both sums it needs
 (sum g and sum g (x - mean)) at once.
+
+The inner loops are bigdl_bn.h's (AVX2 or baseline build, same bits).  Channels-last rows
+are read as rows of W lanes, W = lcm(C, 16) up to 256 lanes, else C (lane j is channel
+j % C), a task (about TASK elements) summed per lane in order; an NCHW plane as rows of 16
+lanes of its one channel (fewer for short planes), the lanes then added in order.  Outputs
+of 16 MiB or more are written with streaming stores on the AVX2 path.
 
 Every ``def`` validates with the GIL held, then makes one ``nogil`` call into work that
 cannot fail.
@@ -17,122 +23,122 @@ from cython.parallel cimport prange
 from threads cimport team
 from libc.math cimport sqrt
 
+import math
+
 import numpy as np
 
+cdef extern from "bigdl_bn.h" nogil:
+    void bdb_sums_f32(const float *x, const float *g, Py_ssize_t L, Py_ssize_t W,
+                      const double *sh, double *s0, double *s1)
+    void bdb_sums_f64(const double *x, const double *g, Py_ssize_t L, Py_ssize_t W,
+                      const double *sh, double *s0, double *s1)
+    # nt: streaming stores (AVX2 path, large outputs)
+    void bdb_affine_rows_f32(const float *x, const float *g, float *y, Py_ssize_t L,
+                             Py_ssize_t W, const float *k, int nt)
+    void bdb_affine_rows_f64(const double *x, const double *g, double *y, Py_ssize_t L,
+                             Py_ssize_t W, const double *k, int nt)
+    void bdb_affine_plane_f32(const float *x, const float *g, float *y, Py_ssize_t n,
+                              float m, float k1, float k2, float k3, int nt)
+    void bdb_affine_plane_f64(const double *x, const double *g, double *y, Py_ssize_t n,
+                              double m, double k1, double k2, double k3, int nt)
+
+include "simd_switch.pxi"
+include "stream_threshold.pxi"
+
 cdef enum:
-    ROWS = 256   # channels-last rows per reduction task
+    TASK = 1 << 15   # channels-last elements per task (a few dozen tasks per large batch)
+    MAX_LANES = 256  # channels-last lanes: lcm(C, 16) up to this, else C
 
 
 cdef struct Shape:
     Py_ssize_t A, C, B
+    Py_ssize_t W, R, T   # lanes (C for NCHW); channels last: rows per task, tasks
+
+
+cdef inline void _lane_sums(const floating *x, const floating *g, Py_ssize_t L, Py_ssize_t W,
+                            const double *sh, double *s0, double *s1) noexcept nogil:
+    if floating is float:
+        bdb_sums_f32(x, g, L, W, sh, s0, s1)
+    else:
+        bdb_sums_f64(x, g, L, W, sh, s0, s1)
 
 
 cdef inline void _plane_sums(const floating *x, const floating *g, Py_ssize_t B,
                              double shift, double *s0, double *s1) noexcept nogil:
-    # g NULL: (s0, s1) = (sum (x - shift), sum (x - shift)^2); else (sum g, sum g (x - shift))
-    cdef double a0 = 0, a1 = 0, b0 = 0, b1 = 0, d, e
-    cdef Py_ssize_t b = 0
-    while b + 2 <= B:  # two chains: no latency-bound single accumulator
-        d, e = x[b] - shift, x[b + 1] - shift
-        if g == NULL:
-            a0 += d
-            a1 += d * d
-            b0 += e
-            b1 += e * e
-        else:
-            a0 += g[b]
-            a1 += g[b] * d
-            b0 += g[b + 1]
-            b1 += g[b + 1] * e
-        b += 2
-    if b < B:
-        d = x[b] - shift
-        a0 += g[b] if g != NULL else d
-        a1 += g[b] * d if g != NULL else d * d
-    s0[0], s1[0] = a0 + b0, a1 + b1
-
-
-cdef inline void _rows_sums(const floating *x, const floating *g, Py_ssize_t r0,
-                            Py_ssize_t r1, Py_ssize_t C, const double *shift,
-                            double *s0, double *s1) noexcept nogil:
-    # rows [r0, r1) of (rows, C): s0[c], s1[c] as _plane_sums for channel c (the channel
-    # loop is innermost and contiguous: it vectorises)
-    cdef Py_ssize_t r, c
-    cdef double d
-    for c in range(C):
-        s0[c] = 0
-        s1[c] = 0
-    if g == NULL:
-        for r in range(r0, r1):
-            for c in range(C):
-                d = x[r * C + c] - shift[c]
-                s0[c] += d
-                s1[c] += d * d
-    else:
-        for r in range(r0, r1):
-            for c in range(C):
-                s0[c] += g[r * C + c]
-                s1[c] += g[r * C + c] * (x[r * C + c] - shift[c])
+    # one channel's B values as rows of n lanes (16; 4 or 1 for short planes, where the lane
+    # set-up would cost more than it saves), the lanes then added in order:
+    # g NULL: (sum (x - shift), sum (x - shift)^2); else (sum g, sum g (x - shift))
+    cdef double sh[16]
+    cdef double a0[16]
+    cdef double a1[16]
+    cdef int l, n = 16 if B >= 256 else 4 if B >= 32 else 1
+    for l in range(n):
+        sh[l] = shift
+    _lane_sums(x, g, B, n, sh, a0, a1)
+    s0[0], s1[0] = a0[0], a1[0]
+    for l in range(1, n):
+        s0[0] += a0[l]
+        s1[0] += a1[l]
 
 
 cdef void _sums(const floating *x, const floating *g, Shape *s, const double *shift,
                 double *part, double *tot, int nt) noexcept nogil:
-    # tot[c], tot[C + c]: the channel's two sums over all (a, b); each task writes its own
-    # 2C slot of part (sums, then second sums), and the slots are added in task order
-    cdef Py_ssize_t t, c, k, ntask, C = s.C
+    # tot[c], tot[C + c]: the channel's two sums over all (a, b).  shift: W values (lane j
+    # has channel j % C's).  Each task writes its own slot of part (sums, then second sums;
+    # C values per NCHW sample, W per channels-last task), and the slots are added in task
+    # order.
+    cdef Py_ssize_t t, c, k, j, C = s.C, W = s.W, R = s.R
     if s.B > 1:
-        ntask = s.A
         for t in prange(s.A * C, schedule='static', num_threads=nt):
             _plane_sums(x + t * s.B, g + t * s.B if g != NULL else NULL, s.B, shift[t % C],
                         part + 2 * C * (t // C) + t % C, part + 2 * C * (t // C) + C + t % C)
     else:
-        ntask = (s.A + ROWS - 1) // ROWS
-        for t in prange(ntask, schedule='static', num_threads=nt):
-            _rows_sums(x, g, t * ROWS, min(t * ROWS + ROWS, s.A), C, shift,
-                       part + 2 * C * t, part + 2 * C * t + C)
+        for t in prange(s.T, schedule='static', num_threads=nt):
+            _lane_sums(x + t * R * C, g + t * R * C if g != NULL else NULL,
+                       (min(t * R + R, s.A) - t * R) * C, W, shift, part + 2 * W * t,
+                       part + 2 * W * t + W)
     for c in range(2 * C):
         tot[c] = 0
-    for k in range(ntask):
-        for c in range(2 * C):
-            tot[c] += part[2 * C * k + c]
-
-
-cdef inline void _affine_plane(const floating *x, const floating *g, floating *y,
-                               Py_ssize_t n, floating mean, floating k1, floating k2,
-                               floating k3) noexcept nogil:
-    # g NULL: y = (x - mean) k2 + k3; else y = k1 g + (x - mean) k2 + k3
-    cdef Py_ssize_t i
-    if g == NULL:
-        for i in range(n):
-            y[i] = (x[i] - mean) * k2 + k3
-    else:
-        for i in range(n):
-            y[i] = k1 * g[i] + (x[i] - mean) * k2 + k3
+    for k in range(s.A if s.B > 1 else s.T):
+        for j in range(W):
+            tot[j % C] += part[2 * W * k + j]
+            tot[C + j % C] += part[2 * W * k + W + j]
 
 
 cdef void _affine(const floating *x, const floating *g, floating *y, Shape *s,
                   const floating *k, int nt) noexcept nogil:
-    # k = (mean, k1, k2, k3) per channel, 4*C values
-    cdef Py_ssize_t t, c
+    # k = (mean, k1, k2, k3), W values each: g NULL: y = (x - mean) k2 + k3; else
+    # y = k1 g + (x - mean) k2 + k3.  Outputs of _stream_min bytes or more are streamed.
+    cdef Py_ssize_t t, c, W = s.W, n = s.R * s.C
+    cdef int st = s.A * s.B * s.C * <Py_ssize_t>sizeof(floating) >= _stream_min
     if s.B > 1:
         for t in prange(s.A * s.C, schedule='static', num_threads=nt):
             c = t % s.C
-            _affine_plane(x + t * s.B, g + t * s.B if g != NULL else NULL, y + t * s.B, s.B,
-                          k[c], k[s.C + c], k[2 * s.C + c], k[3 * s.C + c])
+            if floating is float:
+                bdb_affine_plane_f32(x + t * s.B, g + t * s.B if g != NULL else NULL,
+                                     y + t * s.B, s.B, k[c], k[W + c], k[2 * W + c],
+                                     k[3 * W + c], st)
+            else:
+                bdb_affine_plane_f64(x + t * s.B, g + t * s.B if g != NULL else NULL,
+                                     y + t * s.B, s.B, k[c], k[W + c], k[2 * W + c],
+                                     k[3 * W + c], st)
     else:
-        for t in prange(s.A, schedule='static', num_threads=nt):
-            _affine_row(x + t * s.C, g + t * s.C if g != NULL else NULL, y + t * s.C, s.C, k)
+        for t in prange(s.T, schedule='static', num_threads=nt):
+            if floating is float:
+                bdb_affine_rows_f32(x + t * n, g + t * n if g != NULL else NULL, y + t * n,
+                                    min(n, s.A * s.C - t * n), W, k, st)
+            else:
+                bdb_affine_rows_f64(x + t * n, g + t * n if g != NULL else NULL, y + t * n,
+                                    min(n, s.A * s.C - t * n), W, k, st)
 
 
-cdef inline void _affine_row(const floating *x, const floating *g, floating *y, Py_ssize_t C,
-                             const floating *k) noexcept nogil:
-    cdef Py_ssize_t c
-    if g == NULL:
-        for c in range(C):
-            y[c] = (x[c] - k[c]) * k[2 * C + c] + k[3 * C + c]
-    else:
-        for c in range(C):
-            y[c] = k[C + c] * g[c] + (x[c] - k[c]) * k[2 * C + c] + k[3 * C + c]
+cdef inline void _tile(floating *k, Shape *s) noexcept nogil:
+    # the four per-channel vectors of k (C values at the start of each W-slot) repeated
+    # over the lanes
+    cdef Py_ssize_t q, j
+    for q in range(4):
+        for j in range(s.C, s.W):
+            k[q * s.W + j] = k[q * s.W + j - s.C]
 
 
 # ---- Python entry points -----------------------------------------------------------------
@@ -149,6 +155,12 @@ cdef Shape _shape(x, others, params) except *:
     for name, a in params:
         if a is not None and a.shape[0] != s.C:
             raise ValueError(f"batchnorm: expected {name} of {s.C} values, got {a.shape[0]}")
+    s.W, s.R, s.T = s.C, 0, 0
+    if s.B == 1 and s.C > 0:
+        s.W = s.C * 16 // math.gcd(s.C, 16)
+        s.W = s.W if s.W <= MAX_LANES else s.C
+        s.R = max(1, TASK // s.W) * (s.W // s.C)   # whole lane rows per task
+        s.T = (s.A + s.R - 1) // s.R
     return s
 
 
@@ -165,7 +177,7 @@ cdef int _threads(Shape *s, int n_threads) noexcept nogil:
 
 
 def _part(Shape s):
-    return np.empty(2 * s.C * (s.A if s.B > 1 else (s.A + ROWS - 1) // ROWS))
+    return np.empty(2 * s.W * (s.A if s.B > 1 else s.T))
 
 
 def forward_train(const floating[:, :, ::1] x, floating[:, :, ::1] y,
@@ -186,14 +198,14 @@ def forward_train(const floating[:, :, ::1] x, floating[:, :, ::1] y,
     if n < 2:
         raise ValueError(f"batchnorm: expected more than one value per channel, got {n:g}")
     cdef double[::1] part = _part(s)
-    cdef double[::1] tot = np.empty(2 * s.C), shift = np.empty(s.C)
-    cdef floating[::1] k = np.empty(4 * s.C, dtype=np.asarray(x).dtype)
+    cdef double[::1] tot = np.empty(2 * s.C), shift = np.empty(s.W)
+    cdef floating[::1] k = np.empty(4 * s.W, dtype=np.asarray(x).dtype)
     cdef Py_ssize_t c
     cdef double mean, var
     cdef int nt = _threads(&s, n_threads)
     with nogil:
-        for c in range(s.C):
-            shift[c] = x[0, c, 0]
+        for c in range(s.W):
+            shift[c] = x[0, c % s.C, 0]
         _sums(&x[0, 0, 0], <floating *>NULL, &s, &shift[0], &part[0], &tot[0], nt)
         for c in range(s.C):
             mean = tot[c] / n
@@ -205,9 +217,10 @@ def forward_train(const floating[:, :, ::1] x, floating[:, :, ::1] y,
             running_var[c] = <floating>(momentum * var * n / (n - 1)
                                         + (1 - momentum) * running_var[c])
             k[c] = <floating>save_mean[c]
-            k[2 * s.C + c] = <floating>(save_invstd[c] * (weight[c] if weight is not None
+            k[2 * s.W + c] = <floating>(save_invstd[c] * (weight[c] if weight is not None
                                                          else 1.0))
-            k[3 * s.C + c] = bias[c] if bias is not None else 0
+            k[3 * s.W + c] = bias[c] if bias is not None else 0
+        _tile(&k[0], &s)
         _affine(&x[0, 0, 0], <floating *>NULL, &y[0, 0, 0], &s, &k[0], nt)
 
 
@@ -219,16 +232,17 @@ def forward_eval(const floating[:, :, ::1] x, floating[:, :, ::1] y,
     cdef Shape s = _shape(x, [("y", y)], [("weight", weight), ("bias", bias),
                                           ("running_mean", running_mean),
                                           ("running_var", running_var)])
-    cdef floating[::1] k = np.empty(4 * s.C, dtype=np.asarray(x).dtype)
+    cdef floating[::1] k = np.empty(4 * s.W, dtype=np.asarray(x).dtype)
     cdef Py_ssize_t c
     if s.A * s.B * s.C == 0:
         return
     with nogil:
         for c in range(s.C):
             k[c] = running_mean[c]
-            k[2 * s.C + c] = <floating>((weight[c] if weight is not None else 1.0)
+            k[2 * s.W + c] = <floating>((weight[c] if weight is not None else 1.0)
                                         / sqrt(<double>running_var[c] + eps))
-            k[3 * s.C + c] = bias[c] if bias is not None else 0
+            k[3 * s.W + c] = bias[c] if bias is not None else 0
+        _tile(&k[0], &s)
         _affine(&x[0, 0, 0], <floating *>NULL, &y[0, 0, 0], &s, &k[0],
                 _threads(&s, n_threads))
 
@@ -250,13 +264,15 @@ def backward(const floating[:, :, ::1] x, const floating[:, :, ::1] grad_output,
     if n == 0:
         return
     cdef double[::1] part = _part(s)
-    cdef double[::1] tot = np.empty(2 * s.C)
-    cdef floating[::1] k = np.empty(4 * s.C, dtype=np.asarray(x).dtype)
+    cdef double[::1] tot = np.empty(2 * s.C), shift = np.empty(s.W)
+    cdef floating[::1] k = np.empty(4 * s.W, dtype=np.asarray(x).dtype)
     cdef Py_ssize_t c
     cdef double a, w
     cdef int nt = _threads(&s, n_threads)
     with nogil:
-        _sums(&x[0, 0, 0], &grad_output[0, 0, 0], &s, &mean[0], &part[0], &tot[0], nt)
+        for c in range(s.W):
+            shift[c] = mean[c % s.C]
+        _sums(&x[0, 0, 0], &grad_output[0, 0, 0], &s, &shift[0], &part[0], &tot[0], nt)
         for c in range(s.C):
             if grad_weight is not None and scale_w != 0:
                 grad_weight[c] += <floating>(scale_w * tot[s.C + c] * invstd[c])
@@ -265,13 +281,14 @@ def backward(const floating[:, :, ::1] x, const floating[:, :, ::1] grad_output,
             w = weight[c] if weight is not None else 1.0
             a = w * invstd[c]
             k[c] = <floating>mean[c]
-            k[s.C + c] = <floating>a
+            k[s.W + c] = <floating>a
             if batch_stats:
-                k[2 * s.C + c] = <floating>(-a * invstd[c] * invstd[c] * tot[s.C + c] / n)
-                k[3 * s.C + c] = <floating>(-a * tot[c] / n)
+                k[2 * s.W + c] = <floating>(-a * invstd[c] * invstd[c] * tot[s.C + c] / n)
+                k[3 * s.W + c] = <floating>(-a * tot[c] / n)
             else:
-                k[2 * s.C + c] = 0
-                k[3 * s.C + c] = 0
+                k[2 * s.W + c] = 0
+                k[3 * s.W + c] = 0
+        _tile(&k[0], &s)
         if grad_input is not None:
             _affine(&x[0, 0, 0], &grad_output[0, 0, 0], &grad_input[0, 0, 0], &s, &k[0], nt)
 

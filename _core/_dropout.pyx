@@ -44,19 +44,8 @@ DEF CH = 8192          # elements per work unit (a multiple of 64)
 DEF PAR_MIN = 1 << 14
 DEF MAXG = 64
 
-cdef int64_t _stream_min = 1 << 24  # outputs of at least this many bytes: streaming stores
 include "simd_switch.pxi"
-
-
-def _stream_threshold(nbytes=None):
-    """Outputs of at least this many bytes (default 16 MiB) are written with streaming
-    stores (AVX2 path), which skip reading the destination into the cache; pass a value
-    to change it (tests).  Returns the threshold in effect before the call."""
-    global _stream_min
-    old = _stream_min
-    if nbytes is not None:
-        _stream_min = int(nbytes)
-    return old
+include "stream_threshold.pxi"
 
 
 cdef inline int _level(const void *out, int64_t nbytes) noexcept nogil:

@@ -2,11 +2,12 @@
 
 - ``set_simd(on)`` / ``simd(on)``: the one switch of the AVX2 paths, applied to every kernel
   module built on ``_core/bigdl_simd.h`` (Philox fills, dropout, noise, the direct
-  convolution loops; each module has its own copy of the decision); both paths give
+  convolution loops, batch norm; each module has its own copy of the decision); both paths give
   identical bits, and the tests compare them.
 - ``words``, ``fill_chunked``, ``fill_blocks``, ``gauss_pairs``: Philox internals of
   ``bigdl_py._random`` (raw words, chunked and one-block fills, Box-Muller pairs).
-- ``stream_threshold``: the output size from which dropout writes with streaming stores.
+- ``stream_threshold``: the output size from which dropout and batch norm write with
+  streaming stores.
 - ``threads_used``: how many OpenMP threads a ``prange`` really ran on.
 - ``optim_parallel_threshold``: the element count from which the optim-update and clipping
   kernels (``_optim``, ``_gradclip``) use threads; returns the old one.
@@ -20,16 +21,23 @@ import importlib
 import importlib.machinery
 import os
 
-from . import _dropout, _gradclip, _openmp, _optim, _random, _winograd, parallel
+from . import _batchnorm, _dropout, _gradclip, _openmp, _optim, _random, _winograd, parallel
 
 words = _random._words
 fill_chunked = _random._fill_chunked
 fill_blocks = _random._fill_blocks
 gauss_pairs = _random._gauss_pairs
-stream_threshold = _dropout._stream_threshold
 threads_used = _openmp._threads_used
 blas_library = parallel._blas_library
 blas_threads_seen = parallel._blas_threads_seen
+
+
+def stream_threshold(nbytes=None):
+    """The output size (bytes) from which dropout and batch norm write with streaming stores
+    on their AVX2 paths; a value sets it in both.  Returns the old one (the two move
+    together)."""
+    _batchnorm._stream_threshold(nbytes)
+    return _dropout._stream_threshold(nbytes)
 
 
 def optim_parallel_threshold(n):

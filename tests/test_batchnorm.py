@@ -4,9 +4,10 @@ gradient checks, parameters(), persistence, str() and the error paths."""
 import numpy as np
 import pytest
 from gradcheck import check_module_grads
+from helpers import assert_same_at_1_and_2_threads, bitwise
 
 import bigdl_py
-from bigdl_py import RNG
+from bigdl_py import RNG, _testing
 from bigdl_py.nn import BatchNormalization, Model, Ones, Sequential, SpatialBatchNormalization
 
 torch = pytest.importorskip("torch")
@@ -37,8 +38,16 @@ def torch_bn(m, x, g, training):
     return [a.detach().numpy() for a in (y, xt.grad, w.grad, b.grad, rm, rv)]
 
 
+# NCHW shapes; the later ones reach the kernels' lane paths (bigdl_bn.h).  Channels last:
+# W = lcm(C, 16) lanes (C 3: 48, 20: 80, partial last rows), or C (17: 16 vector lanes and
+# one scalar lane), and several row tasks with a partial last one (C 3, 17, 64).  NCHW:
+# planes of 1, 4 and 16 lanes, with partial last rows.
+SHAPES = [(4, 3, 5, 6), (300, 2, 1, 1), (2, 5, 3, 1), (26, 3, 21, 21), (3, 20, 7, 13),
+          (5, 17, 20, 20), (7, 64, 9, 9), (2, 3, 19, 17)]
+
+
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
-@pytest.mark.parametrize("shape", [(4, 3, 5, 6), (300, 2, 1, 1), (2, 5, 3, 1)])
+@pytest.mark.parametrize("shape", SHAPES)
 def test_spatial_matches_torch(dtype, threads, parallel_passes, fmt, shape):
     rng = np.random.default_rng(sum(shape))
     m = SpatialBatchNormalization(shape[1], 1e-3, 0.3, data_format=fmt, dtype=dtype)
@@ -77,13 +86,15 @@ def test_batchnorm_2d_matches_torch_and_1d_eval(dtype):
     np.testing.assert_allclose(m.forward(x[1]), m.forward(x)[1], **tol(dtype))
 
 
-def test_one_vs_two_threads_bitwise_and_large_shift(parallel_passes):
-    x = (np.random.default_rng(0).standard_normal((16, 4, 33, 33)) + 1000).astype(np.float32)
+@pytest.mark.parametrize("shape", [(16, 4, 33, 33), (5, 17, 20, 20)])
+def test_one_vs_two_threads_bitwise_and_large_shift(parallel_passes, shape):
+    c = shape[1]
+    x = (np.random.default_rng(0).standard_normal(shape) + 1000).astype(np.float32)
     res = []
     for nt in (1, 2):
         bigdl_py.set_num_threads(nt)
         for fmt in ("NCHW", "NHWC"):
-            m = SpatialBatchNormalization(4, data_format=fmt, init_weight=np.ones(4))
+            m = SpatialBatchNormalization(c, data_format=fmt, init_weight=np.ones(c))
             y = m.forward(to_fmt(x, fmt))
             res.append((y, m.backward(to_fmt(x, fmt), np.cos(y)), m.grad_weight.copy(),
                         m.running_var.copy()))
@@ -93,6 +104,70 @@ def test_one_vs_two_threads_bitwise_and_large_shift(parallel_passes):
     y = from_fmt(res[1][0], "NHWC")
     assert np.abs(y.mean(axis=(0, 2, 3))).max() < 1e-4   # one pass, no cancellation
     assert np.abs(y.std(axis=(0, 2, 3)) - 1).max() < 1e-3
+
+
+def _train_and_eval(shape, fmt, dtype):
+    """Outputs, input gradients and parameter gradients of a training and an evaluation
+    step of a SpatialBatchNormalization on fixed data."""
+    rng = np.random.default_rng(shape[1])
+    x = to_fmt((rng.standard_normal(shape) * 2 + 3).astype(dtype), fmt)
+    g = to_fmt(rng.standard_normal(shape).astype(dtype), fmt)
+    RNG.set_seed(1)
+    m = SpatialBatchNormalization(shape[1], data_format=fmt, dtype=dtype)
+    out = []
+    for _ in range(2):
+        m.zero_grad_parameters()
+        out += [m.forward(x).copy(), m.backward(x, g).copy(), m.grad_weight.copy(),
+                m.grad_bias.copy(), m.running_mean.copy(), m.running_var.copy()]
+        m.evaluate()
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
+def test_avx2_baseline_and_streaming_paths_bitwise(dtype, fmt, simd, parallel_passes):
+    """bigdl_bn.h's baseline build, its AVX2 build and the AVX2 build writing with streaming
+    stores (threshold 0: every output) give the same bits."""
+    shapes = [(26, 3, 21, 21), (3, 20, 7, 13), (5, 17, 20, 20), (2, 3, 19, 17)]
+    old, res = _testing.stream_threshold(), []
+    try:
+        for on, threshold in ((False, old), (True, old), (True, 0)):
+            assert simd(on) == on
+            _testing.stream_threshold(threshold)
+            res.append([a for shape in shapes for a in _train_and_eval(shape, fmt, dtype)])
+    finally:
+        _testing.stream_threshold(old)
+    for other in res[1:]:
+        assert all(bitwise(a, b) for a, b in zip(res[0], other))
+
+
+@pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
+def test_streaming_stores_at_1_and_2_threads(fmt, parallel_passes):
+    old = _testing.stream_threshold(0)
+    try:
+        assert_same_at_1_and_2_threads(lambda: _train_and_eval((7, 64, 9, 9), fmt, "float32"))
+    finally:
+        _testing.stream_threshold(old)
+
+
+@pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
+def test_non_contiguous_input_and_empty_batch(dtype, fmt):
+    rng = np.random.default_rng(7)
+    x = to_fmt(rng.standard_normal((6, 5, 4, 3)).astype(dtype), fmt)
+    views = [x[::2], x[:, ::-1], np.asfortranarray(x)]
+    for v in views:
+        got, want = [SpatialBatchNormalization(5, data_format=fmt, dtype=dtype,
+                                               init_weight=np.ones(5)) for _ in range(2)]
+        y = got.forward(v)
+        assert bitwise(y, want.forward(np.ascontiguousarray(v)))
+        assert bitwise(got.backward(v, np.cos(y)),
+                       want.backward(np.ascontiguousarray(v), np.cos(y)))
+    m = SpatialBatchNormalization(5, data_format=fmt, dtype=dtype).evaluate()
+    empty = x[:0]
+    assert m.forward(empty).shape == empty.shape
+    assert m.backward(empty, empty).shape == empty.shape
+    m.training()
+    with pytest.raises(ValueError, match="expected more than one value per channel"):
+        m.forward(empty)
 
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
@@ -106,6 +181,11 @@ def test_gradcheck(fmt, training):
         m.evaluate()
     x = np.random.default_rng(4).standard_normal((3, 3, 2, 3))
     check_module_grads(m, to_fmt(x, fmt), atol=1e-5)
+    # 17 channels: vector and scalar lanes (NHWC); 40-value planes: 4 lanes (NCHW)
+    m = SpatialBatchNormalization(17, data_format=fmt, dtype="float64")
+    check_module_grads(m if training else m.evaluate(),
+                       to_fmt(np.random.default_rng(6).standard_normal((2, 17, 5, 8)), fmt),
+                       atol=1e-5)
     b = BatchNormalization(2, dtype="float64")
     check_module_grads(b if training else b.evaluate(),
                        np.random.default_rng(5).standard_normal((4, 2)), atol=1e-5)
