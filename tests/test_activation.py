@@ -4,6 +4,7 @@ from gradcheck import check_module_grads
 from helpers import assert_same_at_1_and_2_threads
 from scipy.special import expit
 
+import bigdl_py
 from bigdl_py import Tensor
 from bigdl_py.nn import Identity, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh
 from bigdl_py.nn.activation import log_softmax, relu, tanh_grad
@@ -159,15 +160,21 @@ def test_empty_and_noncontiguous():
     assert SoftMax().evaluate().backward(np.zeros((0, 5)), np.zeros((0, 5))).shape == (0, 5)
 
 
+@pytest.mark.parametrize("shape", [(67, 13), (1003, 13)], ids=["one-chunk", "4-chunks"])
 @pytest.mark.parametrize("cls", [ReLU, Tanh, LogSoftMax])
-def test_kernels_same_bits_at_1_and_2_threads(cls, dtype, parallel_passes):
+def test_kernels_same_bits_at_1_and_2_threads(cls, shape, dtype, parallel_passes):
     """ReLU, Tanh's backward and LogSoftMax run _activation kernels; with the parallel
-    threshold lowered every thread count gives the bits of one thread."""
+    threshold lowered every thread count gives the bits of one thread (the element-wise
+    passes split the array into 4096-element chunks: a short last one included)."""
     rng = np.random.default_rng(4)
-    x = (rng.standard_normal((67, 13)) * 4).astype(dtype)
+    x = (rng.standard_normal(shape) * 4).astype(dtype)
     g = rng.standard_normal(x.shape).astype(dtype)
     m = cls()
     assert_same_at_1_and_2_threads(lambda: [m.forward(x), m.backward(x, g)])
+    if cls is ReLU:
+        with bigdl_py.threads(2):
+            np.testing.assert_array_equal(m.backward(x, g), g * (x > 0))
+            np.testing.assert_array_equal(m.forward(x), np.maximum(x, 0))
 
 
 def test_log_softmax_nan_and_inf_rows():
@@ -201,3 +208,12 @@ def test_kernel_shape_errors():
         _activation.log_softmax_forward(a, b, 1)
     with pytest.raises(ValueError, match="_activation.log_softmax_backward: expected g of"):
         _activation.log_softmax_backward(a, b, a.copy(), 1)
+
+
+def test_import_paths_after_the_family_split():
+    """The SoftMax family lives in nn.softmax; nn.activation still exports every name."""
+    from bigdl_py.nn import activation, softmax
+    for name in softmax.__all__:
+        assert getattr(activation, name) is getattr(softmax, name)
+    assert set(activation.__all__) >= set(softmax.__all__) | {"ReLU", "relu_grad"}
+    assert SoftMax is softmax.SoftMax and LogSoftMax is softmax.LogSoftMax

@@ -1,12 +1,13 @@
-"""Activations: ``ReLU``, ``Tanh``, ``Sigmoid``, ``SoftMax``, ``LogSoftMax``, ``Identity``.
+"""Element-wise activations: ``ReLU``, ``Tanh``, ``Sigmoid``, ``Identity`` (and, from
+``nn.softmax``, ``SoftMax`` and ``LogSoftMax``, so every activation imports from here).
 
-ReLU, Tanh's backward and LogSoftMax run one-pass kernels (``bigdl_py._activation``; tanh
-itself is numpy's vectorised ufunc, faster than libm from a kernel), Sigmoid and SoftMax
-numpy over the whole array.  Each backward is the derivative of the forward recomputed from
-the input, so it is defined in either mode and whatever the call order.  Float32 and
-float64 are kept; integer input becomes float32.  The modules are thin layers over the
-functions here, ``f(x, out)`` and ``f_grad(x, grad_y, out)`` (``out`` a float array shaped
-like ``x``, or like ``x`` and ``grad_y`` broadcast), which Lasagne's nonlinearities use too:
+ReLU and Tanh's backward run one-pass kernels (``bigdl_py._activation``; tanh itself is
+numpy's vectorised ufunc, faster than libm from a kernel), Sigmoid numpy over the whole
+array.  Each backward is the derivative of the forward recomputed from the input, so it
+is defined in either mode and whatever the call order.  Float32 and float64 are kept;
+integer input becomes float32.  The modules are thin layers over the functions here,
+``f(x, out)`` and ``f_grad(x, grad_y, out)`` (``out`` a float array shaped like ``x``, or
+like ``x`` and ``grad_y`` broadcast), which Lasagne's nonlinearities use too:
 
 >>> import numpy as np
 >>> relu_grad(np.array([-1.0, 2.0]), np.array([5.0, 5.0]), np.empty(2))
@@ -17,36 +18,16 @@ from scipy.special import expit
 
 from .. import _activation as _k
 from .._validate import check_bool
-from ..parallel import get_num_threads
+from ._activation_base import _Activation, _run
 from .module import Module
+from .softmax import LogSoftMax, SoftMax, log_softmax, softmax, softmax_grad
 
 __all__ = ["ReLU", "Tanh", "Sigmoid", "SoftMax", "LogSoftMax", "Identity", "relu",
            "relu_grad", "tanh", "tanh_grad", "sigmoid", "sigmoid_grad", "softmax",
            "softmax_grad", "log_softmax"]
 
-_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
 
 # ---- the functions -----------------------------------------------------------------------
-def _run(kernel, out, *arrays, rows=False):
-    """``kernel(*arrays, out, threads)`` on C-contiguous flat (or, with ``rows``, (N, C))
-    views of ``out``'s dtype, the arrays broadcast to ``out``'s shape; copies happen only
-    for other layouts or dtypes (the layers pass C-contiguous arrays of one dtype)."""
-    if out.size == 0:
-        return out
-    dt = out.dtype if out.dtype in _KERNEL_DTYPES else np.dtype(np.float64)
-    shape = (-1, out.shape[-1]) if rows else (-1,)
-    args = [(a if type(a) is np.ndarray and a.shape == out.shape and a.dtype is dt
-             and a.flags.c_contiguous
-             else np.ascontiguousarray(np.broadcast_to(a, out.shape), dt)).reshape(shape)
-            for a in arrays]
-    dst = out if out.dtype == dt and out.flags.c_contiguous else np.empty(out.shape, dt)
-    kernel(*args, dst.reshape(shape), get_num_threads())
-    if dst is not out:
-        out[...] = dst
-    return out
-
-
 def relu(x, out):
     """``max(x, 0)`` into ``out`` (NaN propagates)."""
     return _run(_k.relu_forward, out, x)
@@ -78,42 +59,6 @@ def sigmoid_grad(x, g, out):
     np.multiply(g, y, out=out)
     np.subtract(1, y, out=y)
     return np.multiply(out, y, out=out)
-
-
-def log_softmax(x, out):
-    """``x - max - log(sum(exp(x - max)))`` over the last axis (stable), into ``out``."""
-    return _run(_k.log_softmax_forward, out, x, rows=True)
-
-
-def softmax(x, out):
-    """``exp(x_i) / sum_j exp(x_j)`` over the last axis (stable), into ``out``."""
-    return np.exp(log_softmax(x, out), out=out)
-
-
-def softmax_grad(x, g, out):
-    """``y * (g - sum(g * y))`` over the last axis, ``y = softmax(x)``, into ``out``."""
-    y = softmax(x, np.empty_like(x))
-    np.subtract(g, (g * y).sum(axis=-1, keepdims=True), out=out)
-    out *= y
-    return out
-
-
-class _Activation(Module):
-    """Element-wise activation: the subclass gives ``_f(x, out)`` (correct with ``out is
-    x``) and ``_df(x, g, out)``."""
-
-    _ELEMENTWISE = True
-
-    def update_output(self, input):
-        out = self._out(input)
-        self._f(input, out)
-        return out
-
-    def update_grad_input(self, input, grad_output):
-        self._check_grad(grad_output, input)
-        out = self._buffer("grad_input", input.shape, input.dtype)
-        self._df(input, grad_output, out)
-        return out
 
 
 class ReLU(_Activation):
@@ -211,50 +156,3 @@ class Identity(Module):
         out = self._buffer("grad_input", input.shape, input.dtype)
         out[...] = grad_output
         return out
-
-
-class _LastAxis(_Activation):
-    """SoftMax family: 1D ``(C,)`` or 2D ``(N, C)``, normalised over the last axis."""
-
-    def _input(self, value, what="input"):
-        x, kind = super()._input(value, what)
-        if what == "input" and x.ndim not in (1, 2):
-            raise ValueError(f"{type(self).__name__}: expected a 1D (C,) or 2D (N, C) input, "
-                             f"got shape {x.shape}")
-        return x, kind
-
-
-class SoftMax(_LastAxis):
-    """``y_i = exp(x_i) / sum_j exp(x_j)`` over the last axis, computed after subtracting the
-    row maximum (so 1e4-scale inputs are finite).
-
-    Backward: ``y * (g - sum(g * y))`` per row.  Shapes: ``(C,)`` or ``(N, C)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> SoftMax().forward(np.array([[0.0, 0.0], [1e4, 1e4]]))
-    array([[0.5, 0.5],
-           [0.5, 0.5]])
-    """
-
-    _f = staticmethod(softmax)
-    _df = staticmethod(softmax_grad)
-
-
-class LogSoftMax(_LastAxis):
-    """``y_i = x_i - log(sum_j exp(x_j))`` over the last axis, stable for large inputs.
-
-    Backward: ``g - exp(y) * sum(g)`` per row.  Shapes: ``(C,)`` or ``(N, C)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> LogSoftMax().forward(np.array([1e4, 1e4]))
-    array([-0.69314718, -0.69314718])
-    """
-
-    _f = staticmethod(log_softmax)
-
-    def _df(self, x, g, out):
-        _run(_k.log_softmax_backward, out, x, g, rows=True)

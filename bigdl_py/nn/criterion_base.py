@@ -11,7 +11,7 @@ from .. import _criterion as _k
 from ..tensor import Tensor
 from .._validate import check_bool, fit_shape, is_number, to_array
 from ._bigdl_type import BigDLType
-from .activation import log_softmax
+from .softmax import log_softmax
 
 __all__ = ["Criterion", "MSECriterion", "ClassNLLCriterion", "CrossEntropyCriterion"]
 
