@@ -5,9 +5,11 @@
 #   elements: 1 below the kernel's `par_min` (a named constant in each kernel file, with the
 #   measurement behind it), else n_threads capped at MAX_THREADS; n_threads < 1 counts as 1
 #   (the Python layer validates the budget; kernels never fail over it).
-# - blas_enter(n) / blas_leave(old): run the GEMMs between them with at most n BLAS threads,
-#   then give BLAS back the count it had (the user's own scipy/numpy calls outside bigdl_py
-#   keep theirs).  The BLAS's get/set functions live in ONE block owned by
+# - blas_enter(n) / blas_leave(old): run the GEMMs between them with at most n BLAS threads
+#   (rowgemm.pxd always asks for 1: its GEMMs use this team, not BLAS's pool), then give
+#   BLAS back the count it had (the user's own scipy/numpy calls outside bigdl_py keep
+#   theirs).  blas_team(n) records the threads of the last GEMM (tests read it).
+# - in_parallel(): inside an active OpenMP region (a GEMM there runs on its caller's thread).  The BLAS's get/set functions live in ONE block owned by
 #   bigdl_py.parallel (found once through threadpoolctl); each extension keeps a pointer to
 #   it, fetched by attach_blas() on its first GEMM.  Without a known BLAS both are no-ops.
 cdef extern from *:
@@ -17,6 +19,7 @@ cdef extern from *:
         int (*get)(void);     /* the BLAS's get-threads function, NULL when not controlled */
         void (*set)(int);     /* its set-threads function */
         int seen;             /* BLAS threads in effect inside the last GEMM (tests) */
+        int team;             /* threads the last GEMM was split over (tests) */
     } bigdl_blas_ctl;
     static bigdl_blas_ctl *bigdl_blas = NULL;   /* per extension: parallel's one block */
 
@@ -32,6 +35,15 @@ cdef extern from *:
     static inline void bigdl_blas_leave(int old) {
         if (old > 0) bigdl_blas->set(old);
     }
+    static inline void bigdl_blas_team(int n) {
+        if (bigdl_blas != NULL) bigdl_blas->team = n;
+    }
+    #ifdef _OPENMP
+    #include <omp.h>
+    static inline int bigdl_in_parallel(void) { return omp_in_parallel(); }
+    #else
+    static inline int bigdl_in_parallel(void) { return 0; }
+    #endif
     """
     const int MAX_THREADS "BIGDL_MAX_THREADS"
     ctypedef struct bigdl_blas_ctl:
@@ -39,6 +51,8 @@ cdef extern from *:
     bigdl_blas_ctl *bigdl_blas
     int blas_enter "bigdl_blas_enter"(int want) noexcept nogil
     void blas_leave "bigdl_blas_leave"(int old) noexcept nogil
+    void blas_team "bigdl_blas_team"(int n) noexcept nogil
+    bint in_parallel "bigdl_in_parallel"() noexcept nogil
 
 
 cdef inline int team(Py_ssize_t work, Py_ssize_t par_min, int n_threads) noexcept nogil:

@@ -14,7 +14,8 @@
 - ``winograd(on)``: ``with winograd(True):`` runs every 3x3 stride-1 ungrouped
   SpatialConvolution on the Winograd kernels, ``False`` on patches + GEMM.
 - ``blas_library()``: the BLAS whose threads bigdl_py's GEMMs control (None: none found);
-  ``blas_threads_seen()``: the BLAS thread count in effect inside the last GEMM.
+  ``blas_threads_seen()``: the BLAS thread count in effect inside the last GEMM;
+  ``gemm_threads_seen()``: the threads of bigdl_py's team the last GEMM was split over.
 """
 import contextlib
 import importlib
@@ -30,6 +31,7 @@ gauss_pairs = _random._gauss_pairs
 threads_used = _openmp._threads_used
 blas_library = parallel._blas_library
 blas_threads_seen = parallel._blas_threads_seen
+gemm_threads_seen = parallel._gemm_threads_seen
 
 
 def stream_threshold(nbytes=None):

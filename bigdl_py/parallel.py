@@ -1,19 +1,21 @@
 """The one thread budget: ``set_num_threads`` / ``get_num_threads`` / ``threads``.
 
-Every parallel loop in ``_core`` gets the count explicitly, and the BLAS behind bigdl_py's
-GEMMs (scipy's, through ``scipy.linalg.cython_blas``; used by Linear, NIN and
-``Tensor.addmm``) runs with at most that many threads — one for GEMMs below
-``GEMM_PAR_MIN`` multiply-adds (``_core/rowgemm.pxd``), where waking a second BLAS thread
-costs more than it saves and stalls whenever another process holds a core.
+Every parallel loop in ``_core`` gets the count explicitly, and so do bigdl_py's GEMMs
+(scipy's BLAS, through ``scipy.linalg.cython_blas``; used by Linear, NIN, the convolutions
+and ``Tensor.addmm``), over ONE thread pool: BLAS runs single-threaded inside them, and a
+GEMM of at least ``GEMM_PAR_MIN`` multiply-adds (``_core/rowgemm.pxd``) is cut into parts
+(rows or columns of the result, a count fixed by the sizes alone) that bigdl_py's own
+OpenMP team shares.  BLAS's pool is never woken: its worker spins for ~0.1 s after each
+threaded call, and beside OpenMP's workers two pools kept three busy threads on two cores
+(the digits CNN of ``examples/train_digits.py`` trained 2.3x slower).  Results are
+bitwise the same at any thread count, because the parts do not depend on it.
 
 The BLAS limit is scoped to bigdl_py's own GEMM calls: each call sets the BLAS thread
-count, runs, and gives the BLAS back the count it had, so your own numpy/scipy calls keep
-theirs (to limit those too, wrap them in ``threadpoolctl.threadpool_limits``, installed
-with bigdl_py).  An explicit BLAS limit of yours (``OPENBLAS_NUM_THREADS=1``,
-``threadpool_limits(1)``) is kept inside bigdl_py's GEMMs as well: they use the smaller of
-the two.  The library is found once, on the first GEMM, through ``threadpoolctl``; after
-that a switch costs two C calls.  Concurrent GEMMs from several Python threads share
-the BLAS's one process-wide count.
+count to one, runs, and gives the BLAS back the count it had, so your own numpy/scipy
+calls keep theirs (to limit those too, wrap them in ``threadpoolctl.threadpool_limits``,
+installed with bigdl_py).  The library is found once, on the first GEMM, through
+``threadpoolctl``; after that a switch costs two C calls.  Concurrent GEMMs from several
+Python threads share the BLAS's one process-wide count.
 
 Fork safety: OpenMP's thread pool (GNU libgomp's) does not survive ``fork()``, so a child
 that ran a parallel kernel would hang.  As PyTorch does, a forked child starts with a
@@ -125,7 +127,8 @@ def threads(n):
 # ---- the BLAS switch (read by _core/threads.pxd) ---------------------------------------------
 class _BlasBlock(ctypes.Structure):
     # the C struct bigdl_blas_ctl of _core/threads.pxd
-    _fields_ = [("get", ctypes.c_void_p), ("set", ctypes.c_void_p), ("seen", ctypes.c_int)]
+    _fields_ = [("get", ctypes.c_void_p), ("set", ctypes.c_void_p), ("seen", ctypes.c_int),
+                ("team", ctypes.c_int)]
 
 
 # get/set function names per threadpoolctl internal_api; OpenBLAS builds add affixes
@@ -200,3 +203,9 @@ def _blas_threads_seen():
     """BLAS threads in effect inside the last bigdl_py GEMM (for tests); 0 before any."""
     _blas_block()
     return _blas[0].seen
+
+
+def _gemm_threads_seen():
+    """Threads of bigdl_py's team the last GEMM was split over (for tests); 0 before any."""
+    _blas_block()
+    return _blas[0].team

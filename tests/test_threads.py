@@ -82,20 +82,22 @@ def _gemm(m, n, k, dtype=np.float32):
 
 
 @needs_blas
-def test_budget_bounds_blas_inside_gemms_only():
+def test_gemms_split_over_the_budget_with_blas_held_at_one_thread():
     with threadpoolctl.threadpool_limits(2, user_api="blas"):
         before = _blas_counts()
         bigdl_py.set_num_threads(1)
-        _gemm(256, 256, 256)                   # 2**24 multiply-adds: BLAS would use 2
-        assert _testing.blas_threads_seen() == 1
+        _gemm(256, 256, 256)                   # 2**24 multiply-adds: BLAS alone would use 2
+        assert (_testing.blas_threads_seen(), _testing.gemm_threads_seen()) == (1, 1)
         bigdl_py.set_num_threads(2)
-        _gemm(256, 256, 256)
-        assert _testing.blas_threads_seen() == 2
-        _gemm(32, 256, 64)                     # small: one BLAS thread (GEMM_PAR_MIN)
-        assert _testing.blas_threads_seen() == 1
+        _gemm(256, 256, 256)                   # split over bigdl_py's team, BLAS still at 1
+        assert (_testing.blas_threads_seen(), _testing.gemm_threads_seen()) == (1, 2)
+        _gemm(32, 256, 64)                     # small (GEMM_PAR_MIN): one thread
+        assert (_testing.blas_threads_seen(), _testing.gemm_threads_seen()) == (1, 1)
+        _gemm(16, 48, 1 << 15)                 # large but too thin to split (GEMM_PART_ALIGN)
+        assert _testing.gemm_threads_seen() == 1
         with bigdl_py.threads(1):
             Linear(512, 256).forward(np.ones((128, 512), np.float32))
-        assert _testing.blas_threads_seen() == 1
+        assert (_testing.blas_threads_seen(), _testing.gemm_threads_seen()) == (1, 1)
         assert _blas_counts() == before        # the user's BLAS settings are untouched
 
 
@@ -107,6 +109,30 @@ def test_user_blas_limit_is_kept():
         _gemm(256, 256, 256)
         assert _testing.blas_threads_seen() == 1
         assert _blas_counts() == before
+
+
+@pytest.mark.parametrize("m, n, k, ta, tb", [
+    (333, 129, 200, False, False),   # split by rows, a ragged last part
+    (100, 700, 150, False, True),    # split by columns
+    (700, 90, 160, True, False),
+    (129, 513, 130, True, True),
+    (600, 300, 300, False, False),   # four parts
+])
+def test_split_gemm_is_bitwise_the_one_thread_gemm(m, n, k, ta, tb, dtype):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(dtype)
+    c0 = rng.standard_normal((m, n)).astype(dtype)
+    out = []
+    for t in (1, 2):
+        c = c0.copy()
+        _blas.gemm(ta, tb, 1.5, a, b, 0.5, c, t)
+        assert _testing.gemm_threads_seen() == t
+        out.append(c)
+    np.testing.assert_array_equal(out[0], out[1])
+    ref = 1.5 * (a.T if ta else a).astype(np.float64) @ (b.T if tb else b) + 0.5 * c0
+    np.testing.assert_allclose(out[1], ref, rtol=1e-4 if dtype == np.float32 else 1e-12,
+                               atol=1e-3 if dtype == np.float32 else 1e-10)
 
 
 @needs_blas
