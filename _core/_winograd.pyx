@@ -11,15 +11,16 @@ U_p (Co, Ci)) or V_p U_p (NHWC, U_p (Ci, Co)), and the output transform writes t
 - grad weight: V of x and Z = A e A^T of the grad-output tiles e, dU_p = sum over tiles of
   Z_p V_p^T (one GEMM per position and block, accumulated over blocks in order), then
   grad_weight += scale G^T dU G.
-Every sum runs in a fixed order (transforms per tile and channel, GEMMs from a serial
-loop), so results do not depend on the thread count.  The scratch (from the caller, see
+Every sum runs in a fixed order (transforms per tile and channel, one single-threaded
+GEMM per position, the positions shared by the threads), so results do not depend on the
+thread count.  The scratch (from the caller, see
 :func:`scratch_elements`) holds U (36 Ci Co) and two blocks of tiles; its size sets the
 block.  Every ``def`` validates with the GIL held, then makes one ``nogil`` call.
 """
 from cython cimport floating
 from cython.parallel cimport prange
-from rowgemm cimport rowmajor_gemm, GEMM_PAR_MIN
-from threads cimport attach_blas, team
+from rowgemm cimport gemm_blocked, GEMM_PAR_MIN
+from threads cimport attach_blas, blas_enter, blas_leave, blas_team, team
 from winograd cimport Pass, in_nhwc, in_nchw, out_nhwc, out_nchw, filter_tile, filter_grad
 
 cdef enum:
@@ -80,34 +81,34 @@ cdef void _out_block(const floating *m, const floating *bias, floating *y, Pass 
 
 
 # ---- passes ----------------------------------------------------------------------------------
-cdef inline int _gemm_team(Pass *q, Py_ssize_t *tb, int n_threads) noexcept nogil:
-    # Threads of a block's GEMMs (Co x Ci x tb each); the transforms of the pass then run
-    # serially (1 returned: they get n_threads).  Never both, as in _conv.pyx: OpenBLAS's
-    # workers spin after a GEMM and OpenMP's after a pass, so alternating parallel GEMMs
-    # and parallel passes keeps three busy threads on two cores.  Blocks of BLOCK_VALUES
-    # make GEMMs this large only from ~400 planes: the transforms usually get the threads.
-    # (tb: the block, rounded down to whole rows of tiles)
-    tb[0] = tb[0] // q.TW * q.TW
-    return n_threads if <double>q.Ci * q.Co * tb[0] >= GEMM_PAR_MIN else 1
+cdef inline int _gemm_team(Pass *q, Py_ssize_t tb, Py_ssize_t co,
+                           int n_threads) noexcept nogil:
+    # threads of a block's 36 GEMMs (Ci x co x tb multiply-adds each, one position per
+    # iteration of one parallel loop; BLAS held at one thread around it: one thread pool)
+    return team(<Py_ssize_t>(36 * <double>q.Ci * co * tb), GEMM_PAR_MIN, n_threads)
 
 
 cdef void _conv_pass(const floating *x, const floating *u, const floating *bias, floating *y,
                      floating *v, floating *m, Pass *q, Py_ssize_t TB,
                      int n_threads) noexcept nogil:
     cdef Py_ssize_t t0 = 0, tb, p, ci = q.Ci, co = q.Co
-    cdef int bnt = _gemm_team(q, &TB, n_threads), pt = 1 if bnt > 1 else n_threads
+    cdef int old = blas_enter(1), gt
+    TB = TB // q.TW * q.TW    # whole rows of tiles
     while t0 < q.T:
         tb = min(TB, q.T - t0)
-        _in_block(x, q, t0, tb, v, False, pt)
-        for p in range(36):
+        gt = _gemm_team(q, tb, co, n_threads)
+        blas_team(gt)
+        _in_block(x, q, t0, tb, v, False, n_threads)
+        for p in prange(36, schedule='static', num_threads=gt):
             if q.nhwc:
-                rowmajor_gemm(False, False, tb, co, ci, <floating>1, v + p * _ps(tb, ci), ci,
-                              u + p * ci * co, co, <floating>0, m + p * _ps(tb, co), co, bnt)
+                gemm_blocked(False, False, tb, co, ci, <floating>1, v + p * _ps(tb, ci), ci,
+                             u + p * ci * co, co, <floating>0, m + p * _ps(tb, co), co)
             else:
-                rowmajor_gemm(False, False, co, tb, ci, <floating>1, u + p * co * ci, ci,
-                              v + p * _ps(tb, ci), tb, <floating>0, m + p * _ps(tb, co), tb, bnt)
-        _out_block(m, bias, y, q, t0, tb, pt)
+                gemm_blocked(False, False, co, tb, ci, <floating>1, u + p * co * ci, ci,
+                             v + p * _ps(tb, ci), tb, <floating>0, m + p * _ps(tb, co), tb)
+        _out_block(m, bias, y, q, t0, tb, n_threads)
         t0 += tb
+    blas_leave(old)
 
 
 cdef void _grad_filter_pass(const floating *x, const floating *g, floating *du, floating *v,
@@ -115,20 +116,24 @@ cdef void _grad_filter_pass(const floating *x, const floating *g, floating *du, 
     # du (36, Co, Ci) NCHW / (36, Ci, Co) NHWC = sum over tiles of Z_p V_p^T
     cdef Py_ssize_t t0 = 0, tb, p, ci = q.Ci, co = q.Co
     cdef floating beta = 0
-    cdef int bnt = _gemm_team(q, &TB, n_threads), pt = 1 if bnt > 1 else n_threads
+    cdef int old = blas_enter(1), gt
+    TB = TB // q.TW * q.TW
     while t0 < q.T:
         tb = min(TB, q.T - t0)
-        _in_block(x, q, t0, tb, v, False, pt)
-        _in_block(g, q, t0, tb, z, True, pt)
-        for p in range(36):
+        gt = _gemm_team(q, tb, co, n_threads)
+        blas_team(gt)
+        _in_block(x, q, t0, tb, v, False, n_threads)
+        _in_block(g, q, t0, tb, z, True, n_threads)
+        for p in prange(36, schedule='static', num_threads=gt):
             if q.nhwc:
-                rowmajor_gemm(True, False, ci, co, tb, <floating>1, v + p * _ps(tb, ci), ci,
-                              z + p * _ps(tb, co), co, beta, du + p * ci * co, co, bnt)
+                gemm_blocked(True, False, ci, co, tb, <floating>1, v + p * _ps(tb, ci), ci,
+                             z + p * _ps(tb, co), co, beta, du + p * ci * co, co)
             else:
-                rowmajor_gemm(False, True, co, ci, tb, <floating>1, z + p * _ps(tb, co), tb,
-                              v + p * _ps(tb, ci), tb, beta, du + p * co * ci, ci, bnt)
+                gemm_blocked(False, True, co, ci, tb, <floating>1, z + p * _ps(tb, co), tb,
+                             v + p * _ps(tb, ci), tb, beta, du + p * co * ci, ci)
         beta = 1
         t0 += tb
+    blas_leave(old)
 
 
 # ---- filters: BigDL's (K, C, 3, 3) NCHW / (3, 3, C, K) NHWC <-> U ---------------------------

@@ -16,7 +16,7 @@
 # the serial block loop, never in a prange.
 from cython cimport floating
 from cython.parallel cimport prange
-from rowgemm cimport rowmajor_gemm, GEMM_PAR_MIN
+from rowgemm cimport rowmajor_gemm
 from threads cimport team
 from dense cimport add_vec
 from im2col cimport (Geo, _im2col_row, _col2im_plane, _im2col_rows_nhwc, _col2im_sample_nhwc,
@@ -24,14 +24,14 @@ from im2col cimport (Geo, _im2col_row, _col2im_plane, _im2col_rows_nhwc, _col2im
 
 cdef enum:
     PER_SAMPLE_MIN_S = 256   # NCHW: a GEMM per sample straight into the output from this plane
-    BLAS_MIN_OG = 16         # output planes per group from which the GEMMs take the threads
 
 
 cdef struct Block:
-    # samples n0 .. n0 + nb of the batch (M = nb * positions), the GEMMs' threads (bnt) and
-    # the copy passes' (pt; one of the two is 1), the passes' size threshold
+    # samples n0 .. n0 + nb of the batch (M = nb * positions), the thread budget of the
+    # GEMMs (rowgemm.pxd splits the large ones) and of the copy passes, whose size threshold
+    # is par_min
     Py_ssize_t n0, nb, M, par_min
-    int bnt, pt
+    int nt
 
 
 cdef inline bint per_sample(Geo *q) noexcept nogil:
@@ -44,19 +44,8 @@ cdef inline bint rows_are_patches(Geo *q) noexcept nogil:
         and q.OH == q.H and q.OW == q.W
 
 
-cdef inline int _blas_team(Geo *q, Py_ssize_t cols, int n_threads) noexcept nogil:
-    # Threads of the GEMMs (Og x cols x Kg each); the copy passes of the same call then run
-    # serially (1 returned: they use n_threads).  Never both: OpenBLAS's workers spin ~0.1 s
-    # after a GEMM and OpenMP's after a pass, so alternating parallel GEMMs and parallel
-    # passes keeps three busy threads on two cores.  Wide GEMMs are most of the work, so
-    # they get the threads; thin ones (few planes) leave them to the passes.
-    if q.Og >= BLAS_MIN_OG and <double>q.Og * q.Kg * cols >= GEMM_PAR_MIN:
-        return n_threads
-    return 1
-
-
 cdef inline int _nt(Block *b, Py_ssize_t work) noexcept nogil:
-    return team(work, b.par_min, b.pt)
+    return team(work, b.par_min, b.nt)
 
 
 cdef inline void _im2col_nchw(const floating *x, floating *col, Geo *q,
@@ -92,11 +81,11 @@ cdef inline void _fwd_nchw(const floating *x, const floating *w, const floating 
             for g in range(q.G):
                 rowmajor_gemm(False, False, q.Og, q.S, q.Kg, <floating>1, w + g * q.Og * q.Kg,
                               q.Kg, scr + g * q.Kg * M + n * q.S, M, <floating>(bias != NULL),
-                              ob + (n * q.O + g * q.Og) * q.S, q.S, b.bnt)
+                              ob + (n * q.O + g * q.Og) * q.S, q.S, b.nt)
         return
     for g in range(q.G):
         rowmajor_gemm(False, False, q.Og, M, q.Kg, <floating>1, w + g * q.Og * q.Kg, q.Kg,
-                      scr + g * q.Kg * M, M, <floating>0, y + g * q.Og * M, M, b.bnt)
+                      scr + g * q.Kg * M, M, <floating>0, y + g * q.Og * M, M, b.nt)
     for t in prange(b.nb * q.O, schedule='static', num_threads=_nt(b, q.O * M)):
         _copy_bias(y + (t % q.O) * M + (t // q.O) * q.S, ob + t * q.S, q.S, bias, t % q.O)
 
@@ -121,11 +110,11 @@ cdef inline void _bwd_nchw(const floating *x, const floating *go, const floating
             if scale_w != 0:
                 rowmajor_gemm(False, True, q.Og, q.Kg, ld, scale_w, gn, ld,
                               scr + g * q.Kg * M + n * q.S, M, <floating>1,
-                              gw + g * q.Og * q.Kg, q.Kg, b.bnt)
+                              gw + g * q.Og * q.Kg, q.Kg, b.nt)
             if gi != NULL:
                 rowmajor_gemm(True, False, q.Kg, ld, q.Og, <floating>1, w + g * q.Og * q.Kg,
                               q.Kg, gn, ld, <floating>0, scr + g * q.Kg * M + n * q.S, M,
-                              b.bnt)
+                              b.nt)
     if gi != NULL:
         for t in prange(b.nb * q.C, schedule='static', num_threads=_nt(b, q.K * M)):
             _col2im_plane(scr, gi + (b.n0 * q.C + t) * q.H * q.W, t // q.C, t % q.C, M, q)
@@ -139,7 +128,7 @@ cdef inline void _fwd_nhwc(const floating *x, const floating *w, const floating 
     cdef const floating *col = _patches_nhwc(x, scr, q, b)
     for g in range(q.G):
         rowmajor_gemm(False, False, b.M, q.Og, q.Kg, <floating>1, col + g * q.Kg, q.K,
-                      w + g * q.Kg * q.Og, q.Og, <floating>0, ob + g * q.Og, q.O, b.bnt)
+                      w + g * q.Kg * q.Og, q.Og, <floating>0, ob + g * q.Og, q.O, b.nt)
     if bias != NULL:
         for r in prange(b.M, schedule='static', num_threads=_nt(b, q.O * b.M)):
             add_vec(ob + r * q.O, bias, q.O)
@@ -156,14 +145,14 @@ cdef inline void _bwd_nhwc(const floating *x, const floating *go, const floating
         col = _patches_nhwc(x, scr, q, b)
         for g in range(q.G):
             rowmajor_gemm(True, False, q.Kg, q.Og, b.M, scale_w, col + g * q.Kg, q.K,
-                          gb + g * q.Og, q.O, <floating>1, gw + g * q.Kg * q.Og, q.Og, b.bnt)
+                          gb + g * q.Og, q.O, <floating>1, gw + g * q.Kg * q.Og, q.Og, b.nt)
     if gi == NULL:
         return
     if rows_are_patches(q):
         dcol = gi + b.n0 * q.S * q.C
     for g in range(q.G):
         rowmajor_gemm(False, True, b.M, q.Kg, q.Og, <floating>1, gb + g * q.Og, q.O,
-                      w + g * q.Kg * q.Og, q.Og, <floating>0, dcol + g * q.Kg, q.K, b.bnt)
+                      w + g * q.Kg * q.Og, q.Og, <floating>0, dcol + g * q.Kg, q.K, b.nt)
     if not rows_are_patches(q):
         for t in prange(b.nb, schedule='static', num_threads=_nt(b, q.K * b.M)):
             _col2im_sample_nhwc(scr, gi + b.n0 * q.H * q.W * q.C, t, q)
@@ -178,8 +167,7 @@ cdef inline void gemm_path(const floating *x, const floating *go, const floating
     # forward (go NULL: out = conv(x) + bias) or both backward phases (gi and/or gw, the
     # latter when scale_w != 0), block after block of at most nb_max samples
     cdef Block b
-    b.bnt = _blas_team(q, q.S if per_sample(q) and not nhwc else nb_max * q.S, n_threads)
-    b.pt = 1 if b.bnt > 1 else n_threads
+    b.nt = n_threads
     b.par_min = par_min
     b.n0 = 0
     while b.n0 < N:

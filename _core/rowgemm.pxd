@@ -65,7 +65,7 @@ cdef inline void _blas_gemm(bint ta, bint tb, int m, int n, int k, floating alph
               &ldc)
 
 
-cdef inline void _gemm_blocked(bint ta, bint tb, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
+cdef inline void gemm_blocked(bint ta, bint tb, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
                                floating alpha, const floating *a, Py_ssize_t lda,
                                const floating *b, Py_ssize_t ldb, floating beta, floating *c,
                                Py_ssize_t ldc) noexcept nogil:
@@ -73,7 +73,9 @@ cdef inline void _gemm_blocked(bint ta, bint tb, Py_ssize_t m, Py_ssize_t n, Py_
     # bigdl_gemm_block are split into blocks (rows of C, columns of C, and the sum over k,
     # where beta applies to the first block only), so >= 2**31 rows get the right answer.
     # The leading dimensions must fit a C int (callers check).  The blocking depends only
-    # on the sizes, never on the thread count.  One thread; BLAS as the caller set it.
+    # on the sizes, never on the thread count.  On the calling thread, BLAS as the caller
+    # set it: a kernel running GEMMs from its own parallel loop holds BLAS at one thread
+    # (blas_enter(1) / blas_leave) around the loop.
     cdef Py_ssize_t blk = bigdl_gemm_block
     cdef Py_ssize_t i0, j0, p0, mb, nb, kb
     cdef floating bt
@@ -128,10 +130,10 @@ cdef inline void _gemm_part(bint ta, bint tb, Py_ssize_t m, Py_ssize_t n, Py_ssi
     if lo >= hi:
         return
     if rows:
-        _gemm_blocked(ta, tb, hi - lo, n, k, alpha, a + (lo if ta else lo * lda), lda,
+        gemm_blocked(ta, tb, hi - lo, n, k, alpha, a + (lo if ta else lo * lda), lda,
                       b, ldb, beta, c + lo * ldc, ldc)
     else:
-        _gemm_blocked(ta, tb, m, hi - lo, k, alpha, a, lda, b + (lo * ldb if tb else lo),
+        gemm_blocked(ta, tb, m, hi - lo, k, alpha, a, lda, b + (lo * ldb if tb else lo),
                       ldb, beta, c + lo, ldc)
 
 
@@ -139,7 +141,7 @@ cdef inline void rowmajor_gemm(bint ta, bint tb, Py_ssize_t m, Py_ssize_t n, Py_
                                floating alpha, const floating *a, Py_ssize_t lda,
                                const floating *b, Py_ssize_t ldb, floating beta, floating *c,
                                Py_ssize_t ldc, int n_threads) noexcept nogil:
-    # C (m x n, row-major) = alpha op(A) op(B) + beta C for any sizes (see _gemm_blocked):
+    # C (m x n, row-major) = alpha op(A) op(B) + beta C for any sizes (see gemm_blocked):
     # the larger of C's sizes cut into gemm_parts() parts, one single-threaded BLAS call
     # each, run by up to n_threads threads of bigdl_py's OpenMP team (one inside another
     # parallel region).  BLAS is held at one thread throughout.

@@ -115,12 +115,17 @@ def test_matches_torch_and_patch_path(dtype, passes, fmt, case):
     close(grad_weight_kc(m), grad_weight_kc(m2), dtype)
 
 
-def test_threads_bitwise(passes):
+@pytest.mark.parametrize("case, gemm_threads", [
+    ((20, 24, 3, 13, 10, 1), 1),
+    ((32, 32, 4, 32, 32, 1), 2),     # 36 x 32 x 32 x 256 tiles: the positions' GEMMs shared
+])
+def test_threads_bitwise(passes, case, gemm_threads):
     results = []
     for t in (1, 2):
         bigdl_py.set_num_threads(t)
         for fmt in ("NCHW", "NHWC"):
-            m, _, _, out, gi = run((20, 24, 3, 13, 10, 1), fmt, np.float32)
+            m, _, _, out, gi = run(case, fmt, np.float32)
+            assert _testing.gemm_threads_seen() == min(t, gemm_threads)
             results.append((out, gi, m.grad_weight.copy(), m.grad_bias.copy()))
     for a, b in zip(results[:2], results[2:]):
         assert all(bitwise(u, v) for u, v in zip(a, b))
