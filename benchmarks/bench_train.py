@@ -12,9 +12,10 @@ Rows, at each thread count:
 Bars (``bars`` in each row, same run): quiet, our time <= 0.1 x torch's; busy, our time
 <= 2.5 x our quiet time and <= 0.1 x torch's busy time.
 
-At 2+ threads, also the evidence for ``GEMM_PAR_MIN`` (``_core/rowgemm.pxd``): scipy's
-sgemm at sizes around it with its BLAS held to ``ctx.threads`` threads vs one thread,
-quiet and busy (``vs blas_1_thread`` > 1: the threads pay off).  Run:
+At 2+ threads, also the evidence for ``GEMM_PAR_MIN`` (``_core/rowgemm.pxd``): bigdl_py's
+GEMM at sizes around it, split over ``ctx.threads`` threads vs one thread (BLAS itself is
+single-threaded in both), quiet and busy (``vs one_thread`` > 1: the threads pay off;
+below GEMM_PAR_MIN both rows are the same one-thread call).  Run:
 ``python benchmarks/run.py --only train --threads 2``.
 """
 import contextlib
@@ -119,23 +120,21 @@ GEMM_SHAPES = [(32, 64, 256), (32, 256, 128), (64, 256, 256), (128, 256, 256),
 
 
 def _gemm_rows(ctx, phase):
-    from scipy.linalg.blas import sgemm
-    from threadpoolctl import threadpool_limits
+    from bigdl_py import _blas
     rows = []
     for m, k, n in GEMM_SHAPES[:3] if ctx.quick else GEMM_SHAPES:
         rng = np.random.default_rng(m + k + n)
-        a = np.asfortranarray(rng.random((m, k), dtype=np.float32))
-        b = np.asfortranarray(rng.random((k, n), dtype=np.float32))
+        a, b = rng.random((m, k), dtype=np.float32), rng.random((k, n), dtype=np.float32)
+        c = np.empty((m, n), np.float32)
         calls = max(1, int(2 ** 26 // (m * k * n)))
         t = {}
         for nt in (ctx.threads, 1, ctx.threads, 1):  # twice each, keeping the better
-            with threadpool_limits(nt, user_api="blas"):
-                s = measure(lambda: [sgemm(1.0, a, b) for _ in range(calls)],
-                            repeats=ctx.repeats, warmup=1) / calls
+            s = measure(lambda: [_blas.gemm(False, False, 1.0, a, b, 0.0, c, nt)
+                                 for _ in range(calls)], repeats=ctx.repeats, warmup=1) / calls
             t[nt] = min(t.get(nt, s), s)
-        rows.append(row(f"gemm {m}x{k}x{n} {phase}, BLAS at {ctx.threads} threads",
+        rows.append(row(f"gemm {m}x{k}x{n} {phase}, ours at {ctx.threads} threads",
                         ctx.threads, t[ctx.threads], flops=2.0 * m * k * n,
-                        blas_1_thread=t[1]))
+                        one_thread=t[1]))
     return rows
 
 
