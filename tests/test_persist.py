@@ -268,3 +268,20 @@ def test_hostile_structure(tmp_path):
         np.savez(f, __bigdl_py__=blob)
     with pytest.raises(ValueError, match="has a damaged __bigdl_py__ member"):
         Model.load_model(tmp_path / "j")
+
+
+def test_non_finite_floats_round_trip_through_json():
+    from bigdl_py.nn import persist
+    value = [1.5, float("inf"), (float("-inf"), 2)]
+    encoded = json.loads(json.dumps(persist._encode(value, "x"), allow_nan=False))
+    decoded = persist._decode(encoded, _fail)
+    assert decoded[:2] == [1.5, float("inf")] and decoded[2] == (float("-inf"), 2)
+    nan = persist._decode(json.loads(json.dumps(persist._encode(float("nan"), "x"))), _fail)
+    assert nan != nan
+    with pytest.raises(ValueError, match="bad float 'infinity'"):
+        persist._decode({"$t": "float", "v": "infinity"}, _fail)
+
+
+def _fail(ok, what):
+    if not ok:
+        raise ValueError(what)

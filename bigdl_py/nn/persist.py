@@ -95,10 +95,8 @@ _OBJECTS = {cls.__name__: cls for cls in _OBJECT_ARGS}
 def _encode(v, where):
     if v is None or isinstance(v, (bool, int, str)):
         return v
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise TypeError(f"save_model: cannot save {where}: {v} is not finite")
-        return v
+    if isinstance(v, float):   # JSON has no inf/nan: those are tagged
+        return v if math.isfinite(v) else {"$t": "float", "v": repr(v)}
     if isinstance(v, np.generic) and v.dtype.kind in "biuf":
         return _encode(v.item(), where)
     if isinstance(v, (list, tuple)):
@@ -130,6 +128,9 @@ def _decode(v, err):
     if tag == "dict":
         err(isinstance(body, dict), "bad dict")
         return {k: _decode(x, err) for k, x in body.items()}
+    if tag == "float":
+        err(body in ("inf", "-inf", "nan"), f"bad float {body!r:.60}")
+        return float(body)
     if tag == "dtype":
         err(body in ("float32", "float64"), f"bad dtype {body!r:.60}")
         return np.dtype(body)
