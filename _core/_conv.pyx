@@ -3,10 +3,10 @@ the bias gradient.
 
 Two families of kernels: the patch-matrix path (convgemm.pxd: im2col + one GEMM per group
 and batch block, backward by the transposed GEMMs and col2im), and the direct kernels
-(convdirect.pxd, convgw.pxd: no patch matrix and no BLAS) for layers with few weights per
-group (LeNet's first layer) and, forward and grad_weight, few planes per group (its second:
-narrow output rows forward, rows read in place for grad_weight).  Each phase chooses on its
-own; a backward may run grad_weight direct and grad_input on patches + GEMM.  Each task of
+(convdirect.pxd, convgw.pxd, convlanes.pxd: no patch matrix and no BLAS) for layers with few
+weights per group (LeNet's first layer) and, each phase choosing on its own, few planes per
+group (its second: narrow output rows forward, rows read in place for grad_weight, 8
+samples in the vector lanes for grad_input of small planes).  Each task of
 either owns its outputs and sums in a fixed order: results do not depend on the thread
 count.
 
@@ -23,6 +23,7 @@ from convgemm cimport gemm_path, per_sample, rows_are_patches
 from convdirect cimport (Lay, _lay, direct_fits, direct_pays, direct_fwd_row, direct_gin_row,
                         direct_gin_block, gin_rows, PHASE_FWD, PHASE_GIN, PHASE_GW)
 from convgw cimport direct_gw_task, gw_tasks
+from convlanes cimport LANES, lanes_fit, lane_tasks, lane_gin_task
 
 
 # Elements of a copy pass (im2col, col2im, bias copy) from which it uses n_threads: below
@@ -61,6 +62,22 @@ cdef inline bint _use_direct(Geo *q, int phase, bint nhwc) noexcept nogil:
                                                      direct_pays(q, phase, nhwc))
 
 
+cdef enum:
+    LANE_MIN_IG = 4    # fewest input planes per group for grad_input in sample lanes
+
+
+cdef inline int _gin_kernel(Geo *q, Py_ssize_t N, bint nhwc) noexcept nogil:
+    # grad_input's kernels: 0 patches + GEMM, 1 convdirect's rows, 2 samples in lanes
+    # (convlanes.pxd: from LANE_MIN_IG planes per group, whose NC chains keep the vector
+    # adds busy, and a batch of LANES; forced direct, from 2 planes and any batch)
+    if _direct_mode == 0:
+        return 0
+    if lanes_fit(q) and (q.Ig >= LANE_MIN_IG and N >= LANES or
+                         _direct_mode == 1 and q.Ig >= 2):
+        return 2
+    return 1 if _use_direct(q, PHASE_GIN, nhwc) else 0
+
+
 # ---- direct kernels (no patch matrix, no BLAS) -----------------------------------------
 cdef void _fwd_direct(const floating *x, const floating *w, const floating *bias,
                       floating *out, Py_ssize_t N, Geo *q, bint nhwc,
@@ -73,13 +90,17 @@ cdef void _fwd_direct(const floating *x, const floating *w, const floating *bias
 
 
 cdef void _bwd_direct(const floating *x, const floating *go, const floating *w, floating *gi,
-                      floating *gw, floating scale_w, Py_ssize_t N, Geo *q, bint nhwc,
-                      int n_threads) noexcept nogil:
+                      int gin, floating *gw, floating scale_w, Py_ssize_t N, Geo *q,
+                      bint nhwc, int n_threads) noexcept nogil:
+    # grad_input on kernels gin (_gin_kernel; skipped when gi is NULL), grad_weight
     cdef Lay l = _lay(q, nhwc)
     cdef Py_ssize_t t
     cdef int nt = _nt(N * q.S * q.O * q.Kg, n_threads)   # multiply-adds: each output sums Kg
     cdef Py_ssize_t blocks = (q.H + gin_rows(q) - 1) // gin_rows(q)
-    if gi != NULL and q.SW == 1:
+    if gi != NULL and gin == 2:
+        for t in prange(lane_tasks(q, N), schedule='static', num_threads=nt):
+            lane_gin_task(go, w, gi, N, t, q, &l)
+    elif gi != NULL and q.SW == 1:
         for t in prange(N * blocks, schedule='static', num_threads=nt):
             direct_gin_block(go, w, gi, t, q, &l)
     elif gi != NULL:
@@ -232,7 +253,8 @@ def backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] grad_o
         return
     cdef bint do_w = scale_w != 0, do_i = grad_input is not None
     cdef bint dir_w = do_w and _use_direct(&q, PHASE_GW, nhwc)
-    cdef bint dir_i = do_i and _use_direct(&q, PHASE_GIN, nhwc)
+    cdef int gin = _gin_kernel(&q, N, nhwc) if do_i else 0
+    cdef bint dir_i = gin != 0
     cdef bint gemm_w = do_w and not dir_w, gemm_i = do_i and not dir_i
     cdef Py_ssize_t nb = _block(&q, N, 0 if scratch is None else scratch.shape[0], nhwc,
                                 (gemm_w or gemm_i) and not (nhwc and rows_are_patches(&q)))
@@ -245,7 +267,7 @@ def backward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] grad_o
                        n_threads)
         if dir_w or dir_i:
             _bwd_direct(&x[0, 0, 0, 0], &grad_output[0, 0, 0, 0], &weight[0],
-                        gi if dir_i else NULL, &grad_weight[0],
+                        gi if dir_i else NULL, gin, &grad_weight[0],
                         <floating>scale_w if dir_w else 0, N, &q, nhwc, n_threads)
         if gemm_w or gemm_i:
             gemm_path(&x[0, 0, 0, 0], &grad_output[0, 0, 0, 0], &weight[0], NULL, NULL,

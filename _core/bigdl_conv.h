@@ -151,6 +151,63 @@ typedef double bdc_v8d __attribute__((vector_size(64)));
         return 0;                                                                            \
     }
 
+/* Grad-input with samples in the lanes: for every input position (ih, iw), h < H, w < W,
+ * and NC input planes c at once, lane k of the sum over the valid taps a (output row r =
+ * ih + pt - a, r % sh == 0, 0 <= r / sh < oh), b (the same for columns), in increasing
+ * order, then planes o < og of wt[((a*kw + b)*og + o)*NC + c] * gt[((r/sh*ow + s/sw)*og +
+ * o)*8 + k], stored to dst[k*dn + c*dc + ih*dh + iw*dw] for lanes k < nk.  Every product
+ * sums a real tap: no zero padding.  NC <= 8 planes' chains run at once. */
+#define BDC_GIN_BLOCK(T, V, NC)                                                              \
+    {                                                                                        \
+        V s[NC], u;                                                                          \
+        T out[8];                                                                            \
+        for (ih = 0; ih < H; ih++)                                                           \
+            for (iw = 0; iw < W; iw++) {                                                     \
+                ptrdiff_t ry = ih + pt, rx = iw + pl, a0, b0, a1, b1;                        \
+                a0 = ry - (oh - 1) * sh; if (a0 < 0) a0 = 0;                                 \
+                a0 += ((ry - a0) % sh + sh) % sh;                                            \
+                a1 = ry < kh - 1 ? ry : kh - 1;                                              \
+                b0 = rx - (ow - 1) * sw; if (b0 < 0) b0 = 0;                                 \
+                b0 += ((rx - b0) % sw + sw) % sw;                                            \
+                b1 = rx < kw - 1 ? rx : kw - 1;                                              \
+                for (c = 0; c < NC; c++) memset(&s[c], 0, sizeof u);                         \
+                for (a = a0; a <= a1; a += sh)                                               \
+                    for (b = b0; b <= b1; b += sw) {                                         \
+                        const T *gp = gt + (((ry - a) / sh * ow + (rx - b) / sw) * og) * 8;  \
+                        const T *wp = wt + (a * kw + b) * og * NC;                           \
+                        for (o = 0; o < og; o++) {                                           \
+                            memcpy(&u, gp + o * 8, sizeof u);                                \
+                            for (c = 0; c < NC; c++) s[c] += wp[o * NC + c] * u;             \
+                        }                                                                    \
+                    }                                                                        \
+                for (c = 0; c < NC; c++) {                                                   \
+                    memcpy(out, &s[c], sizeof u);                                            \
+                    for (k = 0; k < nk; k++) dst[k * dn + c * dc + ih * dh + iw * dw] = out[k]; \
+                }                                                                            \
+            }                                                                                \
+        return 1;                                                                            \
+    }
+#define BDC_GIN(SUF, T, V)                                                                   \
+    BDC_INLINE int bdc_gin_##SUF##_body(                                                     \
+        const T *gt, const T *wt, ptrdiff_t nc, ptrdiff_t og, ptrdiff_t oh, ptrdiff_t ow,    \
+        ptrdiff_t H, ptrdiff_t W, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw,    \
+        ptrdiff_t pt, ptrdiff_t pl, T *dst, ptrdiff_t dn, ptrdiff_t dc, ptrdiff_t dh,        \
+        ptrdiff_t dw, ptrdiff_t nk)                                                          \
+    {                                                                                        \
+        ptrdiff_t ih, iw, a, b, o, c, k;                                                     \
+        switch (nc) {                                                                        \
+        case 1: BDC_GIN_BLOCK(T, V, 1)                                                       \
+        case 2: BDC_GIN_BLOCK(T, V, 2)                                                       \
+        case 3: BDC_GIN_BLOCK(T, V, 3)                                                       \
+        case 4: BDC_GIN_BLOCK(T, V, 4)                                                       \
+        case 5: BDC_GIN_BLOCK(T, V, 5)                                                       \
+        case 6: BDC_GIN_BLOCK(T, V, 6)                                                       \
+        case 7: BDC_GIN_BLOCK(T, V, 7)                                                       \
+        case 8: BDC_GIN_BLOCK(T, V, 8)                                                       \
+        }                                                                                    \
+        return 0;                                                                            \
+    }
+
 #if BDC_VECTORS
 BDC_TAPS(f32, float, bdc_v8f)
 BDC_TAPS(f64, double, bdc_v8d)
@@ -158,6 +215,8 @@ BDC_PLANES(f32, float, bdc_v8f)
 BDC_PLANES(f64, double, bdc_v8d)
 BDC_GW(f32, float, bdc_v8f)
 BDC_GW(f64, double, bdc_v8d)
+BDC_GIN(f32, float, bdc_v8f)
+BDC_GIN(f64, double, bdc_v8d)
 #else
 /* no vector extensions: nothing done here, the callers' scalar loops do it all */
 #define BDC_NONE(SUF, T)                                                                     \
@@ -175,6 +234,12 @@ BDC_GW(f64, double, bdc_v8d)
         const T *g, ptrdiff_t gp, ptrdiff_t gs, ptrdiff_t gn, const T *x,                    \
         const ptrdiff_t *xo, ptrdiff_t xs, ptrdiff_t xn, ptrdiff_t ns, ptrdiff_t nr,         \
         ptrdiff_t n8, ptrdiff_t np, ptrdiff_t nq, T *acc)                                    \
+    { return 0; }                                                                            \
+    BDC_INLINE int bdc_gin_##SUF##_body(                                                     \
+        const T *gt, const T *wt, ptrdiff_t nc, ptrdiff_t og, ptrdiff_t oh, ptrdiff_t ow,    \
+        ptrdiff_t H, ptrdiff_t W, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw,    \
+        ptrdiff_t pt, ptrdiff_t pl, T *dst, ptrdiff_t dn, ptrdiff_t dc, ptrdiff_t dh,        \
+        ptrdiff_t dw, ptrdiff_t nk)                                                          \
     { return 0; }
 BDC_NONE(f32, float)
 BDC_NONE(f64, double)
@@ -245,6 +310,13 @@ static inline void bdc_add_row_f64(double *p, const double *s, ptrdiff_t n)
      ptrdiff_t xs, ptrdiff_t xn, ptrdiff_t ns, ptrdiff_t nr, ptrdiff_t n8, ptrdiff_t np,     \
      ptrdiff_t nq, T *acc)
 #define BDC_GW_ARGS (g, gp, gs, gn, x, xo, xs, xn, ns, nr, n8, np, nq, acc)
+#define BDC_GIN_PARAMS(T)                                                                    \
+    (const T *gt, const T *wt, ptrdiff_t nc, ptrdiff_t og, ptrdiff_t oh, ptrdiff_t ow,       \
+     ptrdiff_t H, ptrdiff_t W, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw,       \
+     ptrdiff_t pt, ptrdiff_t pl, T *dst, ptrdiff_t dn, ptrdiff_t dc, ptrdiff_t dh,           \
+     ptrdiff_t dw, ptrdiff_t nk)
+#define BDC_GIN_ARGS                                                                         \
+    (gt, wt, nc, og, oh, ow, H, W, kh, kw, sh, sw, pt, pl, dst, dn, dc, dh, dw, nk)
 
 BDC_DISPATCH(bdc_taps_f32, ptrdiff_t, BDC_TAPS_PARAMS(float), BDC_TAPS_ARGS)
 BDC_DISPATCH(bdc_taps_f64, ptrdiff_t, BDC_TAPS_PARAMS(double), BDC_TAPS_ARGS)
@@ -252,5 +324,7 @@ BDC_DISPATCH(bdc_planes_f32, ptrdiff_t, BDC_PLANES_PARAMS(float), BDC_PLANES_ARG
 BDC_DISPATCH(bdc_planes_f64, ptrdiff_t, BDC_PLANES_PARAMS(double), BDC_PLANES_ARGS)
 BDC_DISPATCH(bdc_gw_f32, ptrdiff_t, BDC_GW_PARAMS(float), BDC_GW_ARGS)
 BDC_DISPATCH(bdc_gw_f64, ptrdiff_t, BDC_GW_PARAMS(double), BDC_GW_ARGS)
+BDC_DISPATCH(bdc_gin_f32, int, BDC_GIN_PARAMS(float), BDC_GIN_ARGS)
+BDC_DISPATCH(bdc_gin_f64, int, BDC_GIN_PARAMS(double), BDC_GIN_ARGS)
 
 #endif /* BIGDL_CONV_H */
