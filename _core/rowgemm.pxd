@@ -14,7 +14,7 @@
 from cython cimport floating
 from cython.parallel cimport prange
 from scipy.linalg.cython_blas cimport sgemm, dgemm
-from threads cimport blas_enter, blas_leave, blas_team, team, in_parallel
+from threads cimport blas_enter, blas_leave, blas_team, gemm_parts_max, team, in_parallel
 
 cdef enum:
     # Multiply-adds (m*n*k) below which a GEMM is one BLAS call on one thread: a split costs
@@ -24,11 +24,12 @@ cdef enum:
     # lost whenever another process held a core.  2**23 (~0.3 ms on one core) keeps the
     # small GEMMs of training loops whole and splits layers of 128x256x256 and up.
     GEMM_PAR_MIN = 1 << 23
-    # A split GEMM's parts: a power of two, at most GEMM_PARTS_MAX, each of at least
+    # A split GEMM's parts: a power of two, at most the machine's (threads.pxd's
+    # gemm_parts_max: its CPU count rounded up, fixed for the process), each of at least
     # GEMM_PAR_MIN / 2 multiply-adds and GEMM_PART_MIN rows (columns) of C, starting at
     # multiples of GEMM_PART_ALIGN (whole register tiles).  Each part re-packs the operand
-    # the parts share: ~10 / rows-per-part of the work (a float copied ~ 10 multiply-adds).
-    GEMM_PARTS_MAX = 16
+    # the parts share, ~10 / rows-per-part of the work (a copied float ~ 10 multiply-adds):
+    # 1 thread, float32, 512x1024 @ 1024x1024 fwd+bwd: 8 parts 8% slower than one call.
     GEMM_PART_MIN = 128
     GEMM_PART_ALIGN = 16
 
@@ -106,16 +107,16 @@ cdef inline void gemm_blocked(bint ta, bint tb, Py_ssize_t m, Py_ssize_t n, Py_s
 
 
 cdef inline int gemm_parts(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
-    # how many parts a GEMM is cut into: from its sizes only, never from the thread count,
-    # so every element of C comes from the same BLAS call shape at any thread count
-    # (OpenBLAS's sums depend on the call's shape, not only on k).  m*n*k overflows 64 bits
+    # how many parts a GEMM is cut into: from its sizes and the machine, never from the
+    # thread budget, so every element of C comes from the same BLAS call shape at any
+    # thread count (OpenBLAS's sums depend on the call's shape, not only on k).  m*n*k overflows 64 bits
     # past 2**21 each: counted in double.
     cdef double work = <double>m * n * k
     cdef Py_ssize_t cap = max(m, n) // GEMM_PART_MIN
-    cdef int parts = 1
+    cdef int parts = 1, most = gemm_parts_max()
     if work < GEMM_PAR_MIN:
         return 1
-    while (parts * 2 <= GEMM_PARTS_MAX and parts * 2 <= cap
+    while (parts * 2 <= most and parts * 2 <= cap
            and work / (parts * 2) >= GEMM_PAR_MIN // 2):
         parts *= 2
     return parts

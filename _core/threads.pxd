@@ -8,7 +8,8 @@
 # - blas_enter(n) / blas_leave(old): run the GEMMs between them with at most n BLAS threads
 #   (rowgemm.pxd always asks for 1: its GEMMs use this team, not BLAS's pool), then give
 #   BLAS back the count it had (the user's own scipy/numpy calls outside bigdl_py keep
-#   theirs).  blas_team(n) records the threads of the last GEMM (tests read it).
+#   theirs).  blas_team(n) records the threads of the last GEMM (tests read it);
+#   gemm_parts_max() is the most parts rowgemm.pxd cuts a GEMM into.
 # - in_parallel(): inside an active OpenMP region (a GEMM there runs on its caller's thread).  The BLAS's get/set functions live in ONE block owned by
 #   bigdl_py.parallel (found once through threadpoolctl); each extension keeps a pointer to
 #   it, fetched by attach_blas() on its first GEMM.  Without a known BLAS both are no-ops.
@@ -20,6 +21,8 @@ cdef extern from *:
         void (*set)(int);     /* its set-threads function */
         int seen;             /* BLAS threads in effect inside the last GEMM (tests) */
         int team;             /* threads the last GEMM was split over (tests) */
+        int parts;            /* most parts of a split GEMM: the CPU count rounded up to a
+                                 power of two (bigdl_py.parallel; tests move it) */
     } bigdl_blas_ctl;
     static bigdl_blas_ctl *bigdl_blas = NULL;   /* per extension: parallel's one block */
 
@@ -34,6 +37,9 @@ cdef extern from *:
     }
     static inline void bigdl_blas_leave(int old) {
         if (old > 0) bigdl_blas->set(old);
+    }
+    static inline int bigdl_gemm_parts_max(void) {
+        return bigdl_blas != NULL && bigdl_blas->parts > 1 ? bigdl_blas->parts : 1;
     }
     static inline void bigdl_blas_team(int n) {
         if (bigdl_blas != NULL) bigdl_blas->team = n;
@@ -52,6 +58,7 @@ cdef extern from *:
     int blas_enter "bigdl_blas_enter"(int want) noexcept nogil
     void blas_leave "bigdl_blas_leave"(int old) noexcept nogil
     void blas_team "bigdl_blas_team"(int n) noexcept nogil
+    int gemm_parts_max "bigdl_gemm_parts_max"() noexcept nogil
     bint in_parallel "bigdl_in_parallel"() noexcept nogil
 
 

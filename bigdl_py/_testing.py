@@ -15,7 +15,9 @@
   SpatialConvolution on the Winograd kernels, ``False`` on patches + GEMM.
 - ``blas_library()``: the BLAS whose threads bigdl_py's GEMMs control (None: none found);
   ``blas_threads_seen()``: the BLAS thread count in effect inside the last GEMM;
-  ``gemm_threads_seen()``: the threads of bigdl_py's team the last GEMM was split over.
+  ``gemm_threads_seen()``: the threads of bigdl_py's team the last GEMM was split over;
+  ``gemm_parts_max(n)``: set the most parts of a split GEMM (the machine's CPU count
+  rounded up to a power of two), returns the old one.
 """
 import contextlib
 import importlib
@@ -32,6 +34,7 @@ threads_used = _openmp._threads_used
 blas_library = parallel._blas_library
 blas_threads_seen = parallel._blas_threads_seen
 gemm_threads_seen = parallel._gemm_threads_seen
+gemm_parts_max = parallel._set_gemm_parts_max
 
 
 def stream_threshold(nbytes=None):

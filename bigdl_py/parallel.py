@@ -4,8 +4,8 @@ Every parallel loop in ``_core`` gets the count explicitly, and so do bigdl_py's
 (scipy's BLAS, through ``scipy.linalg.cython_blas``; used by Linear, NIN, the convolutions
 and ``Tensor.addmm``), over ONE thread pool: BLAS runs single-threaded inside them, and a
 GEMM of at least ``GEMM_PAR_MIN`` multiply-adds (``_core/rowgemm.pxd``) is cut into parts
-(rows or columns of the result, a count fixed by the sizes alone) that bigdl_py's own
-OpenMP team shares.  BLAS's pool is never woken: its worker spins for ~0.1 s after each
+(rows or columns of the result; their count follows from the sizes and the machine's CPU
+count, never from the budget) that bigdl_py's own OpenMP team shares.  BLAS's pool is never woken: its worker spins for ~0.1 s after each
 threaded call, and beside OpenMP's workers two pools kept three busy threads on two cores
 (the digits CNN of ``examples/train_digits.py`` trained 2.3x slower).  Results are
 bitwise the same at any thread count, because the parts do not depend on it.
@@ -128,7 +128,14 @@ def threads(n):
 class _BlasBlock(ctypes.Structure):
     # the C struct bigdl_blas_ctl of _core/threads.pxd
     _fields_ = [("get", ctypes.c_void_p), ("set", ctypes.c_void_p), ("seen", ctypes.c_int),
-                ("team", ctypes.c_int)]
+                ("team", ctypes.c_int), ("parts", ctypes.c_int)]
+
+
+def _gemm_parts_max():
+    # the machine's CPU count (not the budget, nor this process's affinity, both of which
+    # change) rounded up to a power of two, at most 64: a split GEMM's most parts
+    n = min(os.cpu_count() or 1, 64)
+    return 1 << (n - 1).bit_length()
 
 
 # get/set function names per threadpoolctl internal_api; OpenBLAS builds add affixes
@@ -187,6 +194,7 @@ def _blas_block():
     global _blas
     if _blas is None:
         block, found = _BlasBlock(), _find_blas()
+        block.parts = _gemm_parts_max()
         if found is not None:
             (block.get, block.set), controller = found
         _blas = (block, None if found is None else controller)  # keeps the library loaded
@@ -203,6 +211,13 @@ def _blas_threads_seen():
     """BLAS threads in effect inside the last bigdl_py GEMM (for tests); 0 before any."""
     _blas_block()
     return _blas[0].seen
+
+
+def _set_gemm_parts_max(n):
+    """Set the most parts of a split GEMM (for tests); returns the old value."""
+    _blas_block()
+    old, _blas[0].parts = _blas[0].parts, n
+    return old
 
 
 def _gemm_threads_seen():

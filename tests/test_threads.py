@@ -81,8 +81,23 @@ def _gemm(m, n, k, dtype=np.float32):
     assert c[0, 0] == k
 
 
+@pytest.fixture
+def four_parts():
+    """Split GEMMs into up to 4 parts whatever this machine's CPU count."""
+    old = _testing.gemm_parts_max(4)
+    yield
+    _testing.gemm_parts_max(old)
+
+
+def test_most_parts_follow_the_cpu_count():
+    old = _testing.gemm_parts_max(1)
+    _testing.gemm_parts_max(old)
+    n = os.cpu_count() or 1
+    assert old >= min(n, 64) and old & (old - 1) == 0 and (old == 1 or old // 2 < n)
+
+
 @needs_blas
-def test_gemms_split_over_the_budget_with_blas_held_at_one_thread():
+def test_gemms_split_over_the_budget_with_blas_held_at_one_thread(four_parts):
     with threadpoolctl.threadpool_limits(2, user_api="blas"):
         before = _blas_counts()
         bigdl_py.set_num_threads(1)
@@ -118,7 +133,7 @@ def test_user_blas_limit_is_kept():
     (129, 513, 130, True, True),
     (600, 300, 300, False, False),   # four parts
 ])
-def test_split_gemm_is_bitwise_the_one_thread_gemm(m, n, k, ta, tb, dtype):
+def test_split_gemm_is_bitwise_the_one_thread_gemm(m, n, k, ta, tb, dtype, four_parts):
     rng = np.random.default_rng(3)
     a = rng.standard_normal((k, m) if ta else (m, k)).astype(dtype)
     b = rng.standard_normal((n, k) if tb else (k, n)).astype(dtype)
