@@ -105,31 +105,36 @@ cdef void _sums(const floating *x, const floating *g, Shape *s, const double *sh
             tot[C + j % C] += part[2 * W * k + W + j]
 
 
+cdef inline void _affine_task(const floating *x, const floating *g, floating *y, Shape *s,
+                              const floating *k, Py_ssize_t u, int st) noexcept nogil:
+    # task u: NCHW plane u, or channels-last rows [u R, (u + 1) R)
+    cdef Py_ssize_t c = u % s.C, W = s.W, o = u * s.B, n = s.R * s.C
+    if floating is float:
+        if s.B > 1:
+            bdb_affine_plane_f32(x + o, g + o if g != NULL else NULL, y + o, s.B, k[c],
+                                 k[W + c], k[2 * W + c], k[3 * W + c], st)
+        else:
+            bdb_affine_rows_f32(x + u * n, g + u * n if g != NULL else NULL, y + u * n,
+                                min(n, s.A * s.C - u * n), W, k, st)
+    else:
+        if s.B > 1:
+            bdb_affine_plane_f64(x + o, g + o if g != NULL else NULL, y + o, s.B, k[c],
+                                 k[W + c], k[2 * W + c], k[3 * W + c], st)
+        else:
+            bdb_affine_rows_f64(x + u * n, g + u * n if g != NULL else NULL, y + u * n,
+                                min(n, s.A * s.C - u * n), W, k, st)
+
+
 cdef void _affine(const floating *x, const floating *g, floating *y, Shape *s,
                   const floating *k, int nt) noexcept nogil:
     # k = (mean, k1, k2, k3), W values each: g NULL: y = (x - mean) k2 + k3; else
-    # y = k1 g + (x - mean) k2 + k3.  Outputs of _stream_min bytes or more are streamed.
-    cdef Py_ssize_t t, c, W = s.W, n = s.R * s.C
+    # y = k1 g + (x - mean) k2 + k3.  The tasks run last to first: the data the reduction
+    # pass read last is the likeliest still in cache.  Outputs of _stream_min bytes or more
+    # are streamed (they then leave the inputs in cache, too).
+    cdef Py_ssize_t t, ntask = s.A * s.C if s.B > 1 else s.T
     cdef int st = s.A * s.B * s.C * <Py_ssize_t>sizeof(floating) >= _stream_min
-    if s.B > 1:
-        for t in prange(s.A * s.C, schedule='static', num_threads=nt):
-            c = t % s.C
-            if floating is float:
-                bdb_affine_plane_f32(x + t * s.B, g + t * s.B if g != NULL else NULL,
-                                     y + t * s.B, s.B, k[c], k[W + c], k[2 * W + c],
-                                     k[3 * W + c], st)
-            else:
-                bdb_affine_plane_f64(x + t * s.B, g + t * s.B if g != NULL else NULL,
-                                     y + t * s.B, s.B, k[c], k[W + c], k[2 * W + c],
-                                     k[3 * W + c], st)
-    else:
-        for t in prange(s.T, schedule='static', num_threads=nt):
-            if floating is float:
-                bdb_affine_rows_f32(x + t * n, g + t * n if g != NULL else NULL, y + t * n,
-                                    min(n, s.A * s.C - t * n), W, k, st)
-            else:
-                bdb_affine_rows_f64(x + t * n, g + t * n if g != NULL else NULL, y + t * n,
-                                    min(n, s.A * s.C - t * n), W, k, st)
+    for t in prange(ntask, schedule='static', num_threads=nt):
+        _affine_task(x, g, y, s, k, ntask - 1 - t, st)
 
 
 cdef inline void _tile(floating *k, Shape *s) noexcept nogil:
