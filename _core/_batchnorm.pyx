@@ -28,6 +28,8 @@ import math
 import numpy as np
 
 cdef extern from "bigdl_bn.h" nogil:
+    int bdb_avx512()
+    int bdb_avx512_set(int on)
     void bdb_sums_f32(const float *x, const float *g, Py_ssize_t L, Py_ssize_t W,
                       const double *sh, double *s0, double *s1)
     void bdb_sums_f64(const double *x, const double *g, Py_ssize_t L, Py_ssize_t W,
@@ -44,6 +46,15 @@ cdef extern from "bigdl_bn.h" nogil:
 
 include "simd_switch.pxi"
 include "stream_threshold.pxi"
+
+
+bdb_avx512()   # the CPU check settled at import, outside any parallel loop
+
+
+def _set_avx512(bint on):
+    """Allow (True) or forbid (False) the AVX-512 build of the lane sums (tests compare it
+    with the AVX2 build); returns whether it is used now."""
+    return bool(bdb_avx512_set(on))
 
 cdef enum:
     TASK = 1 << 15   # channels-last elements per task (a few dozen tasks per large batch)

@@ -73,48 +73,87 @@ BDB_SUMS(f32, float)
 BDB_SUMS(f64, double)
 
 #if BIGDL_X86_AVX2
-/* four lanes at p as float64 */
-#define BDB_LD_f32(p) _mm256_cvtps_pd(_mm_loadu_ps(p))
-#define BDB_LD_f64(p) _mm256_loadu_pd(p)
-/* one step of 4 lanes: v the data, h their shifts, (a, b) the two sums */
-#define BDB_VSTEP(GIVEN_G, SUF, xp, gp, h, a, b)                                             \
+/* AVX-512 (GCC builds on CPUs with AVX512F, under the same switch as AVX2): the same lane
+ * sums, eight lanes to a register.  AVX512F has FMA, so contraction is switched off: the
+ * multiplies and adds stay separate, as in the other builds. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define BDB_AVX512 1
+#define BDB_AVX512_FN __attribute__((target("avx512f"), optimize("fp-contract=off")))
+static int bdb_avx512_level = -1;   /* 1 use, 0 not, -1 not decided */
+static inline int bdb_avx512(void)
+{
+    int level = __atomic_load_n(&bdb_avx512_level, __ATOMIC_RELAXED);
+    if (level < 0) {
+        __builtin_cpu_init();
+        level = __builtin_cpu_supports("avx512f") ? 1 : 0;
+        __atomic_store_n(&bdb_avx512_level, level, __ATOMIC_RELAXED);
+    }
+    return level && bigdl_simd_avx2();
+}
+/* tests: forbid (0) or allow (1) the AVX-512 build; returns whether it is used now */
+static inline int bdb_avx512_set(int on)
+{
+    __atomic_store_n(&bdb_avx512_level, -1, __ATOMIC_RELAXED);
+    if (bdb_avx512() && !on) __atomic_store_n(&bdb_avx512_level, 0, __ATOMIC_RELAXED);
+    return bdb_avx512();
+}
+#else
+#define BDB_AVX512 0
+static inline int bdb_avx512(void) { return 0; }
+static inline int bdb_avx512_set(int on) { (void)on; return 0; }
+#endif
+
+/* VL lanes at p as float64, and the vector operations, per register width */
+#define BDB_LD_f32_256(p) _mm256_cvtps_pd(_mm_loadu_ps(p))
+#define BDB_LD_f64_256(p) _mm256_loadu_pd(p)
+#define BDB_LD_f32_512(p) _mm512_cvtps_pd(_mm256_loadu_ps(p))
+#define BDB_LD_f64_512(p) _mm512_loadu_pd(p)
+#define BDB_VT_256 __m256d
+#define BDB_VT_512 __m512d
+#define BDB_MM_256(op) _mm256_##op
+#define BDB_MM_512(op) _mm512_##op
+/* one step of VL lanes: the data less their shifts h, into the two sums (a, b) */
+#define BDB_VSTEP(GIVEN_G, SUF, BITS, xp, gp, h, a, b)                                       \
     {                                                                                        \
-        __m256d d_ = _mm256_sub_pd(BDB_LD_##SUF(xp), h);                                     \
+        BDB_VT_##BITS d_ = BDB_MM_##BITS(sub_pd)(BDB_LD_##SUF##_##BITS(xp), h);              \
         if (GIVEN_G) {                                                                       \
-            __m256d g_ = BDB_LD_##SUF(gp);                                                   \
-            a = _mm256_add_pd(a, g_);                                                        \
-            b = _mm256_add_pd(b, _mm256_mul_pd(g_, d_));                                     \
+            BDB_VT_##BITS g_ = BDB_LD_##SUF##_##BITS(gp);                                    \
+            a = BDB_MM_##BITS(add_pd)(a, g_);                                                \
+            b = BDB_MM_##BITS(add_pd)(b, BDB_MM_##BITS(mul_pd)(g_, d_));                     \
         } else {                                                                             \
-            a = _mm256_add_pd(a, d_);                                                        \
-            b = _mm256_add_pd(b, _mm256_mul_pd(d_, d_));                                     \
+            a = BDB_MM_##BITS(add_pd)(a, d_);                                                \
+            b = BDB_MM_##BITS(add_pd)(b, BDB_MM_##BITS(mul_pd)(d_, d_));                     \
         }                                                                                    \
     }
-/* lanes l .. l + 4*NB - 1 over rows r0 .. r1 - 1: 2*NB chains in registers, carried in
+/* lanes l .. l + VL*NB - 1 over rows r0 .. r1 - 1: 2*NB chains in registers, carried in
  * s0, s1 between calls */
-#define BDB_VBLOCK(GIVEN_G, SUF, NB)                                                         \
+#define BDB_VBLOCK(GIVEN_G, SUF, BITS, VL, NB)                                               \
     {                                                                                        \
-        __m256d a[NB], b[NB], h[NB];                                                         \
+        BDB_VT_##BITS a[NB], b[NB], h[NB];                                                   \
         int q;                                                                               \
         for (q = 0; q < NB; q++) {                                                           \
-            a[q] = _mm256_loadu_pd(s0 + l + 4 * q);                                          \
-            b[q] = _mm256_loadu_pd(s1 + l + 4 * q);                                          \
-            h[q] = _mm256_loadu_pd(sh + l + 4 * q);                                          \
+            a[q] = BDB_MM_##BITS(loadu_pd)(s0 + l + VL * q);                                 \
+            b[q] = BDB_MM_##BITS(loadu_pd)(s1 + l + VL * q);                                 \
+            h[q] = BDB_MM_##BITS(loadu_pd)(sh + l + VL * q);                                 \
         }                                                                                    \
         for (r = r0; r < r1; r++)                                                            \
             for (q = 0; q < NB; q++)                                                         \
-                BDB_VSTEP(GIVEN_G, SUF, x + r * W + l + 4 * q, g + r * W + l + 4 * q, h[q], \
-                          a[q], b[q])                                                        \
+                BDB_VSTEP(GIVEN_G, SUF, BITS, x + r * W + l + VL * q, g + r * W + l + VL * q, \
+                          h[q], a[q], b[q])                                                  \
         for (q = 0; q < NB; q++) {                                                           \
-            _mm256_storeu_pd(s0 + l + 4 * q, a[q]);                                          \
-            _mm256_storeu_pd(s1 + l + 4 * q, b[q]);                                          \
+            BDB_MM_##BITS(storeu_pd)(s0 + l + VL * q, a[q]);                                 \
+            BDB_MM_##BITS(storeu_pd)(s1 + l + VL * q, b[q]);                                 \
         }                                                                                    \
     }
-/* the lanes in fours over groups of rows (a few KB: a group stays in L1 while the lane
- * blocks sweep it), the lanes left and the partial last row by bdb_sums_rest */
-#define BDB_SUMS_AVX2(SUF, T)                                                                \
-    BIGDL_AVX2_FN static void bdb_sums_##SUF##_avx2(const T *x, const T *g, ptrdiff_t L,    \
-                                                    ptrdiff_t W, const double *sh,           \
-                                                    double *s0, double *s1)                  \
+#define BDB_VBLOCKS(SUF, BITS, VL, NB)                                                       \
+    for (; l + VL * NB <= nv; l += VL * NB)                                                  \
+        if (g == NULL) BDB_VBLOCK(0, SUF, BITS, VL, NB) else BDB_VBLOCK(1, SUF, BITS, VL, NB)
+/* the lanes in fours (VL = 8: in eights first) over groups of rows (a few KB: a group
+ * stays in L1 while the lane blocks sweep it); the lanes left and the partial last row by
+ * bdb_sums_rest */
+#define BDB_SUMS_SIMD(SUF, T, BITS, VL, FN)                                                  \
+    FN static void bdb_sums_##SUF##_##BITS(const T *x, const T *g, ptrdiff_t L, ptrdiff_t W, \
+                                           const double *sh, double *s0, double *s1)         \
     {                                                                                        \
         ptrdiff_t rows = L / W, nv = W / 4 * 4, l, r, r0, r1;                                \
         ptrdiff_t group = 2048 / (ptrdiff_t)sizeof(T) / W + 1;                                \
@@ -124,20 +163,31 @@ BDB_SUMS(f64, double)
         }                                                                                    \
         for (r0 = 0; r0 < rows; r0 = r1) {                                                   \
             r1 = r0 + group < rows ? r0 + group : rows;                                      \
-            for (l = 0; l + 16 <= nv; l += 16)                                               \
-                if (g == NULL) BDB_VBLOCK(0, SUF, 4) else BDB_VBLOCK(1, SUF, 4)              \
-            for (; l < nv; l += 4)                                                           \
-                if (g == NULL) BDB_VBLOCK(0, SUF, 1) else BDB_VBLOCK(1, SUF, 1)              \
+            l = 0;                                                                           \
+            BDB_VBLOCKS(SUF, BITS, VL, 4)                                                    \
+            BDB_VBLOCKS(SUF, BITS, VL, 1)                                                    \
+            BDB_VBLOCKS(SUF, 256, 4, 1)                                                      \
         }                                                                                    \
         bdb_sums_rest_##SUF(x, g, L, W, nv, sh, s0, s1);                                     \
-    }                                                                                        \
+    }
+#if BDB_AVX512
+BDB_SUMS_SIMD(f32, float, 512, 8, BDB_AVX512_FN)
+BDB_SUMS_SIMD(f64, double, 512, 8, BDB_AVX512_FN)
+#define BDB_SUMS_512(SUF) if (bdb_avx512()) bdb_sums_##SUF##_512(x, g, L, W, sh, s0, s1); else
+#else
+#define BDB_SUMS_512(SUF)
+#endif
+#define BDB_SUMS_AVX2(SUF, T)                                                                \
+    BDB_SUMS_SIMD(SUF, T, 256, 4, BIGDL_AVX2_FN)                                             \
     static inline void bdb_sums_##SUF(const T *x, const T *g, ptrdiff_t L, ptrdiff_t W,     \
                                       const double *sh, double *s0, double *s1)              \
     {                                                                                        \
-        if (bigdl_simd_avx2()) bdb_sums_##SUF##_avx2(x, g, L, W, sh, s0, s1);                \
+        BDB_SUMS_512(SUF)                                                                    \
+        if (bigdl_simd_avx2()) bdb_sums_##SUF##_256(x, g, L, W, sh, s0, s1);                 \
         else bdb_sums_##SUF##_base(x, g, L, W, sh, s0, s1);                                  \
     }
 #else
+static inline int bdb_avx512_set(int on) { (void)on; return 0; }
 #define BDB_SUMS_AVX2(SUF, T)                                                                \
     static inline void bdb_sums_##SUF(const T *x, const T *g, ptrdiff_t L, ptrdiff_t W,     \
                                       const double *sh, double *s0, double *s1)              \

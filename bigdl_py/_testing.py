@@ -2,12 +2,13 @@
 
 - ``set_simd(on)`` / ``simd(on)``: the one switch of the AVX2 paths, applied to every kernel
   module built on ``_core/bigdl_simd.h`` (Philox fills, dropout, noise, the direct
-  convolution loops, batch norm; each module has its own copy of the decision); both paths give
-  identical bits, and the tests compare them.
+  convolution loops, batch norm; each module has its own copy of the decision); both paths
+  give identical bits, and the tests compare them.
 - ``words``, ``fill_chunked``, ``fill_blocks``, ``gauss_pairs``: Philox internals of
   ``bigdl_py._random`` (raw words, chunked and one-block fills, Box-Muller pairs).
 - ``stream_threshold``: the output size from which dropout and batch norm write with
   streaming stores.
+- ``batchnorm_avx512(on)``: the switch of the batch-norm lane sums' AVX-512 build.
 - ``threads_used``: how many OpenMP threads a ``prange`` really ran on.
 - ``optim_parallel_threshold``: the element count from which the optim-update and clipping
   kernels (``_optim``, ``_gradclip``) use threads; returns the old one.
@@ -43,6 +44,12 @@ def stream_threshold(nbytes=None):
     together)."""
     _batchnorm._stream_threshold(nbytes)
     return _dropout._stream_threshold(nbytes)
+
+
+def batchnorm_avx512(on):
+    """Allow (True) or forbid (False) the AVX-512 build of the batch-norm lane sums (used on
+    CPUs with AVX512F when the AVX2 paths are on); returns whether it is used now."""
+    return _batchnorm._set_avx512(bool(on))
 
 
 def optim_parallel_threshold(n):

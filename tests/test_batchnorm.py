@@ -124,18 +124,22 @@ def _train_and_eval(shape, fmt, dtype):
 
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
-def test_avx2_baseline_and_streaming_paths_bitwise(dtype, fmt, simd, parallel_passes):
-    """bigdl_bn.h's baseline build, its AVX2 build and the AVX2 build writing with streaming
-    stores (threshold 0: every output) give the same bits."""
+def test_baseline_avx2_avx512_and_streaming_paths_bitwise(dtype, fmt, simd, parallel_passes):
+    """bigdl_bn.h's baseline build, its AVX2 build, the AVX-512 lane sums (where the CPU has
+    them) and the AVX2 maps with streaming stores (threshold 0: every output) give the same
+    bits."""
     shapes = [(26, 3, 21, 21), (3, 20, 7, 13), (5, 17, 20, 20), (2, 3, 19, 17)]
     old, res = _testing.stream_threshold(), []
     try:
-        for on, threshold in ((False, old), (True, old), (True, 0)):
+        for on, wide, threshold in ((False, False, old), (True, False, old), (True, True, old),
+                                    (True, True, 0)):
             assert simd(on) == on
+            _testing.batchnorm_avx512(wide)
             _testing.stream_threshold(threshold)
             res.append([a for shape in shapes for a in _train_and_eval(shape, fmt, dtype)])
     finally:
         _testing.stream_threshold(old)
+        _testing.batchnorm_avx512(True)
     for other in res[1:]:
         assert all(bitwise(a, b) for a, b in zip(res[0], other))
 
