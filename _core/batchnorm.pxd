@@ -79,24 +79,32 @@ cdef inline void _sums(const floating *x, const floating *g, Shape *s, const dou
             tot[C + j % C] += part[2 * W * k + W + j]
 
 
+cdef inline void _map_rows(const floating *x, const floating *g, floating *y, Py_ssize_t L,
+                           Py_ssize_t W, const floating *k, int st) noexcept nogil:
+    if floating is float:
+        bdb_affine_rows_f32(x, g, y, L, W, k, st)
+    else:
+        bdb_affine_rows_f64(x, g, y, L, W, k, st)
+
+
+cdef inline void _map_plane(const floating *x, const floating *g, floating *y, Py_ssize_t n,
+                            const floating *k, Py_ssize_t W, int st) noexcept nogil:
+    # k: the channel's constants, W apart
+    if floating is float:
+        bdb_affine_plane_f32(x, g, y, n, k[0], k[W], k[2 * W], k[3 * W], st)
+    else:
+        bdb_affine_plane_f64(x, g, y, n, k[0], k[W], k[2 * W], k[3 * W], st)
+
+
 cdef inline void _affine_task(const floating *x, const floating *g, floating *y, Shape *s,
                               const floating *k, Py_ssize_t u, int st) noexcept nogil:
     # task u: NCHW plane u, or channels-last rows [u R, (u + 1) R)
-    cdef Py_ssize_t c = u % s.C, W = s.W, o = u * s.B, n = s.R * s.C
-    if floating is float:
-        if s.B > 1:
-            bdb_affine_plane_f32(x + o, g + o if g != NULL else NULL, y + o, s.B, k[c],
-                                 k[W + c], k[2 * W + c], k[3 * W + c], st)
-        else:
-            bdb_affine_rows_f32(x + u * n, g + u * n if g != NULL else NULL, y + u * n,
-                                min(n, s.A * s.C - u * n), W, k, st)
+    cdef Py_ssize_t o = u * s.B if s.B > 1 else u * s.R * s.C
+    if s.B > 1:
+        _map_plane(x + o, g + o if g != NULL else NULL, y + o, s.B, k + u % s.C, s.W, st)
     else:
-        if s.B > 1:
-            bdb_affine_plane_f64(x + o, g + o if g != NULL else NULL, y + o, s.B, k[c],
-                                 k[W + c], k[2 * W + c], k[3 * W + c], st)
-        else:
-            bdb_affine_rows_f64(x + u * n, g + u * n if g != NULL else NULL, y + u * n,
-                                min(n, s.A * s.C - u * n), W, k, st)
+        _map_rows(x + o, g + o if g != NULL else NULL, y + o, min(s.R * s.C, s.A * s.C - o),
+                  s.W, k, st)
 
 
 cdef inline void _affine(const floating *x, const floating *g, floating *y, Shape *s,
