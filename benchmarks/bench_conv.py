@@ -30,11 +30,18 @@ def _nhwc(a):
 
 
 def _torch_step(torch, module, x_nchw, g_nchw, channels_last):
-    """fwd+bwd of a torch module on the same data (channels_last for NHWC)."""
+    """fwd+bwd of a torch module in training mode on the same data (channels_last for NHWC:
+    checked on the input, gradient and output, so the anchor runs the layout it claims).
+    Each call allocates the output and input gradient afresh, as torch eager does; whether
+    glibc hands back heap pages or fresh (faulting) ones varies between calls and runs, so
+    the anchor's time is bimodal for large maps (batch norm 32x64x56x56: 0, 1 or 2 buffers of
+    6272 pages faulted per step, each buffer adding milliseconds on this VM)."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    module = module.to(memory_format=fmt)
+    module = module.to(memory_format=fmt).train()
     xt = torch.from_numpy(x_nchw).contiguous(memory_format=fmt).requires_grad_()
     gt = torch.from_numpy(g_nchw).contiguous(memory_format=fmt)
+    if not all(t.is_contiguous(memory_format=fmt) for t in (xt, gt, module(xt))):
+        raise RuntimeError(f"torch anchor: expected {fmt} tensors, got other strides")
 
     def step():
         xt.grad = None
