@@ -157,3 +157,15 @@ def test_phase_methods_called_alone_give_fresh_arrays():
     model.forward(Tensor(x))
     model.backward(Tensor(x), Tensor(2 * g))
     np.testing.assert_array_equal(gi, expected)
+
+
+def test_a_child_overriding_forward_is_still_called():
+    class Doubled(Identity):
+        def forward(self, input):
+            return 2 * np.asarray(super().forward(input))
+
+    model = Sequential(Tanh(), Doubled(), Tanh())
+    x = np.linspace(-1, 1, 6).reshape(2, 3)
+    expected = np.tanh(2 * np.tanh(x))
+    np.testing.assert_allclose(model.forward(Tensor(x)).numpy(), expected)
+    np.testing.assert_allclose(model.forward(x), expected)

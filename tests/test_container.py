@@ -233,3 +233,23 @@ def test_error_names_the_linear_child():
     with pytest.raises(ValueError, match=re.escape(
             "Sequential: module 2 (Linear[fc2](4 -> 3)) failed in forward: Linear: ")):
         s.forward(np.zeros((2, 5), dtype=np.float32))
+
+
+def test_update_parameters_checks_once_and_honours_overrides():
+    from bigdl_py.nn import Linear
+
+    class Halved(Linear):
+        def update_parameters(self, learning_rate):
+            return super().update_parameters(learning_rate / 2)
+
+    a, b = Linear(2, 2, dtype="float64"), Halved(2, 2, dtype="float64")
+    s = Sequential(Sequential(a), Tanh(), b)
+    for m in (a, b):
+        m.grad_weight[...] = 1.0
+    wa, wb = a.weight.copy(), b.weight.copy()
+    s.update_parameters(0.5)
+    np.testing.assert_array_equal(a.weight, wa - 0.5)
+    np.testing.assert_array_equal(b.weight, wb - 0.25)
+    with pytest.raises(ValueError, match="Sequential: expected learning_rate to be a finite number, got nan"):
+        s.update_parameters(float("nan"))
+    np.testing.assert_array_equal(a.weight, wa - 0.5)

@@ -90,10 +90,13 @@ class Weights:
     def update_parameters(self, learning_rate):
         """``w -= learning_rate * grad`` for every parameter; the rate must be a finite
         number (checked before any parameter changes)."""
-        lr = check_finite(learning_rate, type(self).__name__, "learning_rate")
+        self._step(check_finite(learning_rate, type(self).__name__, "learning_rate"))
+        return self
+
+    def _step(self, lr):
+        """``update_parameters``' work, ``lr`` checked (a container checks it once)."""
         for w, g in self._param_pairs():
             w -= w.dtype.type(lr) * g
-        return self
 
     def set_scale_w(self, scale):
         """Scale of the weight-gradient accumulation (BigDL's ``scaleW``): a finite number."""

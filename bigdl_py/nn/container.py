@@ -7,6 +7,7 @@ from .module import Module, _short_str, walk
 __all__ = ["Container", "Sequential", "walk"]
 
 _NO_PARAMETERS = Module.acc_grad_parameters  # the base's no-op: nothing to accumulate
+_STOCK_FORWARD, _STOCK_UPDATE = Module.forward, Module.update_parameters
 
 
 def _rewrap(exc, message):
@@ -149,11 +150,14 @@ class Container(Module):
             m.zero_grad_parameters()
         return self
 
-    def update_parameters(self, learning_rate):
-        lr = check_finite(learning_rate, type(self).__name__, "learning_rate")
+    def _step(self, lr):
+        # update_parameters (the base's) checked lr: the children skip the check unless
+        # they override update_parameters
         for m in self.modules:
-            m.update_parameters(lr)
-        return self
+            if type(m).update_parameters is _STOCK_UPDATE:
+                m._step(lr)
+            else:
+                m.update_parameters(lr)
 
     def set_scale_w(self, scale):
         scale = check_finite(scale, type(self).__name__, "scale_w")
@@ -232,11 +236,15 @@ class Sequential(Container):
     def _chain_forward(self, input):
         # a call reusing buffers (a Tensor in, or this Sequential is a child of one) makes
         # the children reuse theirs: its pass token, and two buffers each when guarded
+        # (a child overriding ``forward`` gets its own method, without buffer reuse)
         inputs, out = [], input
         token, keep = self._token, self._keep or self._guarded
-        for i in range(len(self.modules)):
+        for i, m in enumerate(self.modules):
             inputs.append(out)
-            out = self._child_call(i, "_forward", out, token, keep, what="forward")
+            if type(m).forward is _STOCK_FORWARD:
+                out = self._child_call(i, "_forward", out, token, keep, what="forward")
+            else:
+                out = self._child_call(i, "forward", out)
         self._inputs = inputs
         return out
 
