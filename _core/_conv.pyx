@@ -197,7 +197,7 @@ def scratch_per_sample(x, out, tuple kernel, bint nhwc, Py_ssize_t groups):
     output), or (K + O) * positions (K = patch length)."""
     cdef Geo q = _geometry(x, None, out, kernel, nhwc, groups)
     if (nhwc and rows_are_patches(&q)) or (_use_direct(&q, PHASE_FWD, nhwc) and
-                                           _use_direct(&q, PHASE_GIN, nhwc) and
+                                           _gin_kernel(&q, x.shape[0], nhwc) != 0 and
                                            _use_direct(&q, PHASE_GW, nhwc)):
         return 0
     if nhwc or per_sample(&q):

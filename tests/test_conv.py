@@ -185,11 +185,12 @@ def test_direct_kernels_baseline_build_equals_avx2(dtype, fmt, simd, case):
 
 @pytest.mark.parametrize("fmt", ["NCHW", "NHWC"])
 def test_lenet_conv2_chooses_kernels_per_phase(dtype, threads, fmt):
-    """LeNet's second layer: forward and grad_weight (NCHW) on the direct kernels, grad_input
-    on patches + GEMM (its scratch kept); the mixed backward matches torch, batched or not."""
+    """LeNet's second layer (batch 10): forward, grad_input (samples in lanes) and, NCHW,
+    grad_weight on the direct kernels (no scratch); NHWC grad_weight on patches + GEMM (its
+    scratch kept); the mixed backward matches torch, batched or not."""
     assert _conv._set_path("auto") == "auto"
     m = run_case(LENET2, fmt, dtype)[0]
-    assert "_conv_scratch" in m._buffers
+    assert ("_conv_scratch" in m._buffers) == (fmt == "NHWC")
     run_case(LENET2, fmt, dtype, batched=False)
 
 
