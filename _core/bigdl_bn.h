@@ -148,7 +148,7 @@ static inline int bdb_avx512_set(int on) { (void)on; return 0; }
 #define BDB_VBLOCKS(SUF, BITS, VL, NB)                                                       \
     for (; l + VL * NB <= nv; l += VL * NB)                                                  \
         if (g == NULL) BDB_VBLOCK(0, SUF, BITS, VL, NB) else BDB_VBLOCK(1, SUF, BITS, VL, NB)
-/* the lanes in fours (VL = 8: in eights first) over groups of rows (a few KB: a group
+/* the lanes VL*4, VL*2, VL at a time (then in fours) over groups of rows (a few KB: a group
  * stays in L1 while the lane blocks sweep it); the lanes left and the partial last row by
  * bdb_sums_rest */
 #define BDB_SUMS_SIMD(SUF, T, BITS, VL, FN)                                                  \
@@ -165,6 +165,7 @@ static inline int bdb_avx512_set(int on) { (void)on; return 0; }
             r1 = r0 + group < rows ? r0 + group : rows;                                      \
             l = 0;                                                                           \
             BDB_VBLOCKS(SUF, BITS, VL, 4)                                                    \
+            BDB_VBLOCKS(SUF, BITS, VL, 2)                                                    \
             BDB_VBLOCKS(SUF, BITS, VL, 1)                                                    \
             BDB_VBLOCKS(SUF, 256, 4, 1)                                                      \
         }                                                                                    \
