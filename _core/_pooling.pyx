@@ -133,6 +133,7 @@ cdef enum:
     PAR_MIN = 1 << 18
 
 include "par_threshold.pxi"
+include "simd_switch.pxi"
 
 
 cdef int _threads(Pool *p, int n_threads) noexcept nogil:

@@ -1,5 +1,6 @@
-/* Vector loop of max pooling (maxpool.pxd): four outputs of an output row at a time, each
- * window's maximum kept in registers over the window positions in row-major order.
+/* Vector loops of max pooling (maxpool.pxd): four outputs of an NCHW output row at a time,
+ * or 8 channels of one NHWC output (float, AVX2), each window's maximum kept in registers
+ * over the window positions in row-major order.
  *
  * The running maximum m takes v where v > m, or where v is NaN and m is not (the first
  * maximum wins; NaN propagates and the first NaN stays) -- the scalar rule of maxpool.pxd,
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "bigdl_simd.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 typedef float bdp_v4f __attribute__((vector_size(16)));
@@ -84,5 +86,49 @@ static inline ptrdiff_t bdp_max_row_f64(const double *x, ptrdiff_t W, double *y,
                                         ptrdiff_t sw, ptrdiff_t j0, ptrdiff_t j1)
 { return 0; }
 #endif
+
+/* Channels last (float): one output position, 8 channels at a time in an AVX2 register,
+ * each lane's maximum and position kept in registers over the window rows h0..h1 and
+ * columns w0..w1 of x (positions of C channels, W a row), the same rule as above (so the
+ * same bits as the callers' scalar loop); writes y[c], idx[c] and returns the channels
+ * done (a multiple of 8; the caller finishes the rest).  0 without AVX2. */
+#if BIGDL_X86_AVX2
+BIGDL_AVX2_FN static ptrdiff_t bdp_max_channels_avx2(const float *x, ptrdiff_t W, ptrdiff_t C,
+                                                    ptrdiff_t h0, ptrdiff_t h1, ptrdiff_t w0,
+                                                    ptrdiff_t w1, float *y, int32_t *idx)
+{
+    ptrdiff_t c, h, w, pos;
+    for (c = 0; c + 8 <= C; c += 8) {
+        pos = h0 * W + w0;
+        __m256 m = _mm256_loadu_ps(x + pos * C + c);
+        __m256 im = _mm256_castsi256_ps(_mm256_set1_epi32((int32_t)pos));
+        for (h = h0; h < h1; h++)
+            for (w = w0; w < w1; w++) {
+                pos = h * W + w;
+                __m256 v = _mm256_loadu_ps(x + pos * C + c);
+                __m256 take = _mm256_or_ps(
+                    _mm256_cmp_ps(v, m, _CMP_GT_OQ),
+                    _mm256_and_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q),
+                                  _mm256_cmp_ps(m, m, _CMP_ORD_Q)));
+                m = _mm256_blendv_ps(m, v, take);
+                im = _mm256_blendv_ps(im, _mm256_castsi256_ps(_mm256_set1_epi32((int32_t)pos)),
+                                      take);
+            }
+        _mm256_storeu_ps(y + c, m);
+        _mm256_storeu_si256((__m256i *)(idx + c), _mm256_castps_si256(im));
+    }
+    return c;
+}
+#endif
+
+static inline ptrdiff_t bdp_max_channels_f32(const float *x, ptrdiff_t W, ptrdiff_t C,
+                                             ptrdiff_t h0, ptrdiff_t h1, ptrdiff_t w0,
+                                             ptrdiff_t w1, float *y, int32_t *idx)
+{
+#if BIGDL_X86_AVX2
+    if (bigdl_simd_avx2()) return bdp_max_channels_avx2(x, W, C, h0, h1, w0, w1, y, idx);
+#endif
+    return 0;
+}
 
 #endif /* BIGDL_POOL_H */

@@ -1,5 +1,6 @@
 /* The one run-time SIMD decision of every kernel header (bigdl_philox.h and the Philox
- * fills, dropout and noise built on it; bigdl_conv.h's direct convolution loops).
+ * fills, dropout and noise built on it; bigdl_conv.h's direct convolution loops;
+ * bigdl_pool.h's channels-last max pooling).
  *
  * BIGDL_X86_AVX2 guards the AVX2 code: 1 on x86-64 with GCC or Clang unless the build
  * defines BIGDL_NO_AVX2 (then the AVX2 code is left out).  bigdl_simd_avx2() says whether

@@ -12,6 +12,9 @@ cdef extern from "bigdl_pool.h" nogil:
     Py_ssize_t bdp_max_row_f32(const float *x, Py_ssize_t W, float *y, int32_t *idx,
                                Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t c0, Py_ssize_t kw,
                                Py_ssize_t sw, Py_ssize_t j0, Py_ssize_t j1)
+    Py_ssize_t bdp_max_channels_f32(const float *x, Py_ssize_t W, Py_ssize_t C, Py_ssize_t h0,
+                                    Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1, float *y,
+                                    int32_t *idx)
     Py_ssize_t bdp_max_row_f64(const double *x, Py_ssize_t W, double *y, int32_t *idx,
                                Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t c0, Py_ssize_t kw,
                                Py_ssize_t sw, Py_ssize_t j0, Py_ssize_t j1)
@@ -121,9 +124,10 @@ cdef inline void _max_step(const floating *src, floating *ym, int32_t *im, int32
 
 cdef inline void _max_row_nhwc(const floating *x, floating *y, int32_t *idx, Pool *p,
                                Py_ssize_t t) noexcept nogil:
-    # output row (n, i) = divmod(t, OH): every (j, c), the channels as the inner loop.  The
-    # window's first position seeds the maxima; comparing it again changes nothing.
-    cdef Py_ssize_t n = t // p.OH, i = t % p.OH, j, h, w, c, h0, h1, w0, w1, pad
+    # output row (n, i) = divmod(t, OH): every (j, c), the channels as the inner loop (float
+    # channels 8 at a time in AVX2 registers, bigdl_pool.h; the rest here).  The window's
+    # first position seeds the maxima; comparing it again changes nothing.
+    cdef Py_ssize_t n = t // p.OH, i = t % p.OH, j, h, w, c, c0 = 0, h0, h1, w0, w1, pad
     cdef const floating *xs = x + n * p.H * p.W * p.C
     cdef floating *yo
     cdef int32_t *io
@@ -132,14 +136,16 @@ cdef inline void _max_row_nhwc(const floating *x, floating *y, int32_t *idx, Poo
         _window(p, i, j, &h0, &h1, &w0, &w1, &pad)
         yo = y + (t * p.OW + j) * p.C
         io = idx + (t * p.OW + j) * p.C
+        if floating is float:
+            c0 = bdp_max_channels_f32(xs, p.W, p.C, h0, h1, w0, w1, yo, io)
         pos = <int32_t>(h0 * p.W + w0)
-        for c in range(p.C):
+        for c in range(c0, p.C):
             yo[c] = xs[pos * p.C + c]
             io[c] = pos
         for h in range(h0, h1):
             for w in range(w0, w1):
                 pos = <int32_t>(h * p.W + w)
-                _max_step(xs + pos * p.C, yo, io, pos, p.C)
+                _max_step(xs + pos * p.C + c0, yo + c0, io + c0, pos, p.C - c0)
 
 
 cdef inline void _max_back_plane(const floating *g, const int32_t *idx, floating *gi,

@@ -11,6 +11,7 @@ import numpy.typing as npt
 _F = npt.NDArray[np.floating]
 
 def _set_parallel_threshold(elements: int) -> int: ...
+def _set_simd(on: bool) -> bool: ...
 _K = Tuple[int, int, int, int, int, int, int, int]
 
 def max_forward(x: _F, out: _F, indices: npt.NDArray[np.int32], kernel: _K, nhwc: bool,

@@ -224,3 +224,27 @@ def test_input_errors():
     with pytest.raises(RuntimeError, match="SpatialMaxPooling: expected backward after a "
                                            "forward of the same input shape"):
         m.backward(np.zeros((2, 1, 4, 4)), np.zeros((2, 1, 2, 2)))
+
+
+@pytest.mark.parametrize("case", [((3, 3), (2, 2), (1, 1), False, (2, 19, 7, 9)),
+                                  ((2, 2), (2, 2), (0, 0), True, (1, 8, 5, 6))],
+                         ids=["c19-pad", "c8-ceil"])
+def test_nhwc_channel_lanes_match_reference_and_baseline(threads, parallel_passes, case, simd):
+    """float32 NHWC takes 8 channels at a time in AVX2 registers (19 channels: two lane
+    blocks and a scalar tail): ties, NaN and -inf as the loop reference, and the same bits
+    as the baseline path."""
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 3, case[4]).astype(np.float32)
+    x[rng.random(x.shape) < 0.05] = np.nan
+    x[rng.random(x.shape) < 0.05] = -np.inf
+    y, g, gi = first_max_reference(x, case)
+    results = []
+    for on in (True, False):
+        simd(on)
+        m = make("max", case, "NHWC")
+        out = from_fmt(m.forward(to_fmt(x, "NHWC")), "NHWC")
+        grad = from_fmt(m.backward(to_fmt(x, "NHWC"), to_fmt(g, "NHWC")), "NHWC")
+        np.testing.assert_array_equal(out, y)
+        np.testing.assert_array_equal(grad, gi)
+        results.append((out.tobytes(), grad.tobytes()))
+    assert results[0] == results[1]
