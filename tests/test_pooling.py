@@ -226,13 +226,13 @@ def test_input_errors():
         m.backward(np.zeros((2, 1, 4, 4)), np.zeros((2, 1, 2, 2)))
 
 
-@pytest.mark.parametrize("case", [((3, 3), (2, 2), (1, 1), False, (2, 19, 7, 9)),
+@pytest.mark.parametrize("case", [((3, 3), (2, 2), (1, 1), False, (2, 43, 7, 9)),
                                   ((2, 2), (2, 2), (0, 0), True, (1, 8, 5, 6))],
-                         ids=["c19-pad", "c8-ceil"])
+                         ids=["c43-pad", "c8-ceil"])
 def test_nhwc_channel_lanes_match_reference_and_baseline(threads, parallel_passes, case, simd):
-    """float32 NHWC takes 8 channels at a time in AVX2 registers (19 channels: two lane
-    blocks and a scalar tail): ties, NaN and -inf as the loop reference, and the same bits
-    as the baseline path."""
+    """float32 NHWC takes channels in AVX2 registers, 32 then 8 at a time (43 channels: one
+    block of each and a scalar tail): ties, NaN and -inf as the loop reference, and the
+    same bits as the baseline path."""
     rng = np.random.default_rng(11)
     x = rng.integers(0, 3, case[4]).astype(np.float32)
     x[rng.random(x.shape) < 0.05] = np.nan
