@@ -67,9 +67,9 @@ cdef inline void _blas_gemm(bint ta, bint tb, int m, int n, int k, floating alph
 
 
 cdef inline void gemm_blocked(bint ta, bint tb, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
-                               floating alpha, const floating *a, Py_ssize_t lda,
-                               const floating *b, Py_ssize_t ldb, floating beta, floating *c,
-                               Py_ssize_t ldc) noexcept nogil:
+                              floating alpha, const floating *a, Py_ssize_t lda,
+                              const floating *b, Py_ssize_t ldb, floating beta, floating *c,
+                              Py_ssize_t ldc) noexcept nogil:
     # C (m x n, row-major) = alpha op(A) op(B) + beta C for any m, n, k: sizes past
     # bigdl_gemm_block are split into blocks (rows of C, columns of C, and the sum over k,
     # where beta applies to the first block only), so >= 2**31 rows get the right answer.
@@ -109,8 +109,8 @@ cdef inline void gemm_blocked(bint ta, bint tb, Py_ssize_t m, Py_ssize_t n, Py_s
 cdef inline int gemm_parts(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k) noexcept nogil:
     # how many parts a GEMM is cut into: from its sizes and the machine, never from the
     # thread budget, so every element of C comes from the same BLAS call shape at any
-    # thread count (OpenBLAS's sums depend on the call's shape, not only on k).  m*n*k overflows 64 bits
-    # past 2**21 each: counted in double.
+    # thread count (OpenBLAS's sums depend on the call's shape, not only on k).  m*n*k
+    # overflows 64 bits past 2**21 each: counted in double.
     cdef double work = <double>m * n * k
     cdef Py_ssize_t cap = max(m, n) // GEMM_PART_MIN
     cdef int parts = 1, most = gemm_parts_max()
@@ -132,10 +132,10 @@ cdef inline void _gemm_part(bint ta, bint tb, Py_ssize_t m, Py_ssize_t n, Py_ssi
         return
     if rows:
         gemm_blocked(ta, tb, hi - lo, n, k, alpha, a + (lo if ta else lo * lda), lda,
-                      b, ldb, beta, c + lo * ldc, ldc)
+                     b, ldb, beta, c + lo * ldc, ldc)
     else:
         gemm_blocked(ta, tb, m, hi - lo, k, alpha, a, lda, b + (lo * ldb if tb else lo),
-                      ldb, beta, c + lo, ldc)
+                     ldb, beta, c + lo, ldc)
 
 
 cdef inline void rowmajor_gemm(bint ta, bint tb, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,

@@ -9,10 +9,11 @@
 #   (rowgemm.pxd always asks for 1: its GEMMs use this team, not BLAS's pool), then give
 #   BLAS back the count it had (the user's own scipy/numpy calls outside bigdl_py keep
 #   theirs).  blas_team(n) records the threads of the last GEMM (tests read it);
-#   gemm_parts_max() is the most parts rowgemm.pxd cuts a GEMM into.
-# - in_parallel(): inside an active OpenMP region (a GEMM there runs on its caller's thread).  The BLAS's get/set functions live in ONE block owned by
-#   bigdl_py.parallel (found once through threadpoolctl); each extension keeps a pointer to
-#   it, fetched by attach_blas() on its first GEMM.  Without a known BLAS both are no-ops.
+#   gemm_parts_max() is the most parts rowgemm.pxd cuts a GEMM into.  The BLAS's get/set
+#   functions live in ONE block owned by bigdl_py.parallel (found once through
+#   threadpoolctl); each extension keeps a pointer to it, fetched by attach_blas() on its
+#   first GEMM.  Without a known BLAS, enter and leave are no-ops.
+# - in_parallel(): inside an active OpenMP region (a GEMM there runs on its caller's thread).
 cdef extern from *:
     """
     #define BIGDL_MAX_THREADS 1024

@@ -5,9 +5,10 @@ Every parallel loop in ``_core`` gets the count explicitly, and so do bigdl_py's
 and ``Tensor.addmm``), over ONE thread pool: BLAS runs single-threaded inside them, and a
 GEMM of at least ``GEMM_PAR_MIN`` multiply-adds (``_core/rowgemm.pxd``) is cut into parts
 (rows or columns of the result; their count follows from the sizes and the machine's CPU
-count, never from the budget) that bigdl_py's own OpenMP team shares.  BLAS's pool is never woken: its worker spins for ~0.1 s after each
-threaded call, and beside OpenMP's workers two pools kept three busy threads on two cores
-(the digits CNN of ``examples/train_digits.py`` trained 2.3x slower).  Results are
+count, never from the budget) that bigdl_py's own OpenMP team shares.  BLAS's pool is
+never woken: its worker spins for ~0.1 s after each threaded call, and beside OpenMP's
+workers two pools kept three busy threads on two cores (the digits CNN of
+``examples/train_digits.py`` trained 2.3x slower).  Results are
 bitwise the same at any thread count, because the parts do not depend on it.
 
 The BLAS limit is scoped to bigdl_py's own GEMM calls: each call sets the BLAS thread
